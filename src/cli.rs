@@ -1,0 +1,132 @@
+//! The command line (clap derive). `nightwatch` alone opens the console.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::settings::{EngineMode, Overrides};
+
+const AFTER_HELP: &str = "\
+Settings are layered: built-in defaults < config file < NIGHTWATCH_* environment < flags.
+The config file is ~/.config/nightwatch/config.toml unless --config or NIGHTWATCH_CONFIG names
+another; config.example.toml documents every key and its environment variable.
+
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 bad configuration, 4 database unreachable.";
+
+/// nightwatch: the technical-risk and high-availability console.
+///
+/// Run bare, it opens the keyboard-driven console on the embedded SQLite database and starts the
+/// engine in-process, so one command gives the whole product. Against a shared MySQL/MariaDB or
+/// PostgreSQL database, run `nightwatch serve` on the engine hosts and `nightwatch` on jump hosts.
+#[derive(Debug, Parser)]
+#[command(name = "nightwatch", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Global {
+    /// Read settings from FILE instead of ~/.config/nightwatch/config.toml (it must exist).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH, mysql://USER:PASS@HOST:3306/DB or postgres://USER:PASS@HOST/DB.
+    /// Default: the embedded SQLite in the data dir.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Refuse every mutation and open the database read-only (a NOC wallboard).
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Milliseconds between console data refreshes (default 1000).
+    #[arg(long, global = true, value_name = "MS")]
+    pub refresh: Option<u64>,
+    /// Address of the engine's HTTP server (default 127.0.0.1:9797; port 0 picks a free one).
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Run the engine in this process: auto (only on the embedded SQLite), on, off.
+    #[arg(long, global = true, value_name = "MODE")]
+    pub engine: Option<EngineArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EngineArg {
+    Auto,
+    On,
+    Off,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the engine headless: HTTP server (/healthz, /metrics), instance heartbeat, master
+    /// election. Stops cleanly on SIGINT, SIGTERM and SIGHUP.
+    Serve,
+    /// Apply pending database migrations and print the schema version.
+    Migrate {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Print version, resolved config/data/state paths, database URL (password masked) and schema
+    /// version.
+    Info {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions { shell: clap_complete::Shell },
+}
+
+/// How listings print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+impl Global {
+    /// The flags as the top settings layer.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            database_url: self.database_url.clone(),
+            read_only: self.read_only,
+            refresh_ms: self.refresh,
+            listen: self.listen,
+            engine: self.engine.map(|e| match e {
+                EngineArg::Auto => EngineMode::Auto,
+                EngineArg::On => EngineMode::On,
+                EngineArg::Off => EngineMode::Off,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bare_invocation_is_the_console_and_flags_become_overrides() {
+        let cli = Cli::try_parse_from(["nightwatch", "--read-only", "--refresh", "250"]).unwrap();
+        assert!(cli.command.is_none());
+        let o = cli.global.overrides();
+        assert!(o.read_only);
+        assert_eq!(o.refresh_ms, Some(250));
+    }
+
+    #[test]
+    fn bad_flag_values_are_usage_errors() {
+        let err = Cli::try_parse_from(["nightwatch", "--listen", "nowhere"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("--listen"), "{err}");
+    }
+}

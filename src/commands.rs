@@ -1,0 +1,90 @@
+//! What each command does. `main` parses the command line and hands it here; everything returns a
+//! [`Failure`] with an exit code and one clear line instead of a stack trace.
+
+mod console;
+mod info;
+mod migrate;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::settings::{Settings, SettingsError};
+use crate::store::{ConnectOptions, Store, StoreError};
+
+/// A failed command: the exit code and the message for stderr.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("{0}")]
+    Config(#[from] SettingsError),
+    #[error("{0}")]
+    Database(#[from] StoreError),
+    #[error("{0}")]
+    Engine(#[from] crate::engine::EngineError),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Failure {
+    /// Exit codes as documented in `--help`: 1 failure, 3 configuration, 4 database unreachable.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Config(_) => 3,
+            Failure::Database(e) if e.is_transient() => 4,
+            _ => 1,
+        }
+    }
+}
+
+/// Run the parsed command line.
+pub async fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("nightwatch: {f}");
+            tracing::error!(error = %f, "command failed");
+            ExitCode::from(f.exit_code())
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<(), Failure> {
+    if let Some(Command::Completions { shell }) = &cli.command {
+        clap_complete::generate(*shell, &mut Cli::command(), "nightwatch", &mut std::io::stdout());
+        return Ok(());
+    }
+    let settings = crate::settings::load(&cli.global.overrides())?;
+    match cli.command {
+        None => console::run(settings).await,
+        Some(Command::Serve) => serve::run(settings).await,
+        Some(Command::Migrate { output }) => migrate::run(settings, output).await,
+        Some(Command::Info { output }) => info::run(settings, output).await,
+        Some(Command::Completions { .. }) => Ok(()),
+    }
+}
+
+/// Connect with the settings' pool options (read-only when asked).
+pub async fn connect(settings: &Settings) -> Result<Store, StoreError> {
+    let options = ConnectOptions {
+        max_connections: settings.database.max_connections,
+        connect_timeout: std::time::Duration::from_secs(settings.database.connect_timeout_secs),
+        read_only: settings.console.read_only,
+    };
+    Store::connect(&settings.database_url(), &options).await
+}
+
+/// Connect and bring the schema up to date (or, read-only, check that it is).
+pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
+    let store = connect(settings).await?;
+    if store.is_read_only() {
+        store.check_schema().await?;
+    } else {
+        let report = store.migrate().await?;
+        if !report.applied.is_empty() {
+            tracing::info!(?report, "database migrated");
+        }
+    }
+    Ok(store)
+}

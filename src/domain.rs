@@ -1,0 +1,17 @@
+//! Pure domain types: no IO, no async, no SQL. Everything here can be built and checked in a unit test.
+//!
+//! `store/` persists these types, `engine/` produces them, `console/` renders them; none of those
+//! concerns leak back in here.
+
+pub mod audit;
+pub mod component;
+pub mod danger;
+pub mod instance;
+pub mod overview;
+pub mod time;
+
+pub use audit::AuditEntry;
+pub use component::{Component, Layer};
+pub use danger::Danger;
+pub use instance::{Instance, MasterLease};
+pub use overview::{DbInfo, EngineState, Overview};

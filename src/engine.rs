@@ -1,0 +1,104 @@
+//! The engine: the headless side of nightwatch.
+//!
+//! Responsible for the HTTP server (`/healthz`, `/metrics`, later the ingest endpoints), the
+//! instance registry heartbeat (`nw_component`), master election (`nw_master_vote`) and a graceful
+//! shutdown: cancel, then wait for every task. It never touches the terminal.
+//!
+//! Runs in-process under the console when the database is the embedded SQLite (`engine = "auto"`),
+//! or headless as `nightwatch serve` (several per shared database; exactly one is master).
+
+mod identity;
+mod metrics;
+mod registry;
+mod server;
+pub mod signals;
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use identity::identity;
+pub use metrics::Metrics;
+pub use registry::{MASTER_ROLE, Registry, watch_external_engine};
+
+use crate::domain::{EngineState, Instance};
+use crate::settings::Settings;
+use crate::store::Store;
+
+/// Errors that stop the engine from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("port {addr} is already in use{by}")]
+    PortTaken { addr: std::net::SocketAddr, by: String },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "refusing to listen on {0}: a non-loopback address needs ingest authentication configured \
+         (use 127.0.0.1 or ::1 until then)"
+    )]
+    Unauthenticated(std::net::SocketAddr),
+    #[error("cannot register the instance: {0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// A running engine: its state for the status bar, and the tasks to wait for on shutdown.
+pub struct Engine {
+    pub state: watch::Receiver<EngineState>,
+    pub listen: std::net::SocketAddr,
+    pub metrics: Arc<Metrics>,
+    tasks: TaskTracker,
+    cancel: CancellationToken,
+}
+
+impl Engine {
+    /// Bind, register, and start every task. Returns once the server is listening, so a caller
+    /// that gets `Ok` can connect at once.
+    pub async fn start(
+        settings: &Settings,
+        store: Store,
+        cancel: CancellationToken,
+    ) -> Result<Engine, EngineError> {
+        let addr = settings.engine.listen;
+        if !addr.ip().is_loopback() {
+            return Err(EngineError::Unauthenticated(addr));
+        }
+        let listener = server::bind(addr).await?;
+        let listen = listener.local_addr().map_err(|source| EngineError::Bind { addr, source })?;
+        let me = identity("engine", &listen.to_string());
+        let metrics = Arc::new(Metrics::default());
+        let registry = Registry::new(store.clone(), me.clone(), settings, Arc::clone(&metrics));
+        registry.beat().await?;
+        let (tx, state) = watch::channel(EngineState::InProcess { listen: listen.to_string() });
+        let tasks = TaskTracker::new();
+        tasks.spawn(registry.run(cancel.clone()));
+        tasks.spawn(server::serve(listener, store, me, Arc::clone(&metrics), cancel.clone(), tx));
+        tasks.close();
+        tracing::info!(%listen, "engine started");
+        Ok(Engine { state, listen, metrics, tasks, cancel })
+    }
+
+    /// Cancel every task and wait for all of them (the server drains in-flight requests, the
+    /// registry releases the lease and removes the instance row).
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        self.tasks.wait().await;
+        tracing::info!("engine stopped");
+    }
+
+    /// Wait until the tasks end on their own (after the cancel token fired elsewhere).
+    pub async fn wait(self) {
+        self.tasks.wait().await;
+        tracing::info!("engine stopped");
+    }
+}
+
+/// The instance row this process writes.
+pub fn instance_of(engine_or_console: &str, listen: &str) -> Instance {
+    identity(engine_or_console, listen)
+}

@@ -1,0 +1,117 @@
+//! Engine metrics, rendered in the Prometheus text exposition format at `GET /metrics`.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+
+/// Counters and gauges shared by the engine's tasks (atomics: written by one task, read by the
+/// HTTP handler; no lock needed).
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub http_requests: AtomicU64,
+    pub heartbeats: AtomicU64,
+    pub heartbeat_failures: AtomicU64,
+    pub is_master: AtomicBool,
+    pub master_term: AtomicI64,
+    pub lease_changes: AtomicU64,
+    pub started_at_ms: AtomicI64,
+}
+
+impl Metrics {
+    /// The exposition text.
+    pub fn render(&self, instance: &str, db_up: bool, now_ms: i64) -> String {
+        let started = self.started_at_ms.load(Ordering::Relaxed);
+        let uptime = if started > 0 { (now_ms - started) as f64 / 1000.0 } else { 0.0 };
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
+        let labels = format!(
+            "{{version=\"{}\",instance=\"{}\"}}",
+            env!("CARGO_PKG_VERSION"),
+            instance.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        let samples: [(&str, &str, &str, &str, String); 9] = [
+            ("nightwatch_build_info", "gauge", "Build information.", &labels, "1".into()),
+            (
+                "nightwatch_database_up",
+                "gauge",
+                "1 when the database answered the last probe.",
+                "",
+                u8::from(db_up).to_string(),
+            ),
+            (
+                "nightwatch_is_master",
+                "gauge",
+                "1 when this engine holds the master lease.",
+                "",
+                u8::from(self.is_master.load(Ordering::Relaxed)).to_string(),
+            ),
+            (
+                "nightwatch_master_term",
+                "gauge",
+                "Fencing token of the lease this engine holds (0 when not master).",
+                "",
+                self.master_term.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "nightwatch_master_changes_total",
+                "counter",
+                "Times this engine gained or lost the master lease.",
+                "",
+                load(&self.lease_changes),
+            ),
+            (
+                "nightwatch_heartbeats_total",
+                "counter",
+                "Heartbeats written to nw_component.",
+                "",
+                load(&self.heartbeats),
+            ),
+            (
+                "nightwatch_heartbeat_failures_total",
+                "counter",
+                "Heartbeats that failed to reach the database.",
+                "",
+                load(&self.heartbeat_failures),
+            ),
+            (
+                "nightwatch_http_requests_total",
+                "counter",
+                "HTTP requests served by the engine.",
+                "",
+                load(&self.http_requests),
+            ),
+            (
+                "nightwatch_uptime_seconds",
+                "gauge",
+                "Seconds since the engine started.",
+                "",
+                format!("{uptime:.3}"),
+            ),
+        ];
+        let mut out = String::with_capacity(1024);
+        for (name, kind, help, labels, value) in samples {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{labels} {value}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_valid_exposition_lines() {
+        let m = Metrics::default();
+        m.heartbeats.store(3, Ordering::Relaxed);
+        m.is_master.store(true, Ordering::Relaxed);
+        m.started_at_ms.store(1_000, Ordering::Relaxed);
+        let text = m.render("h:\"1\"", true, 3_500);
+        assert!(text.contains("nightwatch_heartbeats_total 3\n"), "{text}");
+        assert!(text.contains("nightwatch_is_master 1\n"), "{text}");
+        assert!(text.contains("nightwatch_uptime_seconds 2.500\n"), "{text}");
+        assert!(text.contains(r#"instance="h:\"1\"""#), "label escaped: {text}");
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let value = line.rsplit(' ').next().unwrap();
+            assert!(value.parse::<f64>().is_ok(), "bad sample line {line:?}");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! nightwatch: a keyboard-driven terminal console for technical-risk and high-availability operations.
+//!
+//! The architecture map (DESIGN.md §2–§3):
+//!
+//! - [`domain`]: pure types (components, instances, danger levels, audit entries). No IO, no async.
+//! - [`settings`]: layered app settings: embedded defaults < config file < `NIGHTWATCH_*` env < flags.
+//! - [`store`]: the ONLY module that names `sqlx`. One implementation over SQLite, MySQL-compatible and
+//!   PostgreSQL databases; dialect differences live in `store/dialect.rs`.
+//! - [`engine`]: the headless side: HTTP server (`/healthz`, `/metrics`), instance registry heartbeat,
+//!   master election, graceful shutdown. In-process for the embedded SQLite, `nightwatch serve` otherwise.
+//! - [`console`]: the TUI. `App::update(Action) -> Vec<Effect>` is synchronous; effects run on tokio
+//!   tasks and come back as actions. Never names `sqlx` or `reqwest`.
+//! - [`cli`]: the command line (clap derive); [`commands`]: what each non-console command does.
+//!
+//! The database is the source of truth and the queue: the console never calls the engine directly.
+
+pub mod cli;
+pub mod commands;
+pub mod console;
+pub mod domain;
+pub mod engine;
+pub mod logging;
+pub mod settings;
+pub mod store;

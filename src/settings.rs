@@ -1,0 +1,152 @@
+//! Application settings, layered: embedded defaults < config file < `NIGHTWATCH_*` env < CLI flags.
+//!
+//! Responsible for finding the XDG paths, reading and validating the config file, and producing one
+//! [`Settings`] value. A bad file yields a [`SettingsError`] that names the file, the key and what is
+//! expected; it never panics and never guesses.
+
+mod env;
+mod error;
+mod load;
+mod paths;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::SettingsError;
+pub use load::{Overrides, load};
+pub use paths::Paths;
+
+/// Whether this process runs the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineMode {
+    /// In-process when the database is the embedded SQLite, otherwise off (run `nightwatch serve`).
+    #[default]
+    Auto,
+    /// Always run the engine in-process.
+    On,
+    /// Never run the engine in this process.
+    Off,
+}
+
+/// All settings. Every field has a default, so an empty or missing config file is valid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub engine: EngineSettings,
+    pub console: ConsoleSettings,
+    pub log: LogSettings,
+    /// Resolved paths; not read from the file.
+    #[serde(skip)]
+    pub paths: Paths,
+    /// Where the settings came from (file path, or none), for `info`.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH`, `mysql://…` or `postgres://…`. Empty: the embedded SQLite in the data dir.
+    pub url: String,
+    /// Upper bound of pooled connections.
+    pub max_connections: u32,
+    /// Seconds to wait for a connection before giving up with a clear error.
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings { url: String::new(), max_connections: 8, connect_timeout_secs: 5 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineSettings {
+    pub mode: EngineMode,
+    /// Address of the engine's HTTP server (`/healthz`, `/metrics`, ingest).
+    pub listen: SocketAddr,
+    /// Seconds between heartbeats in `nw_component`.
+    pub heartbeat_secs: u64,
+    /// Seconds a master lease lasts without renewal.
+    pub lease_secs: u64,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            mode: EngineMode::Auto,
+            listen: SocketAddr::from(([127, 0, 0, 1], 9797)),
+            heartbeat_secs: 5,
+            lease_secs: 15,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// Milliseconds between data polls.
+    pub refresh_ms: u64,
+    /// Theme name: a file `themes/NAME.toml` (user dir first, then built-in).
+    pub theme: String,
+    /// Refuse every mutation (also `--read-only`).
+    pub read_only: bool,
+    /// Draw ASCII borders: `auto` follows the locale, or `true`/`false`.
+    pub ascii: AsciiMode,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        ConsoleSettings {
+            refresh_ms: 1000,
+            theme: "default".to_owned(),
+            read_only: false,
+            ascii: AsciiMode::Auto,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AsciiMode {
+    #[default]
+    Auto,
+    #[serde(alias = "true")]
+    On,
+    #[serde(alias = "false")]
+    Off,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A `tracing` filter: `info`, `debug`, `nightwatch=debug,sqlx=warn`, …
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings { level: "info".to_owned() }
+    }
+}
+
+impl Settings {
+    /// The database URL to use: the configured one, or the embedded SQLite in the data dir.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!("sqlite://{}?mode=rwc", self.paths.data_dir.join("nightwatch.db").display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    /// Whether the database is the embedded SQLite (which makes `engine = "auto"` start the engine).
+    pub fn is_embedded_sqlite(&self) -> bool {
+        self.database.url.is_empty() || self.database.url.starts_with("sqlite:")
+    }
+}

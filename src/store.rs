@@ -1,0 +1,101 @@
+//! The store: the ONLY module that names `sqlx`.
+//!
+//! One implementation for SQLite (embedded default), MySQL-compatible databases and PostgreSQL, over
+//! `sqlx::Any`. Query texts are written once with `?` placeholders; [`dialect::Dialect`] rewrites
+//! them for PostgreSQL and renders the few statements whose syntax differs (upserts). Timestamps are
+//! epoch milliseconds in `BIGINT`, JSON documents are `TEXT`, flags are `BIGINT` 0/1: the only types
+//! that decode identically through `Any` on all three backends.
+
+mod audit;
+mod components;
+mod connect;
+pub mod dialect;
+mod error;
+mod instances;
+mod migrate;
+mod overview;
+
+pub use audit::NewAudit;
+pub use connect::{ConnectOptions, mask_url};
+pub use dialect::Dialect;
+pub use error::StoreError;
+pub use migrate::MigrateReport;
+
+use sqlx::AnyPool;
+
+use crate::domain::DbInfo;
+
+/// A handle on the database: a pool plus its dialect. Cheap to clone; share it freely.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+    /// The URL with the password masked, for messages and `info`.
+    url: String,
+    read_only: bool,
+}
+
+impl Store {
+    /// Connect (and, for SQLite, create the file and its directory). Does not migrate.
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Store, StoreError> {
+        connect::connect(url, options).await
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The database URL with any password replaced by `***`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// What `info` and the Overview say about the database. `schema_version` is filled by
+    /// [`Store::schema_version`]; this sync variant reports only what is known without a query.
+    pub fn db_info(&self) -> DbInfo {
+        DbInfo {
+            backend: self.dialect.name().to_owned(),
+            url: self.url.clone(),
+            schema_version: None,
+            schema_latest: migrate::latest(self.dialect),
+            read_only: self.read_only,
+        }
+    }
+
+    /// Close every pooled connection (waits for checked-out ones to come back).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Rewrite a `?`-placeholder query for this backend.
+    ///
+    /// Every text given here is assembled inside `store/` from constant fragments (table and column
+    /// names, dialect keywords); values are always bound, never formatted in. That is what makes the
+    /// `AssertSqlSafe` true.
+    fn sql(&self, query: &str) -> sqlx::AssertSqlSafe<String> {
+        sqlx::AssertSqlSafe(self.dialect.placeholders(query).into_owned())
+    }
+}
+
+/// Create the database a URL names (MySQL/PostgreSQL `CREATE DATABASE`; SQLite creates the file).
+/// Used by the test suites to give every test its own database.
+pub async fn create_database(url: &str) -> Result<(), StoreError> {
+    use sqlx::migrate::MigrateDatabase;
+    sqlx::any::install_default_drivers();
+    sqlx::Any::create_database(url)
+        .await
+        .map_err(|e| StoreError::Connect { url: mask_url(url), reason: e.to_string() })
+}
+
+/// Drop the database a URL names, forcibly closing other sessions where the backend allows it.
+pub async fn drop_database(url: &str) -> Result<(), StoreError> {
+    use sqlx::migrate::MigrateDatabase;
+    sqlx::any::install_default_drivers();
+    sqlx::Any::force_drop_database(url)
+        .await
+        .map_err(|e| StoreError::Query(format!("drop {}: {e}", mask_url(url))))
+}

@@ -1,0 +1,116 @@
+//! Shared test support: a fresh database per test on each backend.
+//!
+//! SQLite always; MariaDB/MySQL when `NIGHTWATCH_TEST_MYSQL_URL` is set and PostgreSQL when
+//! `NIGHTWATCH_TEST_POSTGRES_URL` is set (URLs of a server where the test user may create
+//! databases; the path part is replaced). Under `CI=true` a missing URL fails the test instead of
+//! skipping it, so CI can never pass by testing less.
+
+#![allow(dead_code)]
+
+use nightwatch::store::{ConnectOptions, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    MySql,
+    Postgres,
+}
+
+impl Backend {
+    fn env_var(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::MySql => Some("NIGHTWATCH_TEST_MYSQL_URL"),
+            Backend::Postgres => Some("NIGHTWATCH_TEST_POSTGRES_URL"),
+        }
+    }
+}
+
+/// A database that exists for one test. Call [`TestDb::cleanup`] at the end (dropping a MySQL or
+/// PostgreSQL database needs async, so it cannot live in `Drop`).
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A fresh, empty database on `backend`, or `None` (with a note) when the backend is not
+    /// configured outside CI.
+    pub async fn create(backend: Backend) -> Option<TestDb> {
+        let name = format!("nw_t_{}", unique());
+        match backend.env_var() {
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/{name}.db?mode=rwc", dir.path().display());
+                Some(TestDb { url, backend, _dir: Some(dir) })
+            }
+            Some(var) => {
+                let Ok(base) = std::env::var(var) else {
+                    if std::env::var("CI").is_ok_and(|v| v == "true") {
+                        panic!("{var} is not set: under CI=true the {backend:?} tests must run, not skip");
+                    }
+                    eprintln!("skipping {backend:?}: set {var} to run this test against it");
+                    return None;
+                };
+                let mut url = url::Url::parse(&base).expect("test database URL");
+                url.set_path(&format!("/{name}"));
+                let url = url.to_string();
+                nightwatch::store::create_database(&url).await.expect("create test database");
+                Some(TestDb { url, backend, _dir: None })
+            }
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.url, &ConnectOptions::default()).await.expect("connect")
+    }
+
+    pub async fn read_only_store(&self) -> Store {
+        let o = ConnectOptions { read_only: true, ..ConnectOptions::default() };
+        Store::connect(&self.url, &o).await.expect("connect read-only")
+    }
+
+    pub async fn cleanup(self) {
+        if self.backend != Backend::Sqlite {
+            if let Err(e) = nightwatch::store::drop_database(&self.url).await {
+                eprintln!("warning: {e}");
+            }
+        }
+    }
+}
+
+/// A name unique across parallel test processes.
+pub fn unique() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos % 100_000)
+}
+
+/// Generate one `#[tokio::test]` per backend for each listed `async fn(Store, &TestDb)`.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { $crate::common::run_on($crate::common::Backend::Sqlite, super::$name).await } )* }
+        mod mysql { $( #[tokio::test] async fn $name() { $crate::common::run_on($crate::common::Backend::MySql, super::$name).await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { $crate::common::run_on($crate::common::Backend::Postgres, super::$name).await } )* }
+    };
+}
+
+/// Run one test body against a fresh migrated database on `backend`, then drop it.
+pub async fn run_on<F, Fut>(backend: Backend, body: F)
+where
+    F: FnOnce(Store, TestDb) -> Fut,
+    Fut: std::future::Future<Output = TestDb>,
+{
+    let Some(db) = TestDb::create(backend).await else { return };
+    let store = db.store().await;
+    store.migrate().await.expect("migrate");
+    let db = body(store.clone(), db).await;
+    store.close().await;
+    db.cleanup().await;
+}
