@@ -114,3 +114,35 @@ where
     store.close().await;
     db.cleanup().await;
 }
+
+/// A `nightwatch` command with its own XDG dirs (so it never touches the user's files).
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn command(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_nightwatch"));
+        let d = self.dir.path();
+        c.env("XDG_CONFIG_HOME", d.join("config"))
+            .env("XDG_DATA_HOME", d.join("data"))
+            .env("XDG_STATE_HOME", d.join("state"))
+            .env("HOME", d)
+            .env_remove("NIGHTWATCH_DATABASE_URL")
+            .env_remove("NIGHTWATCH_CONFIG")
+            .stdin(std::process::Stdio::null());
+        c
+    }
+}
+
+/// A free loopback port (bound then released; good enough for tests on one machine).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
