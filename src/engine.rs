@@ -7,6 +7,7 @@
 //! Runs in-process under the console when the database is the embedded SQLite (`engine = "auto"`),
 //! or headless as `nightwatch serve` (several per shared database; exactly one is master).
 
+mod attach;
 mod identity;
 mod metrics;
 mod registry;
@@ -19,6 +20,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+pub use attach::{Attached, attach};
 pub use identity::identity;
 pub use metrics::Metrics;
 pub use registry::{MASTER_ROLE, Registry, watch_external_engine};
@@ -96,9 +98,4 @@ impl Engine {
         self.tasks.wait().await;
         tracing::info!("engine stopped");
     }
-}
-
-/// The instance row this process writes.
-pub fn instance_of(engine_or_console: &str, listen: &str) -> Instance {
-    identity(engine_or_console, listen)
 }

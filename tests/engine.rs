@@ -180,3 +180,38 @@ fn non_loopback_listen_is_refused_without_auth() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("non-loopback"));
 }
+
+#[tokio::test]
+async fn a_second_console_finds_the_engine_instead_of_failing() {
+    use nightwatch::domain::EngineState;
+    let sb = Sandbox::new();
+    let mut settings = nightwatch::settings::Settings::default();
+    settings.database.url = db(&sb);
+    settings.engine.listen = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    settings.engine.heartbeat_secs = 1;
+    settings.engine.lease_secs = 3;
+    let store = Store::connect(&db(&sb), &ConnectOptions::default()).await.unwrap();
+    store.migrate().await.unwrap();
+    let cancel = tokio_util::sync::CancellationToken::new();
+
+    let first = nightwatch::engine::attach(&settings, &store, &cancel).await;
+    assert!(first.engine.is_some());
+    assert!(matches!(*first.state.borrow(), EngineState::InProcess { .. }));
+
+    let mut second = nightwatch::engine::attach(&settings, &store, &cancel).await;
+    assert!(second.engine.is_none(), "the second console runs no engine");
+    until("the second console sees the external engine", || {
+        let state = second.state.borrow_and_update().clone();
+        async move { matches!(state, EngineState::External { .. }) }
+    })
+    .await;
+    let label = second.state.borrow().label();
+    assert!(label.contains(&settings.engine.listen.to_string()), "{label}");
+    let kinds: Vec<String> = store.list_instances().await.unwrap().into_iter().map(|i| i.role).collect();
+    assert!(kinds.contains(&"engine".to_owned()) && kinds.contains(&"console".to_owned()), "{kinds:?}");
+
+    cancel.cancel();
+    first.wait().await;
+    second.wait().await;
+    assert!(store.list_instances().await.unwrap().is_empty(), "both deregistered");
+}
