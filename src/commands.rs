@@ -52,7 +52,12 @@ pub async fn run(cli: Cli) -> ExitCode {
 
 async fn dispatch(cli: Cli) -> Result<(), Failure> {
     if let Some(Command::Completions { shell }) = &cli.command {
-        clap_complete::generate(*shell, &mut Cli::command(), "nightwatch", &mut std::io::stdout());
+        clap_complete::generate(
+            *shell,
+            &mut Cli::command(),
+            "nightwatch",
+            &mut std::io::stdout(),
+        );
         return Ok(());
     }
     let settings = crate::settings::load(&cli.global.overrides())?;

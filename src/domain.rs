@@ -8,6 +8,7 @@ pub mod component;
 pub mod danger;
 pub mod instance;
 pub mod overview;
+pub mod sysconfig;
 pub mod time;
 
 pub use audit::AuditEntry;

@@ -25,7 +25,7 @@ pub use identity::identity;
 pub use metrics::Metrics;
 pub use registry::{MASTER_ROLE, Registry, watch_external_engine};
 
-use crate::domain::{EngineState, Instance};
+use crate::domain::EngineState;
 use crate::settings::Settings;
 use crate::store::Store;
 
@@ -33,7 +33,10 @@ use crate::store::Store;
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("port {addr} is already in use{by}")]
-    PortTaken { addr: std::net::SocketAddr, by: String },
+    PortTaken {
+        addr: std::net::SocketAddr,
+        by: String,
+    },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -71,18 +74,35 @@ impl Engine {
             return Err(EngineError::Unauthenticated(addr));
         }
         let listener = server::bind(addr).await?;
-        let listen = listener.local_addr().map_err(|source| EngineError::Bind { addr, source })?;
+        let listen = listener
+            .local_addr()
+            .map_err(|source| EngineError::Bind { addr, source })?;
         let me = identity("engine", &listen.to_string());
         let metrics = Arc::new(Metrics::default());
         let registry = Registry::new(store.clone(), me.clone(), settings, Arc::clone(&metrics));
         registry.beat().await?;
-        let (tx, state) = watch::channel(EngineState::InProcess { listen: listen.to_string() });
+        let (tx, state) = watch::channel(EngineState::InProcess {
+            listen: listen.to_string(),
+        });
         let tasks = TaskTracker::new();
         tasks.spawn(registry.run(cancel.clone()));
-        tasks.spawn(server::serve(listener, store, me, Arc::clone(&metrics), cancel.clone(), tx));
+        tasks.spawn(server::serve(
+            listener,
+            store,
+            me,
+            Arc::clone(&metrics),
+            cancel.clone(),
+            tx,
+        ));
         tasks.close();
         tracing::info!(%listen, "engine started");
-        Ok(Engine { state, listen, metrics, tasks, cancel })
+        Ok(Engine {
+            state,
+            listen,
+            metrics,
+            tasks,
+            cancel,
+        })
     }
 
     /// Cancel every task and wait for all of them (the server drains in-flight requests, the

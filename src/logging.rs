@@ -30,13 +30,20 @@ pub fn init(state_dir: &Path, filter: &str, echo: Echo) -> Option<WorkerGuard> {
     let (file_layer, guard) = match file {
         Some(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            (Some(fmt::layer().with_ansi(false).with_writer(writer)), Some(guard))
+            (
+                Some(fmt::layer().with_ansi(false).with_writer(writer)),
+                Some(guard),
+            )
         }
         None => (None, None),
     };
     let stderr_layer = (echo == Echo::Stderr).then(|| fmt::layer().with_writer(std::io::stderr));
     // A second init (tests) is harmless: the first subscriber stays.
-    let _ = tracing_subscriber::registry().with(filter).with(file_layer).with(stderr_layer).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(file_layer)
+        .with(stderr_layer)
+        .try_init();
     guard
 }
 

@@ -7,7 +7,10 @@ fn main() -> std::process::ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("nightwatch: cannot install the error reporter: {e}");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("nightwatch: cannot start the async runtime: {e}");

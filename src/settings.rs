@@ -60,7 +60,11 @@ pub struct DatabaseSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        DatabaseSettings { url: String::new(), max_connections: 8, connect_timeout_secs: 5 }
+        DatabaseSettings {
+            url: String::new(),
+            max_connections: 8,
+            connect_timeout_secs: 5,
+        }
     }
 }
 
@@ -131,7 +135,9 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        LogSettings { level: "info".to_owned() }
+        LogSettings {
+            level: "info".to_owned(),
+        }
     }
 }
 
@@ -139,7 +145,10 @@ impl Settings {
     /// The database URL to use: the configured one, or the embedded SQLite in the data dir.
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {
-            format!("sqlite://{}?mode=rwc", self.paths.data_dir.join("nightwatch.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.paths.data_dir.join("nightwatch.db").display()
+            )
         } else {
             self.database.url.clone()
         }

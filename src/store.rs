@@ -88,7 +88,10 @@ pub async fn create_database(url: &str) -> Result<(), StoreError> {
     sqlx::any::install_default_drivers();
     sqlx::Any::create_database(url)
         .await
-        .map_err(|e| StoreError::Connect { url: mask_url(url), reason: e.to_string() })
+        .map_err(|e| StoreError::Connect {
+            url: mask_url(url),
+            reason: e.to_string(),
+        })
 }
 
 /// Drop the database a URL names, forcibly closing other sessions where the backend allows it.

@@ -1,5 +1,7 @@
 //! The engine from outside: `nightwatch serve` as a real process on the embedded SQLite.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (STYLE.md)
+
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -19,7 +21,13 @@ fn serve(sb: &Sandbox, db_url: &str) -> Serve {
     let port = free_port();
     let mut child = sb
         .command()
-        .args(["--database-url", db_url, "--listen", &format!("127.0.0.1:{port}"), "serve"])
+        .args([
+            "--database-url",
+            db_url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "serve",
+        ])
         .env("NIGHTWATCH_ENGINE_HEARTBEAT_SECS", "1")
         .env("NIGHTWATCH_ENGINE_LEASE_SECS", "3")
         .stderr(Stdio::piped())
@@ -34,12 +42,16 @@ fn serve(sb: &Sandbox, db_url: &str) -> Serve {
             }
         }
     });
-    rx.recv_timeout(Duration::from_secs(30)).expect("serve did not become ready");
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("serve did not become ready");
     Serve { child, port }
 }
 
 fn signal(child: &Child, sig: &str) {
-    let ok = std::process::Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap();
+    let ok = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(ok.success());
 }
 
@@ -75,18 +87,28 @@ async fn serve_answers_health_and_metrics_registers_and_is_master() {
     let sb = Sandbox::new();
     let mut s = serve(&sb, &db(&sb));
     let base = format!("http://127.0.0.1:{}", s.port);
-    let health: serde_json::Value =
-        reqwest::get(format!("{base}/healthz")).await.unwrap().json().await.unwrap();
+    let health: serde_json::Value = reqwest::get(format!("{base}/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["service"], "nightwatch");
     assert_eq!(health["status"], "ok");
     assert_eq!(health["pid"], s.child.id());
 
-    let store = Store::connect(&db(&sb), &ConnectOptions::default()).await.unwrap();
+    let store = Store::connect(&db(&sb), &ConnectOptions::default())
+        .await
+        .unwrap();
     let instances = store.list_instances().await.unwrap();
     assert_eq!(instances.len(), 1);
     assert_eq!(instances[0].pid, i64::from(s.child.id()));
     assert_eq!(instances[0].listen, format!("127.0.0.1:{}", s.port));
-    assert_eq!(store.count_leases().await.unwrap(), 1, "nw_master_vote holds exactly one row");
+    assert_eq!(
+        store.count_leases().await.unwrap(),
+        1,
+        "nw_master_vote holds exactly one row"
+    );
     let lease = store.get_lease("master").await.unwrap().unwrap();
     assert_eq!(lease.holder, instances[0].id);
     assert_eq!(lease.hostname, instances[0].hostname);
@@ -99,7 +121,12 @@ async fn serve_answers_health_and_metrics_registers_and_is_master() {
     .await;
 
     let metrics = reqwest::get(format!("{base}/metrics")).await.unwrap();
-    assert!(metrics.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        metrics.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = metrics.text().await.unwrap();
     assert!(text.contains("nightwatch_is_master 1"), "{text}");
     assert!(text.contains("nightwatch_database_up 1"), "{text}");
@@ -113,8 +140,14 @@ async fn serve_answers_health_and_metrics_registers_and_is_master() {
 
     signal(&s.child, "-TERM");
     assert!(wait_exit(&mut s.child).success(), "SIGTERM is a clean stop");
-    assert!(store.list_instances().await.unwrap().is_empty(), "deregistered on shutdown");
-    assert!(store.get_lease("master").await.unwrap().unwrap().expires_at == 0, "lease released");
+    assert!(
+        store.list_instances().await.unwrap().is_empty(),
+        "deregistered on shutdown"
+    );
+    assert!(
+        store.get_lease("master").await.unwrap().unwrap().expires_at == 0,
+        "lease released"
+    );
 }
 
 #[tokio::test]
@@ -122,7 +155,9 @@ async fn two_engines_one_master_and_failover_on_sighup() {
     let sb = Sandbox::new();
     let mut a = serve(&sb, &db(&sb));
     let mut b = serve(&sb, &db(&sb));
-    let store = Store::connect(&db(&sb), &ConnectOptions::default()).await.unwrap();
+    let store = Store::connect(&db(&sb), &ConnectOptions::default())
+        .await
+        .unwrap();
     until("both registered", || {
         let store = store.clone();
         async move { store.list_instances().await.unwrap().len() == 2 }
@@ -144,11 +179,18 @@ async fn two_engines_one_master_and_failover_on_sighup() {
         let store = store.clone();
         let pid = standby_pid.clone();
         async move {
-            store.get_lease("master").await.unwrap().is_some_and(|l| l.holder.contains(&pid) && l.expires_at > 0)
+            store
+                .get_lease("master")
+                .await
+                .unwrap()
+                .is_some_and(|l| l.holder.contains(&pid) && l.expires_at > 0)
         }
     })
     .await;
-    assert!(store.get_lease("master").await.unwrap().unwrap().term > first_term, "fencing token grew");
+    assert!(
+        store.get_lease("master").await.unwrap().unwrap().term > first_term,
+        "fencing token grew"
+    );
     signal(&standby.child, "-INT");
     assert!(wait_exit(&mut standby.child).success());
 }
@@ -159,12 +201,21 @@ async fn a_taken_port_is_reported_with_its_owner() {
     let mut first = serve(&sb, &db(&sb));
     let out = sb
         .command()
-        .args(["--database-url", &db(&sb), "--listen", &format!("127.0.0.1:{}", first.port), "serve"])
+        .args([
+            "--database-url",
+            &db(&sb),
+            "--listen",
+            &format!("127.0.0.1:{}", first.port),
+            "serve",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("already in use by a nightwatch engine"), "{err}");
+    assert!(
+        err.contains("already in use by a nightwatch engine"),
+        "{err}"
+    );
     signal(&first.child, "-TERM");
     wait_exit(&mut first.child);
 }
@@ -190,13 +241,18 @@ async fn a_second_console_finds_the_engine_instead_of_failing() {
     settings.engine.listen = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     settings.engine.heartbeat_secs = 1;
     settings.engine.lease_secs = 3;
-    let store = Store::connect(&db(&sb), &ConnectOptions::default()).await.unwrap();
+    let store = Store::connect(&db(&sb), &ConnectOptions::default())
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
     let cancel = tokio_util::sync::CancellationToken::new();
 
     let first = nightwatch::engine::attach(&settings, &store, &cancel).await;
     assert!(first.engine.is_some());
-    assert!(matches!(*first.state.borrow(), EngineState::InProcess { .. }));
+    assert!(matches!(
+        *first.state.borrow(),
+        EngineState::InProcess { .. }
+    ));
 
     let mut second = nightwatch::engine::attach(&settings, &store, &cancel).await;
     assert!(second.engine.is_none(), "the second console runs no engine");
@@ -206,12 +262,27 @@ async fn a_second_console_finds_the_engine_instead_of_failing() {
     })
     .await;
     let label = second.state.borrow().label();
-    assert!(label.contains(&settings.engine.listen.to_string()), "{label}");
-    let kinds: Vec<String> = store.list_instances().await.unwrap().into_iter().map(|i| i.role).collect();
-    assert!(kinds.contains(&"engine".to_owned()) && kinds.contains(&"console".to_owned()), "{kinds:?}");
+    assert!(
+        label.contains(&settings.engine.listen.to_string()),
+        "{label}"
+    );
+    let kinds: Vec<String> = store
+        .list_instances()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.role)
+        .collect();
+    assert!(
+        kinds.contains(&"engine".to_owned()) && kinds.contains(&"console".to_owned()),
+        "{kinds:?}"
+    );
 
     cancel.cancel();
     first.wait().await;
     second.wait().await;
-    assert!(store.list_instances().await.unwrap().is_empty(), "both deregistered");
+    assert!(
+        store.list_instances().await.unwrap().is_empty(),
+        "both deregistered"
+    );
 }

@@ -1,6 +1,8 @@
 //! The store suite: every test runs on SQLite, MariaDB and PostgreSQL (see `common`), each in a
 //! fresh database.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (STYLE.md)
+
 mod common;
 
 use common::TestDb;
@@ -26,7 +28,10 @@ async fn migrations_are_idempotent_and_versioned(store: Store, db: TestDb) -> Te
     assert!(latest >= 1);
     assert_eq!(store.schema_version().await.unwrap(), Some(latest));
     let again = store.migrate().await.unwrap();
-    assert!(again.applied.is_empty(), "second migrate applies nothing: {again:?}");
+    assert!(
+        again.applied.is_empty(),
+        "second migrate applies nothing: {again:?}"
+    );
     assert_eq!(again.before, Some(latest));
     store.check_schema().await.unwrap();
     db
@@ -55,7 +60,13 @@ async fn components_round_trip_and_upsert_by_name(store: Store, db: TestDb) -> T
     c.endpoints = serde_json::json!({"addr": "127.0.0.1:6379"});
     store.upsert_component(&c, 10).await.unwrap();
     let got = store.get_component("redis-a").await.unwrap();
-    assert_eq!(got, Component { updated_at: 10, ..c.clone() });
+    assert_eq!(
+        got,
+        Component {
+            updated_at: 10,
+            ..c.clone()
+        }
+    );
 
     c.role = "standby".into();
     store.upsert_component(&c, 20).await.unwrap();
@@ -64,7 +75,10 @@ async fn components_round_trip_and_upsert_by_name(store: Store, db: TestDb) -> T
     assert_eq!(all[0].role, "standby");
     assert_eq!(all[0].updated_at, 20);
 
-    assert!(matches!(store.get_component("nope").await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.get_component("nope").await,
+        Err(StoreError::NotFound(_))
+    ));
     assert!(store.delete_component("redis-a").await.unwrap());
     assert!(!store.delete_component("redis-a").await.unwrap());
     db
@@ -87,7 +101,10 @@ async fn audit_is_append_only_and_ordered(store: Store, db: TestDb) -> TestDb {
     db
 }
 
-async fn heartbeat_updates_one_row_and_stale_instances_can_be_forgotten(store: Store, db: TestDb) -> TestDb {
+async fn heartbeat_updates_one_row_and_stale_instances_can_be_forgotten(
+    store: Store,
+    db: TestDb,
+) -> TestDb {
     store.upsert_instance(&instance("a", 1_000)).await.unwrap();
     store.upsert_instance(&instance("a", 2_000)).await.unwrap();
     store.upsert_instance(&instance("b", 50_000)).await.unwrap();
@@ -96,12 +113,26 @@ async fn heartbeat_updates_one_row_and_stale_instances_can_be_forgotten(store: S
     assert_eq!(list[0].id, "b", "newest heartbeat first");
     assert_eq!(list[1].heartbeat_at, 2_000, "heartbeat refreshed in place");
 
-    assert!(!store.forget_stale_instance("b", 10_000, "op").await.unwrap(), "live one refused");
-    assert!(store.forget_stale_instance("a", 10_000, "op").await.unwrap());
+    assert!(
+        !store
+            .forget_stale_instance("b", 10_000, "op")
+            .await
+            .unwrap(),
+        "live one refused"
+    );
+    assert!(
+        store
+            .forget_stale_instance("a", 10_000, "op")
+            .await
+            .unwrap()
+    );
     assert_eq!(store.list_instances().await.unwrap().len(), 1);
     let audit = store.list_audit(10).await.unwrap();
     assert_eq!(audit.len(), 1, "only the real deletion is audited");
-    assert_eq!((audit[0].action.as_str(), audit[0].target.as_str()), ("instance.forget", "a"));
+    assert_eq!(
+        (audit[0].action.as_str(), audit[0].target.as_str()),
+        ("instance.forget", "a")
+    );
     db
 }
 
@@ -113,7 +144,9 @@ async fn exactly_one_master_and_fencing_terms_grow(store: Store, db: TestDb) -> 
     for i in 0..8 {
         let s = store.clone();
         let me = instance(&format!("c{i}"), 0);
-        tasks.push(tokio::spawn(async move { s.acquire_lease("race", &me, 1_000, 15_000).await }));
+        tasks.push(tokio::spawn(async move {
+            s.acquire_lease("race", &me, 1_000, 15_000).await
+        }));
     }
     let mut winners = 0;
     for t in tasks {
@@ -121,48 +154,115 @@ async fn exactly_one_master_and_fencing_terms_grow(store: Store, db: TestDb) -> 
     }
     assert_eq!(winners, 1, "exactly one winner of a concurrent election");
 
-    let lease = store.acquire_lease("master", &a, 1_000, 15_000).await.unwrap().unwrap();
+    let lease = store
+        .acquire_lease("master", &a, 1_000, 15_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((lease.holder.as_str(), lease.term), ("a", 1));
-    assert!(store.acquire_lease("master", &b, 2_000, 15_000).await.unwrap().is_none(), "lease held");
-    let renewed = store.acquire_lease("master", &a, 5_000, 15_000).await.unwrap().unwrap();
+    assert!(
+        store
+            .acquire_lease("master", &b, 2_000, 15_000)
+            .await
+            .unwrap()
+            .is_none(),
+        "lease held"
+    );
+    let renewed = store
+        .acquire_lease("master", &a, 5_000, 15_000)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(renewed.term, 1, "renewal keeps the term");
     assert_eq!(renewed.expires_at, 20_000);
-    let taken = store.acquire_lease("master", &b, 20_001, 15_000).await.unwrap().unwrap();
-    assert_eq!((taken.holder.as_str(), taken.term), ("b", 2), "expired lease changes hands");
+    let taken = store
+        .acquire_lease("master", &b, 20_001, 15_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (taken.holder.as_str(), taken.term),
+        ("b", 2),
+        "expired lease changes hands"
+    );
     assert_eq!(taken.hostname, "host-b");
     store.release_lease("master", "b").await.unwrap();
-    let back = store.acquire_lease("master", &a, 20_002, 15_000).await.unwrap().unwrap();
-    assert_eq!((back.holder.as_str(), back.term), ("a", 3), "released lease is free at once");
+    let back = store
+        .acquire_lease("master", &a, 20_002, 15_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (back.holder.as_str(), back.term),
+        ("a", 3),
+        "released lease is free at once"
+    );
     assert_eq!(store.count_leases().await.unwrap(), 2, "one row per role");
     db
 }
 
 async fn read_only_store_refuses_every_write(store: Store, db: TestDb) -> TestDb {
-    store.upsert_component(&Component::new("x", "host", Layer::Physical), 1).await.unwrap();
+    store
+        .upsert_component(&Component::new("x", "host", Layer::Physical), 1)
+        .await
+        .unwrap();
     let ro = db.read_only_store().await;
     assert!(ro.is_read_only());
     assert_eq!(ro.list_components().await.unwrap().len(), 1, "reads work");
-    let write = ro.upsert_component(&Component::new("y", "host", Layer::Physical), 2).await;
+    let write = ro
+        .upsert_component(&Component::new("y", "host", Layer::Physical), 2)
+        .await;
     assert!(write.is_err(), "a read-only session must refuse writes");
-    assert!(ro.insert_audit(&NewAudit::new("a", "x", "y", Danger::G1)).await.is_err());
-    assert!(matches!(ro.migrate().await, Err(StoreError::ReadOnly { .. })));
+    assert!(
+        ro.insert_audit(&NewAudit::new("a", "x", "y", Danger::G1))
+            .await
+            .is_err()
+    );
+    assert!(matches!(
+        ro.migrate().await,
+        Err(StoreError::ReadOnly { .. })
+    ));
     ro.check_schema().await.unwrap();
     ro.close().await;
-    assert_eq!(store.list_components().await.unwrap().len(), 1, "nothing was written");
+    assert_eq!(
+        store.list_components().await.unwrap().len(),
+        1,
+        "nothing was written"
+    );
     db
 }
 
 async fn overview_counts_what_exists(store: Store, db: TestDb) -> TestDb {
-    store.upsert_component(&Component::new("h1", "host", Layer::Physical), 5).await.unwrap();
-    store.upsert_component(&Component::new("h2", "host", Layer::Physical), 6).await.unwrap();
-    store.upsert_component(&Component::new("pg", "postgres", Layer::Database), 7).await.unwrap();
+    store
+        .upsert_component(&Component::new("h1", "host", Layer::Physical), 5)
+        .await
+        .unwrap();
+    store
+        .upsert_component(&Component::new("h2", "host", Layer::Physical), 6)
+        .await
+        .unwrap();
+    store
+        .upsert_component(&Component::new("pg", "postgres", Layer::Database), 7)
+        .await
+        .unwrap();
     store.upsert_instance(&instance("a", 9_000)).await.unwrap();
-    store.acquire_lease("master", &instance("a", 0), 100, 15_000).await.unwrap();
+    store
+        .acquire_lease("master", &instance("a", 0), 100, 15_000)
+        .await
+        .unwrap();
     let o = store.overview().await.unwrap();
     assert_eq!(o.components_total, 3);
-    let physical = o.components_by_layer.iter().find(|(l, _)| l == "physical").unwrap();
+    let physical = o
+        .components_by_layer
+        .iter()
+        .find(|(l, _)| l == "physical")
+        .unwrap();
     assert_eq!(physical.1, 2);
-    assert_eq!(o.components_by_layer.len(), 5, "every layer listed, zero or not");
+    assert_eq!(
+        o.components_by_layer.len(),
+        5,
+        "every layer listed, zero or not"
+    );
     assert_eq!(o.instances.len(), 1);
     assert_eq!(o.master.as_ref().map(|m| m.holder.as_str()), Some("a"));
     assert_eq!(o.db.schema_version, Some(o.db.schema_latest));
@@ -187,11 +287,17 @@ async fn unreachable_database_is_one_clear_line_with_the_password_masked() {
         connect_timeout: std::time::Duration::from_secs(2),
         ..Default::default()
     };
-    for url in ["postgres://nw:hunter2@127.0.0.1:1/nw", "mysql://nw:hunter2@127.0.0.1:1/nw"] {
+    for url in [
+        "postgres://nw:hunter2@127.0.0.1:1/nw",
+        "mysql://nw:hunter2@127.0.0.1:1/nw",
+    ] {
         let err = Store::connect(url, &o).await.unwrap_err();
         let text = err.to_string();
         assert!(err.is_transient(), "{text}");
-        assert!(text.contains("127.0.0.1:1") && text.contains("***"), "{text}");
+        assert!(
+            text.contains("127.0.0.1:1") && text.contains("***"),
+            "{text}"
+        );
         assert!(!text.contains("hunter2"), "{text}");
         assert!(!text.contains('\n'), "one line: {text}");
     }

@@ -30,8 +30,15 @@ struct Info {
 }
 
 pub async fn run(settings: Settings, output: Output) -> Result<(), Failure> {
-    let _log = crate::logging::init(&settings.paths.state_dir, &settings.log.level, crate::logging::Echo::FileOnly);
-    let config_file = settings.source.clone().unwrap_or_else(|| settings.paths.config_file());
+    let _log = crate::logging::init(
+        &settings.paths.state_dir,
+        &settings.log.level,
+        crate::logging::Echo::FileOnly,
+    );
+    let config_file = settings
+        .source
+        .clone()
+        .unwrap_or_else(|| settings.paths.config_file());
     let mut info = Info {
         version: env!("CARGO_PKG_VERSION"),
         config_file_present: config_file.exists(),
@@ -39,14 +46,18 @@ pub async fn run(settings: Settings, output: Output) -> Result<(), Failure> {
         config_dir: settings.paths.config_dir.display().to_string(),
         data_dir: settings.paths.data_dir.display().to_string(),
         state_dir: settings.paths.state_dir.display().to_string(),
-        log_file: crate::logging::file(&settings.paths.state_dir).display().to_string(),
+        log_file: crate::logging::file(&settings.paths.state_dir)
+            .display()
+            .to_string(),
         database_url: crate::store::mask_url(&settings.database_url()),
         backend: crate::store::Dialect::from_url(&settings.database_url())
             .map_or("unknown", |d| d.name())
             .to_owned(),
         read_only: settings.console.read_only,
         engine_mode: match settings.engine.mode {
-            EngineMode::Auto if settings.is_embedded_sqlite() => "auto (in-process: embedded SQLite)",
+            EngineMode::Auto if settings.is_embedded_sqlite() => {
+                "auto (in-process: embedded SQLite)"
+            }
             EngineMode::Auto => "auto (off here: shared database, run `nightwatch serve`)",
             EngineMode::On => "on",
             EngineMode::Off => "off",
@@ -61,45 +72,57 @@ pub async fn run(settings: Settings, output: Output) -> Result<(), Failure> {
     };
     let failure = match super::connect(&settings).await {
         Ok(store) => {
-            let result = store.overview().await;
+            let result = describe(&store, &mut info).await;
             store.close().await;
-            match result {
-                Ok(o) => {
-                    info.schema_version = o.db.schema_version;
-                    info.schema_latest = Some(o.db.schema_latest);
-                    info.instances = Some(o.instances.len());
-                    info.master = o.master.filter(|m| !m.holder.is_empty()).map(|m| {
-                        format!("{} ({}, term {})", m.hostname, m.ip, m.term)
-                    });
-                    None
-                }
-                // A database that was never migrated has no tables yet: say so, it is not an error.
-                Err(_) if matches!(store.schema_version().await, Ok(None)) => {
-                    info.schema_latest = Some(store.db_info().schema_latest);
-                    None
-                }
-                Err(e) => Some(Failure::from(e)),
-            }
+            result.err()
         }
         Err(e) => Some(Failure::from(e)),
     };
     info.database_error = failure.as_ref().map(ToString::to_string);
     match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&info).unwrap_or_default()),
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&info).unwrap_or_default()
+        ),
         Output::Table => print_table(&info),
     }
     failure.map_or(Ok(()), Err)
 }
 
+/// Fill the database part of `info`. A database never migrated has no tables yet: that is reported
+/// as "no schema", not as an error.
+async fn describe(store: &crate::store::Store, info: &mut Info) -> Result<(), Failure> {
+    info.schema_latest = Some(store.db_info().schema_latest);
+    info.schema_version = store.schema_version().await?;
+    if info.schema_version.is_some() {
+        let o = store.overview().await?;
+        info.instances = Some(o.instances.len());
+        info.master = o
+            .master
+            .filter(|m| !m.holder.is_empty())
+            .map(|m| format!("{} ({}, term {})", m.hostname, m.ip, m.term));
+    }
+    Ok(())
+}
+
 fn print_table(i: &Info) {
-    let present = if i.config_file_present { "" } else { " (not present: built-in defaults)" };
+    let present = if i.config_file_present {
+        ""
+    } else {
+        " (not present: built-in defaults)"
+    };
     println!("nightwatch {}", i.version);
     println!("config file:  {}{present}", i.config_file);
     println!("config dir:   {}", i.config_dir);
     println!("data dir:     {}", i.data_dir);
     println!("state dir:    {}", i.state_dir);
     println!("log file:     {}", i.log_file);
-    println!("database:     {} ({}){}", i.database_url, i.backend, if i.read_only { " read-only" } else { "" });
+    println!(
+        "database:     {} ({}){}",
+        i.database_url,
+        i.backend,
+        if i.read_only { " read-only" } else { "" }
+    );
     let schema = match (i.schema_version, i.schema_latest) {
         (Some(v), Some(l)) if v == l => format!("version {v} (up to date)"),
         (Some(v), Some(l)) => format!("version {v}, this binary has {l}: run `nightwatch migrate`"),
@@ -109,6 +132,9 @@ fn print_table(i: &Info) {
     println!("schema:       {schema}");
     println!("engine:       {} on {}", i.engine_mode, i.engine_listen);
     if let Some(n) = i.instances {
-        println!("instances:    {n} registered; master: {}", i.master.as_deref().unwrap_or("none"));
+        println!(
+            "instances:    {n} registered; master: {}",
+            i.master.as_deref().unwrap_or("none")
+        );
     }
 }

@@ -6,9 +6,15 @@ use crate::settings::Settings;
 use super::Failure;
 
 pub async fn run(settings: Settings, output: Output) -> Result<(), Failure> {
-    let _log = crate::logging::init(&settings.paths.state_dir, &settings.log.level, crate::logging::Echo::FileOnly);
+    let _log = crate::logging::init(
+        &settings.paths.state_dir,
+        &settings.log.level,
+        crate::logging::Echo::FileOnly,
+    );
     if settings.console.read_only {
-        return Err(Failure::Other("migrate writes the schema; it cannot run with --read-only".into()));
+        return Err(Failure::Other(
+            "migrate writes the schema; it cannot run with --read-only".into(),
+        ));
     }
     let store = super::connect(&settings).await?;
     let report = store.migrate().await?;

@@ -8,9 +8,15 @@ use crate::settings::Settings;
 use super::Failure;
 
 pub async fn run(settings: Settings) -> Result<(), Failure> {
-    let _log = crate::logging::init(&settings.paths.state_dir, &settings.log.level, crate::logging::Echo::Stderr);
+    let _log = crate::logging::init(
+        &settings.paths.state_dir,
+        &settings.log.level,
+        crate::logging::Echo::Stderr,
+    );
     if settings.console.read_only {
-        return Err(Failure::Other("serve writes heartbeats and leases; it cannot run with --read-only".into()));
+        return Err(Failure::Other(
+            "serve writes heartbeats and leases; it cannot run with --read-only".into(),
+        ));
     }
     let store = super::open_store(&settings).await?;
     let cancel = CancellationToken::new();

@@ -36,7 +36,11 @@ mod tests {
         assert_eq!(age(0, 60_000), "1m");
         assert_eq!(age(0, 7_200_000), "2h");
         assert_eq!(age(0, 3 * 86_400_000), "3d");
-        assert_eq!(age(10_000, 0), "0s", "clock skew never shows a negative age");
+        assert_eq!(
+            age(10_000, 0),
+            "0s",
+            "clock skew never shows a negative age"
+        );
     }
 
     #[test]

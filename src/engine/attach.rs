@@ -45,14 +45,20 @@ pub async fn attach(settings: &Settings, store: &Store, cancel: &CancellationTok
         EngineMode::Off => Err("engine = off".to_owned()),
     };
     let started = match wanted {
-        Ok(()) => Engine::start(settings, store.clone(), cancel.clone()).await.map_err(|e| match e {
-            EngineError::PortTaken { addr, .. } => format!("port {addr} in use"),
-            other => other.to_string(),
-        }),
+        Ok(()) => Engine::start(settings, store.clone(), cancel.clone())
+            .await
+            .map_err(|e| match e {
+                EngineError::PortTaken { addr, .. } => format!("port {addr} in use"),
+                other => other.to_string(),
+            }),
         Err(why) => Err(why),
     };
     match started {
-        Ok(engine) => Attached { state: engine.state.clone(), engine: Some(engine), watcher: None },
+        Ok(engine) => Attached {
+            state: engine.state.clone(),
+            engine: Some(engine),
+            watcher: None,
+        },
         Err(why) => {
             tracing::info!(why, "no engine in this process");
             let (tx, state) = watch::channel(EngineState::Off { why: why.clone() });
@@ -65,7 +71,11 @@ pub async fn attach(settings: &Settings, store: &Store, cancel: &CancellationTok
                 tx,
                 cancel.clone(),
             ));
-            Attached { engine: None, state, watcher: Some(task) }
+            Attached {
+                engine: None,
+                state,
+                watcher: Some(task),
+            }
         }
     }
 }

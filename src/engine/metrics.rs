@@ -20,7 +20,11 @@ impl Metrics {
     /// The exposition text.
     pub fn render(&self, instance: &str, db_up: bool, now_ms: i64) -> String {
         let started = self.started_at_ms.load(Ordering::Relaxed);
-        let uptime = if started > 0 { (now_ms - started) as f64 / 1000.0 } else { 0.0 };
+        let uptime = if started > 0 {
+            (now_ms - started) as f64 / 1000.0
+        } else {
+            0.0
+        };
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
         let labels = format!(
             "{{version=\"{}\",instance=\"{}\"}}",
@@ -28,7 +32,13 @@ impl Metrics {
             instance.replace('\\', "\\\\").replace('"', "\\\"")
         );
         let samples: [(&str, &str, &str, &str, String); 9] = [
-            ("nightwatch_build_info", "gauge", "Build information.", &labels, "1".into()),
+            (
+                "nightwatch_build_info",
+                "gauge",
+                "Build information.",
+                &labels,
+                "1".into(),
+            ),
             (
                 "nightwatch_database_up",
                 "gauge",
@@ -88,7 +98,10 @@ impl Metrics {
         ];
         let mut out = String::with_capacity(1024);
         for (name, kind, help, labels, value) in samples {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{labels} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{labels} {value}"
+            );
         }
         out
     }
@@ -108,7 +121,10 @@ mod tests {
         assert!(text.contains("nightwatch_heartbeats_total 3\n"), "{text}");
         assert!(text.contains("nightwatch_is_master 1\n"), "{text}");
         assert!(text.contains("nightwatch_uptime_seconds 2.500\n"), "{text}");
-        assert!(text.contains(r#"instance="h:\"1\"""#), "label escaped: {text}");
+        assert!(
+            text.contains(r#"instance="h:\"1\"""#),
+            "label escaped: {text}"
+        );
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let value = line.rsplit(' ').next().unwrap();
             assert!(value.parse::<f64>().is_ok(), "bad sample line {line:?}");

@@ -30,12 +30,15 @@ pub struct Registry {
 
 impl Registry {
     pub fn new(store: Store, me: Instance, settings: &Settings, metrics: Arc<Metrics>) -> Registry {
-        metrics.started_at_ms.store(me.started_at, Ordering::Relaxed);
+        metrics
+            .started_at_ms
+            .store(me.started_at, Ordering::Relaxed);
         Registry {
             store,
             me,
             every: Duration::from_secs(settings.engine.heartbeat_secs),
-            lease_ms: i64::try_from(settings.engine.lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+            lease_ms: i64::try_from(settings.engine.lease_secs.saturating_mul(1000))
+                .unwrap_or(i64::MAX),
             metrics,
         }
     }
@@ -43,16 +46,28 @@ impl Registry {
     /// One heartbeat and one election round.
     pub async fn beat(&self) -> Result<(), crate::store::StoreError> {
         let now = now_ms();
-        let me = Instance { heartbeat_at: now, ..self.me.clone() };
+        let me = Instance {
+            heartbeat_at: now,
+            ..self.me.clone()
+        };
         self.store.upsert_instance(&me).await?;
         self.metrics.heartbeats.fetch_add(1, Ordering::Relaxed);
-        let lease = self.store.acquire_lease(MASTER_ROLE, &me, now, self.lease_ms).await?;
+        let lease = self
+            .store
+            .acquire_lease(MASTER_ROLE, &me, now, self.lease_ms)
+            .await?;
         let master = lease.is_some();
         if self.metrics.is_master.swap(master, Ordering::Relaxed) != master {
             self.metrics.lease_changes.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(master, term = lease.as_ref().map(|l| l.term), "master lease changed");
+            tracing::info!(
+                master,
+                term = lease.as_ref().map(|l| l.term),
+                "master lease changed"
+            );
         }
-        self.metrics.master_term.store(lease.map_or(0, |l| l.term), Ordering::Relaxed);
+        self.metrics
+            .master_term
+            .store(lease.map_or(0, |l| l.term), Ordering::Relaxed);
         Ok(())
     }
 

@@ -27,17 +27,22 @@ struct AppState {
 pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, EngineError> {
     match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => Ok(l),
-        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-            Err(EngineError::PortTaken { addr, by: probe_owner(addr).await })
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => Err(EngineError::PortTaken {
+            addr,
+            by: probe_owner(addr).await,
+        }),
         Err(source) => Err(EngineError::Bind { addr, source }),
     }
 }
 
 /// Ask whoever holds the port whether it is a nightwatch engine (its `/healthz` says so).
 async fn probe_owner(addr: SocketAddr) -> String {
-    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(1)).build();
-    let Ok(client) = client else { return String::new() };
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(1))
+        .build();
+    let Ok(client) = client else {
+        return String::new();
+    };
     let url = format!("http://{addr}/healthz");
     match client.get(&url).send().await {
         Ok(r) => match r.json::<serde_json::Value>().await {
@@ -53,7 +58,10 @@ async fn probe_owner(addr: SocketAddr) -> String {
 }
 
 fn router(state: AppState) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(state)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
 }
 
 /// Serve until `cancel` fires, then drain in-flight requests.
@@ -65,11 +73,19 @@ pub async fn serve(
     cancel: CancellationToken,
     state_tx: watch::Sender<EngineState>,
 ) {
-    let app = router(AppState { store, me: Arc::new(me), metrics });
-    let result = axum::serve(listener, app).with_graceful_shutdown(cancel.clone().cancelled_owned()).await;
+    let app = router(AppState {
+        store,
+        me: Arc::new(me),
+        metrics,
+    });
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(cancel.clone().cancelled_owned())
+        .await;
     if let Err(e) = result {
         tracing::error!(error = %e, "engine HTTP server failed");
-        let _ = state_tx.send(EngineState::Failed { error: e.to_string() });
+        let _ = state_tx.send(EngineState::Failed {
+            error: e.to_string(),
+        });
         // Without its server the engine is not healthy: stop the other tasks too.
         cancel.cancel();
     }
@@ -92,7 +108,11 @@ async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
         "pid": s.me.pid,
         "master": s.metrics.is_master.load(Ordering::Relaxed),
     });
-    let code = if db { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let code = if db {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (code, axum::Json(body))
 }
 
@@ -100,7 +120,10 @@ async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     s.metrics.http_requests.fetch_add(1, Ordering::Relaxed);
     let db = db_up(&s.store).await;
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         s.metrics.render(&s.me.id, db, now_ms()),
     )
 }

@@ -6,8 +6,14 @@ use super::{Settings, SettingsError};
 /// Every supported variable and the config key it sets (documented in `config.example.toml`).
 pub const VARS: &[(&str, &str)] = &[
     ("NIGHTWATCH_DATABASE_URL", "database.url"),
-    ("NIGHTWATCH_DATABASE_MAX_CONNECTIONS", "database.max_connections"),
-    ("NIGHTWATCH_DATABASE_CONNECT_TIMEOUT_SECS", "database.connect_timeout_secs"),
+    (
+        "NIGHTWATCH_DATABASE_MAX_CONNECTIONS",
+        "database.max_connections",
+    ),
+    (
+        "NIGHTWATCH_DATABASE_CONNECT_TIMEOUT_SECS",
+        "database.connect_timeout_secs",
+    ),
     ("NIGHTWATCH_ENGINE_MODE", "engine.mode"),
     ("NIGHTWATCH_ENGINE_LISTEN", "engine.listen"),
     ("NIGHTWATCH_ENGINE_HEARTBEAT_SECS", "engine.heartbeat_secs"),
@@ -39,7 +45,9 @@ pub fn apply(
 /// booleans), otherwise as a string, then checked by the same serde types as the file.
 pub fn set_key(settings: &mut Settings, key: &str, text: &str) -> Result<(), String> {
     let mut table = toml::Table::try_from(&*settings).map_err(|e| e.to_string())?;
-    let (section, field) = key.split_once('.').ok_or_else(|| format!("unknown key {key}"))?;
+    let (section, field) = key
+        .split_once('.')
+        .ok_or_else(|| format!("unknown key {key}"))?;
     // Read the text as a TOML value when it is one (numbers, booleans), else as a plain string.
     let value = format!("v = {text}")
         .parse::<toml::Table>()
@@ -55,7 +63,11 @@ pub fn set_key(settings: &mut Settings, key: &str, text: &str) -> Result<(), Str
     let source = settings.source.clone();
     let parsed: Settings = serde_path_to_error::deserialize(toml::Value::Table(table))
         .map_err(|e| expectation(e.inner().message()))?;
-    *settings = Settings { paths, source, ..parsed };
+    *settings = Settings {
+        paths,
+        source,
+        ..parsed
+    };
     Ok(())
 }
 
@@ -70,8 +82,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 

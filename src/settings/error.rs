@@ -11,11 +11,29 @@ pub enum SettingsError {
         source: std::io::Error,
     },
     #[error("config file {}: {location}: {message}", path.display())]
-    Syntax { path: PathBuf, location: String, message: String },
+    Syntax {
+        path: PathBuf,
+        location: String,
+        message: String,
+    },
     #[error("config file {}: key `{key}`{location}: {message}", path.display())]
-    Value { path: PathBuf, key: String, location: String, message: String },
+    Value {
+        path: PathBuf,
+        key: String,
+        location: String,
+        message: String,
+    },
     #[error("environment variable {var}={value:?}: {message}")]
-    Env { var: String, value: String, message: String },
+    Env {
+        var: String,
+        value: String,
+        message: String,
+    },
     #[error("{origin}: `{key}` = {value:?}: {message}")]
-    Invalid { origin: String, key: String, value: String, message: String },
+    Invalid {
+        origin: String,
+        key: String,
+        value: String,
+        message: String,
+    },
 }

@@ -49,8 +49,10 @@ pub fn load_with(
 
 /// Parse one config file. Errors carry the file, the dotted key, the line and column.
 pub fn from_file(path: &Path) -> Result<Settings, SettingsError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| SettingsError::Read { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     from_text(path, &text)
 }
 
@@ -68,14 +70,20 @@ pub fn from_text(path: &Path, text: &str) -> Result<Settings, SettingsError> {
         SettingsError::Value {
             path: path.to_path_buf(),
             key,
-            location: if loc.is_empty() { loc } else { format!(" ({loc})") },
+            location: if loc.is_empty() {
+                loc
+            } else {
+                format!(" ({loc})")
+            },
             message: env::expectation(inner.message()),
         }
     })
 }
 
 fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
-    let Some(span) = span else { return String::new() };
+    let Some(span) = span else {
+        return String::new();
+    };
     let before = &text[..span.start.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -102,7 +110,10 @@ fn apply_flags(settings: &mut Settings, o: &Overrides) {
 
 /// Checks that serde's types cannot express: ranges and URL schemes.
 fn validate(s: &Settings, file: Option<&Path>) -> Result<(), SettingsError> {
-    let origin = file.map_or_else(|| "settings".to_owned(), |p| format!("config file {}", p.display()));
+    let origin = file.map_or_else(
+        || "settings".to_owned(),
+        |p| format!("config file {}", p.display()),
+    );
     let invalid = |key: &str, value: String, message: &str| SettingsError::Invalid {
         origin: origin.clone(),
         key: key.to_owned(),
@@ -111,9 +122,15 @@ fn validate(s: &Settings, file: Option<&Path>) -> Result<(), SettingsError> {
     };
     let url = &s.database.url;
     if !url.is_empty()
-        && !["sqlite:", "mysql://", "mariadb://", "postgres://", "postgresql://"]
-            .iter()
-            .any(|p| url.starts_with(p))
+        && ![
+            "sqlite:",
+            "mysql://",
+            "mariadb://",
+            "postgres://",
+            "postgresql://",
+        ]
+        .iter()
+        .any(|p| url.starts_with(p))
     {
         return Err(invalid(
             "database.url",
@@ -130,7 +147,11 @@ fn validate(s: &Settings, file: Option<&Path>) -> Result<(), SettingsError> {
         ));
     }
     if s.database.max_connections == 0 {
-        return Err(invalid("database.max_connections", "0".into(), "expected at least 1 (default 8)"));
+        return Err(invalid(
+            "database.max_connections",
+            "0".into(),
+            "expected at least 1 (default 8)",
+        ));
     }
     if s.engine.heartbeat_secs == 0 || s.engine.lease_secs <= s.engine.heartbeat_secs {
         return Err(invalid(

@@ -83,7 +83,10 @@ impl Store {
     pub async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let q = "SELECT id, at, actor, action, target, danger, reason, before_json, after_json \
                  FROM audit_log ORDER BY id DESC LIMIT ?";
-        let rows = sqlx::query(self.sql(q)).bind(limit).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(self.sql(q))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 let danger: String = r.try_get("danger")?;
@@ -105,4 +108,3 @@ impl Store {
             .collect()
     }
 }
-

@@ -12,8 +12,10 @@ fn component(row: &sqlx::any::AnyRow) -> Result<Component, StoreError> {
     let layer: String = row.try_get("layer")?;
     let json = |col: &str| -> Result<serde_json::Value, StoreError> {
         let text: String = row.try_get(col)?;
-        serde_json::from_str(&text)
-            .map_err(|e| StoreError::Corrupt { table: "components", reason: format!("{col}: {e}") })
+        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+            table: "components",
+            reason: format!("{col}: {e}"),
+        })
     };
     Ok(Component {
         name: row.try_get("name")?,
@@ -38,8 +40,11 @@ impl Store {
     /// Insert or update a component by name; `updated_at` is set to `now`.
     pub async fn upsert_component(&self, c: &Component, now: i64) -> Result<(), StoreError> {
         let cols: Vec<&str> = COLS.split(", ").collect();
-        let update: Vec<&str> =
-            cols.iter().copied().filter(|c| *c != "name" && *c != "created_at").collect();
+        let update: Vec<&str> = cols
+            .iter()
+            .copied()
+            .filter(|c| *c != "name" && *c != "created_at")
+            .collect();
         let q = self.dialect.upsert("components", &cols, &["name"], &update);
         sqlx::query(self.sql(&q))
             .bind(&c.name)

@@ -19,7 +19,11 @@ pub struct ConnectOptions {
 
 impl Default for ConnectOptions {
     fn default() -> Self {
-        ConnectOptions { max_connections: 8, connect_timeout: Duration::from_secs(5), read_only: false }
+        ConnectOptions {
+            max_connections: 8,
+            connect_timeout: Duration::from_secs(5),
+            read_only: false,
+        }
     }
 }
 
@@ -43,18 +47,47 @@ pub fn mask_url(raw: &str) -> String {
 pub(super) async fn connect(raw_url: &str, o: &ConnectOptions) -> Result<Store, StoreError> {
     sqlx::any::install_default_drivers();
     let masked = mask_url(raw_url);
-    let fail = |reason: String| StoreError::Connect { url: masked.clone(), reason };
+    let fail = |reason: String| StoreError::Connect {
+        url: masked.clone(),
+        reason,
+    };
     let dialect = Dialect::from_url(raw_url).ok_or_else(|| {
-        fail("unknown scheme; expected sqlite://, mysql:// (MariaDB/MySQL/OceanBase) or postgres://".into())
+        fail(
+            "unknown scheme; expected sqlite://, mysql:// (MariaDB/MySQL/OceanBase) or postgres://"
+                .into(),
+        )
     })?;
-    let url = if dialect == Dialect::Sqlite { sqlite_url(raw_url, o.read_only)? } else { raw_url.to_owned() };
+    let url = if dialect == Dialect::Sqlite {
+        sqlite_url(raw_url, o.read_only)?
+    } else {
+        raw_url.to_owned()
+    };
     let options = AnyConnectOptions::from_str(&url)
         .map_err(|e| fail(format!("invalid URL: {e}")))?
         .log_statements(tracing::log::LevelFilter::Trace)
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+    // One direct attempt first: the pool retries until its timeout and then reports only that it
+    // timed out, while a single connection tells the real reason (refused, access denied, no such
+    // database, TLS).
+    match tokio::time::timeout(o.connect_timeout, options.connect()).await {
+        Ok(Ok(conn)) => {
+            let _ = sqlx::Connection::close(conn).await;
+        }
+        Ok(Err(e)) => return Err(fail(explain(&e))),
+        Err(_) => {
+            return Err(fail(format!(
+                "no answer within {:?} (is the host reachable?)",
+                o.connect_timeout
+            )));
+        }
+    }
     let read_only = o.read_only;
     let pool = AnyPoolOptions::new()
-        .max_connections(if dialect == Dialect::Sqlite { o.max_connections.min(4) } else { o.max_connections })
+        .max_connections(if dialect == Dialect::Sqlite {
+            o.max_connections.min(4)
+        } else {
+            o.max_connections
+        })
         .acquire_timeout(o.connect_timeout)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
@@ -67,7 +100,12 @@ pub(super) async fn connect(raw_url: &str, o: &ConnectOptions) -> Result<Store, 
         .connect_with(options)
         .await
         .map_err(|e| fail(explain(&e)))?;
-    Ok(Store { pool, dialect, url: masked, read_only })
+    Ok(Store {
+        pool,
+        dialect,
+        url: masked,
+        read_only,
+    })
 }
 
 /// Statements run on every new connection.
@@ -83,13 +121,15 @@ fn session_setup(dialect: Dialect, read_only: bool) -> &'static [&'static str] {
         ],
         (Dialect::Sqlite, true) => &["PRAGMA busy_timeout = 5000", "PRAGMA query_only = ON"],
         (Dialect::MySql, false) => &["SET SESSION time_zone = '+00:00'"],
-        (Dialect::MySql, true) => {
-            &["SET SESSION time_zone = '+00:00'", "SET SESSION TRANSACTION READ ONLY"]
-        }
+        (Dialect::MySql, true) => &[
+            "SET SESSION time_zone = '+00:00'",
+            "SET SESSION TRANSACTION READ ONLY",
+        ],
         (Dialect::Postgres, false) => &["SET TIME ZONE 'UTC'"],
-        (Dialect::Postgres, true) => {
-            &["SET TIME ZONE 'UTC'", "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"]
-        }
+        (Dialect::Postgres, true) => &[
+            "SET TIME ZONE 'UTC'",
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+        ],
     }
 }
 
@@ -98,7 +138,10 @@ fn session_setup(dialect: Dialect, read_only: bool) -> &'static [&'static str] {
 fn sqlite_url(raw: &str, read_only: bool) -> Result<String, StoreError> {
     let rest = raw.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let params: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("mode=")).collect();
+    let params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("mode="))
+        .collect();
     let masked = mask_url(raw);
     if path.is_empty() || path == ":memory:" {
         return Ok(raw.to_owned());
@@ -145,9 +188,18 @@ mod tests {
 
     #[test]
     fn masks_passwords() {
-        assert_eq!(mask_url("postgres://nw:s3cret@127.0.0.1:5432/nw"), "postgres://nw:***@127.0.0.1:5432/nw");
-        assert_eq!(mask_url("mysql://root@127.0.0.1/nw"), "mysql://root@127.0.0.1/nw");
-        assert_eq!(mask_url("sqlite:///tmp/a.db?mode=rwc"), "sqlite:///tmp/a.db?mode=rwc");
+        assert_eq!(
+            mask_url("postgres://nw:s3cret@127.0.0.1:5432/nw"),
+            "postgres://nw:***@127.0.0.1:5432/nw"
+        );
+        assert_eq!(
+            mask_url("mysql://root@127.0.0.1/nw"),
+            "mysql://root@127.0.0.1/nw"
+        );
+        assert_eq!(
+            mask_url("sqlite:///tmp/a.db?mode=rwc"),
+            "sqlite:///tmp/a.db?mode=rwc"
+        );
         assert!(!mask_url("weird://u:p@w@h").contains(":p@"));
     }
 

@@ -68,12 +68,22 @@ impl Dialect {
         let head = format!("INSERT INTO {table} ({}) VALUES ({marks})", cols.join(", "));
         match self {
             Dialect::MySql => {
-                let sets: Vec<String> = update.iter().map(|c| format!("{c} = VALUES({c})")).collect();
+                let sets: Vec<String> = update
+                    .iter()
+                    .map(|c| format!("{c} = VALUES({c})"))
+                    .collect();
                 format!("{head} ON DUPLICATE KEY UPDATE {}", sets.join(", "))
             }
             Dialect::Sqlite | Dialect::Postgres => {
-                let sets: Vec<String> = update.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-                format!("{head} ON CONFLICT ({}) DO UPDATE SET {}", key.join(", "), sets.join(", "))
+                let sets: Vec<String> = update
+                    .iter()
+                    .map(|c| format!("{c} = excluded.{c}"))
+                    .collect();
+                format!(
+                    "{head} ON CONFLICT ({}) DO UPDATE SET {}",
+                    key.join(", "),
+                    sets.join(", ")
+                )
             }
         }
     }
@@ -82,7 +92,10 @@ impl Dialect {
     pub fn insert_ignore(self, table: &str, cols: &[&str]) -> String {
         let marks = vec!["?"; cols.len()].join(", ");
         match self {
-            Dialect::MySql => format!("INSERT IGNORE INTO {table} ({}) VALUES ({marks})", cols.join(", ")),
+            Dialect::MySql => format!(
+                "INSERT IGNORE INTO {table} ({}) VALUES ({marks})",
+                cols.join(", ")
+            ),
             Dialect::Sqlite | Dialect::Postgres => format!(
                 "INSERT INTO {table} ({}) VALUES ({marks}) ON CONFLICT DO NOTHING",
                 cols.join(", ")
@@ -121,9 +134,15 @@ mod tests {
 
     #[test]
     fn dialect_from_url() {
-        assert_eq!(Dialect::from_url("sqlite:///tmp/x.db"), Some(Dialect::Sqlite));
+        assert_eq!(
+            Dialect::from_url("sqlite:///tmp/x.db"),
+            Some(Dialect::Sqlite)
+        );
         assert_eq!(Dialect::from_url("mariadb://h/db"), Some(Dialect::MySql));
-        assert_eq!(Dialect::from_url("postgresql://h/db"), Some(Dialect::Postgres));
+        assert_eq!(
+            Dialect::from_url("postgresql://h/db"),
+            Some(Dialect::Postgres)
+        );
         assert_eq!(Dialect::from_url("oracle://h"), None);
     }
 }

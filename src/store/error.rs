@@ -7,8 +7,15 @@ pub enum StoreError {
     Connect { url: String, reason: String },
     #[error("database {url} is read-only here: {what}")]
     ReadOnly { url: String, what: String },
-    #[error("database schema of {url} is at version {found}, this nightwatch needs {needed}: {hint}")]
-    Schema { url: String, found: i64, needed: i64, hint: String },
+    #[error(
+        "database schema of {url} is at version {found}, this nightwatch needs {needed}: {hint}"
+    )]
+    Schema {
+        url: String,
+        found: i64,
+        needed: i64,
+        hint: String,
+    },
     #[error("migration of {url} failed: {reason}")]
     Migrate { url: String, reason: String },
     #[error("not found: {0}")]
@@ -41,6 +48,9 @@ impl From<sqlx::Error> for StoreError {
 impl StoreError {
     /// Whether retrying later may help (the sender of an alert should get a 503, not a 400).
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_) | StoreError::Connect { .. })
+        matches!(
+            self,
+            StoreError::Unavailable(_) | StoreError::Connect { .. }
+        )
     }
 }

@@ -5,7 +5,8 @@ use sqlx::Row;
 use super::{NewAudit, Store, StoreError};
 use crate::domain::{Danger, Instance, MasterLease};
 
-const INSTANCE_COLS: &str = "id, hostname, ip, pid, role, version, listen, started_at, heartbeat_at";
+const INSTANCE_COLS: &str =
+    "id, hostname, ip, pid, role, version, listen, started_at, heartbeat_at";
 
 fn instance(row: &sqlx::any::AnyRow) -> Result<Instance, sqlx::Error> {
     Ok(Instance {
@@ -29,7 +30,15 @@ impl Store {
             "nw_component",
             &cols,
             &["id"],
-            &["hostname", "ip", "pid", "role", "version", "listen", "heartbeat_at"],
+            &[
+                "hostname",
+                "ip",
+                "pid",
+                "role",
+                "version",
+                "listen",
+                "heartbeat_at",
+            ],
         );
         sqlx::query(self.sql(&q))
             .bind(&i.id)
@@ -71,13 +80,14 @@ impl Store {
         actor: &str,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(self.sql("DELETE FROM nw_component WHERE id = ? AND heartbeat_at < ?"))
-            .bind(id)
-            .bind(stale_before)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            == 1;
+        let done =
+            sqlx::query(self.sql("DELETE FROM nw_component WHERE id = ? AND heartbeat_at < ?"))
+                .bind(id)
+                .bind(stale_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
         if done {
             let entry = NewAudit::new(actor, "instance.forget", id, Danger::G1)
                 .before(serde_json::json!({ "id": id }));
@@ -134,23 +144,32 @@ impl Store {
             .await?
             .rows_affected()
             == 1;
-        if won { self.get_lease(role).await } else { Ok(None) }
+        if won {
+            self.get_lease(role).await
+        } else {
+            Ok(None)
+        }
     }
 
     /// Give the lease up (clean shutdown), so another engine can take it at once.
     pub async fn release_lease(&self, role: &str, holder: &str) -> Result<(), StoreError> {
-        sqlx::query(self.sql("UPDATE nw_master_vote SET expires_at = 0 WHERE role = ? AND holder = ?"))
-            .bind(role)
-            .bind(holder)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            self.sql("UPDATE nw_master_vote SET expires_at = 0 WHERE role = ? AND holder = ?"),
+        )
+        .bind(role)
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     /// The current lease row for `role`, if any (it may be expired).
     pub async fn get_lease(&self, role: &str) -> Result<Option<MasterLease>, StoreError> {
         let q = "SELECT role, holder, ip, hostname, term, expires_at FROM nw_master_vote WHERE role = ?";
-        let row = sqlx::query(self.sql(q)).bind(role).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(self.sql(q))
+            .bind(role)
+            .fetch_optional(&self.pool)
+            .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(MasterLease {
             role: row.try_get("role")?,
@@ -164,6 +183,8 @@ impl Store {
 
     /// Number of rows in `nw_master_vote` (DOMAIN.md: exactly one after start-up).
     pub async fn count_leases(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM nw_master_vote").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM nw_master_vote")
+            .fetch_one(&self.pool)
+            .await?)
     }
 }

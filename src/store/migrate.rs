@@ -20,7 +20,11 @@ fn migrator(dialect: Dialect) -> &'static Migrator {
 
 /// The highest migration version this binary carries for a dialect.
 pub(super) fn latest(dialect: Dialect) -> i64 {
-    migrator(dialect).iter().map(|m| m.version).max().unwrap_or(0)
+    migrator(dialect)
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
 }
 
 /// What `migrate` did.
@@ -36,20 +40,28 @@ impl Store {
     /// Apply every pending migration. Refused on a read-only store.
     pub async fn migrate(&self) -> Result<MigrateReport, StoreError> {
         if self.read_only {
-            return Err(StoreError::ReadOnly { url: self.url.clone(), what: "cannot migrate".into() });
+            return Err(StoreError::ReadOnly {
+                url: self.url.clone(),
+                what: "cannot migrate".into(),
+            });
         }
         let before = self.schema_version().await?;
         let m = migrator(self.dialect);
-        m.run(&self.pool)
-            .await
-            .map_err(|e| StoreError::Migrate { url: self.url.clone(), reason: e.to_string() })?;
+        m.run(&self.pool).await.map_err(|e| StoreError::Migrate {
+            url: self.url.clone(),
+            reason: e.to_string(),
+        })?;
         let after = self.schema_version().await?.unwrap_or(0);
         let applied = m
             .iter()
             .filter(|mig| before.is_none_or(|b| mig.version > b) && mig.version <= after)
             .map(|mig| (mig.version, mig.description.to_string()))
             .collect();
-        Ok(MigrateReport { before, after, applied })
+        Ok(MigrateReport {
+            before,
+            after,
+            applied,
+        })
     }
 
     /// The highest applied migration, or `None` on a database nightwatch never touched.
@@ -90,6 +102,11 @@ impl Store {
         } else {
             "this binary is older than the database: upgrade nightwatch"
         };
-        Err(StoreError::Schema { url: self.url.clone(), found, needed, hint: hint.into() })
+        Err(StoreError::Schema {
+            url: self.url.clone(),
+            found,
+            needed,
+            hint: hint.into(),
+        })
     }
 }

@@ -30,7 +30,12 @@ struct Session {
 
 fn start(home: &std::path::Path, port: u16) -> Session {
     let pty = native_pty_system()
-        .openpty(PtySize { rows: 48, cols: 160, pixel_width: 0, pixel_height: 0 })
+        .openpty(PtySize {
+            rows: 48,
+            cols: 160,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
         .expect("openpty");
     let mut cmd = CommandBuilder::new(BIN);
     cmd.args(["--listen", &format!("127.0.0.1:{port}")]);
@@ -58,14 +63,24 @@ fn start(home: &std::path::Path, port: u16) -> Session {
             }
         }
     });
-    Session { child, bytes, screen, _master: pty.master, writer }
+    Session {
+        child,
+        bytes,
+        screen,
+        _master: pty.master,
+        writer,
+    }
 }
 
 impl Session {
     fn wait_for(&self, text: &str, limit: Duration) -> Duration {
         let t0 = Instant::now();
         loop {
-            if self.screen.lock().is_ok_and(|s| String::from_utf8_lossy(&s).contains(text)) {
+            if self
+                .screen
+                .lock()
+                .is_ok_and(|s| String::from_utf8_lossy(&s).contains(text))
+            {
                 return t0.elapsed();
             }
             assert!(t0.elapsed() < limit, "no {text:?} within {limit:?}");
@@ -97,7 +112,10 @@ impl Session {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
 }
 
 fn median(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
@@ -106,11 +124,20 @@ fn median(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
 }
 
 fn main() {
-    let runs: usize = std::env::var("RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
-    let idle_secs: u64 = std::env::var("IDLE_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let runs: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let idle_secs: u64 = std::env::var("IDLE_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
     let size = std::fs::metadata(BIN).map(|m| m.len()).unwrap_or(0);
     println!("binary: {BIN}");
-    println!("binary size: {:.1} MiB ({size} bytes)", size as f64 / 1_048_576.0);
+    println!(
+        "binary size: {:.1} MiB ({size} bytes)",
+        size as f64 / 1_048_576.0
+    );
 
     let mut cold = Vec::new();
     let mut warm = Vec::new();
@@ -128,20 +155,32 @@ fn main() {
         s.quit();
     }
     let (lo, med, hi) = median(cold);
-    println!("cold start to first frame: median {med:.1?} (min {lo:.1?}, max {hi:.1?}, {runs} runs)");
+    println!(
+        "cold start to first frame: median {med:.1?} (min {lo:.1?}, max {hi:.1?}, {runs} runs)"
+    );
     if !warm.is_empty() {
         let n = warm.len();
         let (lo, med, hi) = median(warm);
-        println!("warm start to first frame: median {med:.1?} (min {lo:.1?}, max {hi:.1?}, {n} runs)");
+        println!(
+            "warm start to first frame: median {med:.1?} (min {lo:.1?}, max {hi:.1?}, {n} runs)"
+        );
     }
 
     let s = start(warm_home.path(), free_port());
     s.wait_for(DATA_LOADED, Duration::from_secs(30));
     // Let the first refreshes and heartbeats settle, then measure a quiet window.
     std::thread::sleep(Duration::from_secs(3));
-    let (b0, c0, t0) = (s.bytes.load(Ordering::Relaxed), s.cpu_ticks(), Instant::now());
+    let (b0, c0, t0) = (
+        s.bytes.load(Ordering::Relaxed),
+        s.cpu_ticks(),
+        Instant::now(),
+    );
     std::thread::sleep(Duration::from_secs(idle_secs));
-    let (b1, c1, secs) = (s.bytes.load(Ordering::Relaxed), s.cpu_ticks(), t0.elapsed().as_secs_f64());
+    let (b1, c1, secs) = (
+        s.bytes.load(Ordering::Relaxed),
+        s.cpu_ticks(),
+        t0.elapsed().as_secs_f64(),
+    );
     println!(
         "idle over {secs:.1}s (engine in-process, refresh 1000 ms): {:.1} bytes/s to the terminal ({} bytes), CPU {:.2} % of one core",
         (b1 - b0) as f64 / secs,

@@ -43,12 +43,18 @@ impl TestDb {
             None => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/{name}.db?mode=rwc", dir.path().display());
-                Some(TestDb { url, backend, _dir: Some(dir) })
+                Some(TestDb {
+                    url,
+                    backend,
+                    _dir: Some(dir),
+                })
             }
             Some(var) => {
                 let Ok(base) = std::env::var(var) else {
                     if std::env::var("CI").is_ok_and(|v| v == "true") {
-                        panic!("{var} is not set: under CI=true the {backend:?} tests must run, not skip");
+                        panic!(
+                            "{var} is not set: under CI=true the {backend:?} tests must run, not skip"
+                        );
                     }
                     eprintln!("skipping {backend:?}: set {var} to run this test against it");
                     return None;
@@ -56,26 +62,40 @@ impl TestDb {
                 let mut url = url::Url::parse(&base).expect("test database URL");
                 url.set_path(&format!("/{name}"));
                 let url = url.to_string();
-                nightwatch::store::create_database(&url).await.expect("create test database");
-                Some(TestDb { url, backend, _dir: None })
+                nightwatch::store::create_database(&url)
+                    .await
+                    .expect("create test database");
+                Some(TestDb {
+                    url,
+                    backend,
+                    _dir: None,
+                })
             }
         }
     }
 
     pub async fn store(&self) -> Store {
-        Store::connect(&self.url, &ConnectOptions::default()).await.expect("connect")
+        Store::connect(&self.url, &ConnectOptions::default())
+            .await
+            .expect("connect")
     }
 
     pub async fn read_only_store(&self) -> Store {
-        let o = ConnectOptions { read_only: true, ..ConnectOptions::default() };
-        Store::connect(&self.url, &o).await.expect("connect read-only")
+        let o = ConnectOptions {
+            read_only: true,
+            ..ConnectOptions::default()
+        };
+        Store::connect(&self.url, &o)
+            .await
+            .expect("connect read-only")
     }
 
     pub async fn cleanup(self) {
-        if self.backend != Backend::Sqlite {
-            if let Err(e) = nightwatch::store::drop_database(&self.url).await {
-                eprintln!("warning: {e}");
-            }
+        if self.backend == Backend::Sqlite {
+            return;
+        }
+        if let Err(e) = nightwatch::store::drop_database(&self.url).await {
+            eprintln!("warning: {e}");
         }
     }
 }
@@ -88,7 +108,12 @@ pub fn unique() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos % 100_000)
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        nanos % 100_000
+    )
 }
 
 /// Generate one `#[tokio::test]` per backend for each listed `async fn(Store, &TestDb)`.
@@ -107,7 +132,9 @@ where
     F: FnOnce(Store, TestDb) -> Fut,
     Fut: std::future::Future<Output = TestDb>,
 {
-    let Some(db) = TestDb::create(backend).await else { return };
+    let Some(db) = TestDb::create(backend).await else {
+        return;
+    };
     let store = db.store().await;
     store.migrate().await.expect("migrate");
     let db = body(store.clone(), db).await;
@@ -122,7 +149,9 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new() -> Sandbox {
-        Sandbox { dir: tempfile::tempdir().expect("temp dir") }
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn command(&self) -> std::process::Command {

@@ -3,28 +3,43 @@
 use super::*;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config")
+        .join(name)
 }
 
 fn paths() -> Paths {
     let base = PathBuf::from("/nonexistent/nightwatch-test");
-    Paths { config_dir: base.join("c"), data_dir: base.join("d"), state_dir: base.join("s") }
+    Paths {
+        config_dir: base.join("c"),
+        data_dir: base.join("d"),
+        state_dir: base.join("s"),
+    }
 }
 
 fn load_fixture(name: &str) -> Result<Settings, SettingsError> {
-    let o = Overrides { config: Some(fixture(name)), ..Overrides::default() };
+    let o = Overrides {
+        config: Some(fixture(name)),
+        ..Overrides::default()
+    };
     load_with(&o, paths(), &|_| None)
 }
 
 fn message(name: &str) -> String {
-    load_fixture(name).expect_err("fixture must be refused").to_string()
+    load_fixture(name)
+        .expect_err("fixture must be refused")
+        .to_string()
 }
 
 #[test]
 fn example_config_is_valid_and_equals_the_defaults() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
     let parsed = from_file(&path).unwrap();
-    assert_eq!(parsed, Settings::default(), "config.example.toml must document the defaults");
+    assert_eq!(
+        parsed,
+        Settings::default(),
+        "config.example.toml must document the defaults"
+    );
 }
 
 #[test]
@@ -32,14 +47,20 @@ fn missing_default_file_means_defaults() {
     let s = load_with(&Overrides::default(), paths(), &|_| None).unwrap();
     assert_eq!(s.console.refresh_ms, 1000);
     assert_eq!(s.engine.listen.to_string(), "127.0.0.1:9797");
-    assert!(s.database_url().starts_with("sqlite:///nonexistent/nightwatch-test/d/nightwatch.db"));
+    assert!(
+        s.database_url()
+            .starts_with("sqlite:///nonexistent/nightwatch-test/d/nightwatch.db")
+    );
     assert!(s.is_embedded_sqlite());
 }
 
 #[test]
 fn explicit_config_that_does_not_exist_is_an_error() {
     let text = message("no-such-file.toml");
-    assert!(text.contains("no-such-file.toml") && text.contains("cannot read"), "{text}");
+    assert!(
+        text.contains("no-such-file.toml") && text.contains("cannot read"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -53,8 +74,14 @@ fn syntax_error_names_file_line_and_column() {
 fn unknown_key_names_the_key_and_the_known_ones() {
     let text = message("unknown-key.toml");
     assert!(text.contains("unknown-key.toml"), "{text}");
-    assert!(text.contains("console.refrsh_ms") || text.contains("refrsh_ms"), "{text}");
-    assert!(text.contains("refresh_ms"), "must list what is expected: {text}");
+    assert!(
+        text.contains("console.refrsh_ms") || text.contains("refrsh_ms"),
+        "{text}"
+    );
+    assert!(
+        text.contains("refresh_ms"),
+        "must list what is expected: {text}"
+    );
 }
 
 #[test]
@@ -82,13 +109,19 @@ fn bad_listen_address_is_named() {
 #[test]
 fn out_of_range_value_says_the_range() {
     let text = message("refresh-too-small.toml");
-    assert!(text.contains("console.refresh_ms") && text.contains("between 50"), "{text}");
+    assert!(
+        text.contains("console.refresh_ms") && text.contains("between 50"),
+        "{text}"
+    );
 }
 
 #[test]
 fn bad_database_scheme_is_refused_with_the_password_masked() {
     let text = message("bad-database-url.toml");
-    assert!(text.contains("database.url") && text.contains("postgres://"), "{text}");
+    assert!(
+        text.contains("database.url") && text.contains("postgres://"),
+        "{text}"
+    );
     assert!(!text.contains("hunter2"), "password must be masked: {text}");
 }
 
@@ -106,7 +139,11 @@ fn layers_stack_file_then_env_then_flags() {
     };
     let s = load_with(&o, paths(), &env).unwrap();
     assert_eq!(s.console.theme, "light", "file layer");
-    assert_eq!(s.engine.mode, EngineMode::On, "env beats file (file says off)");
+    assert_eq!(
+        s.engine.mode,
+        EngineMode::On,
+        "env beats file (file says off)"
+    );
     assert_eq!(s.console.refresh_ms, 300, "flag beats env and file");
     assert_eq!(s.source, Some(fixture("layering.toml")));
 }
