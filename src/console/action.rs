@@ -1,0 +1,267 @@
+//! `Action`: every intent the console can act on: bound keys, typed commands, ticks, data arrivals.
+//!
+//! Bindable actions are unit variants named in snake_case, so `assets/keymap.toml` names them
+//! directly (`run = "down"`). Internal actions (key presses, results of effects) are
+//! `#[serde(skip)]`: a key map cannot produce them. This module only describes intents; what they
+//! do lives in `app/`.
+
+use ratatui::crossterm::event::KeyEvent;
+use serde::Deserialize;
+
+use crate::domain::{Danger, EngineState, Overview};
+
+/// An intent. Produced by the key map, the command line, the runtime (ticks, terminal events) and
+/// the effect runner (results); consumed by [`super::App::update`].
+#[derive(Debug, Clone, PartialEq, Deserialize, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Action {
+    /// Leave the console.
+    Quit,
+    /// Move the selection (or scroll) down one line.
+    Down,
+    /// Move the selection (or scroll) up one line.
+    Up,
+    /// Jump to the first line.
+    Top,
+    /// Jump to the last line.
+    Bottom,
+    /// Move down one page.
+    PageDown,
+    /// Move up one page.
+    PageUp,
+    /// Next tab.
+    NextTab,
+    /// Previous tab.
+    PrevTab,
+    /// Show the Overview tab.
+    Overview,
+    /// Show the Events tab.
+    Events,
+    /// Show the DR tab.
+    Dr,
+    /// Show the Inspections tab.
+    Inspections,
+    /// Show the Plans tab.
+    Plans,
+    /// Show the Config tab.
+    Config,
+    /// Open the help generated from the key map.
+    Help,
+    /// Open the `:` command line.
+    CommandLine,
+    /// Open the `/` filter prompt.
+    Filter,
+    /// Go back: close the popup, prompt or detail; clear the message, then the filter.
+    Back,
+    /// Open the action menu for the selection.
+    Menu,
+    /// Choose the highlighted entry (menus) or open the detail of the selection.
+    Select,
+    /// Reload the data now.
+    Refresh,
+    /// Prompt: accept the text.
+    Submit,
+    /// Prompt: complete the word under the cursor.
+    Complete,
+    /// Prompt: delete the character before the cursor.
+    DeleteBack,
+    /// Prompt: delete the character under the cursor.
+    DeleteForward,
+    /// Prompt: delete the word before the cursor.
+    DeleteWord,
+    /// Prompt: move the cursor left.
+    CursorLeft,
+    /// Prompt: move the cursor right.
+    CursorRight,
+    /// Prompt: move the cursor to the start.
+    CursorHome,
+    /// Prompt: move the cursor to the end.
+    CursorEnd,
+    /// Prompt: clear the line.
+    ClearLine,
+    /// Confirmation: yes.
+    Yes,
+    /// Confirmation: no.
+    No,
+    /// Confirmation: move to the next field.
+    NextField,
+    /// Do nothing (use it in a user key map to unbind a built-in key).
+    Noop,
+
+    /// A key press, resolved through the key map of the current mode.
+    #[serde(skip)]
+    Key(KeyEvent),
+    /// Text typed into the focused prompt (unbound printable keys).
+    #[serde(skip)]
+    Insert(char),
+    /// Bracketed paste: one event for the whole text.
+    #[serde(skip)]
+    Paste(String),
+    /// The terminal was resized: redraw.
+    #[serde(skip)]
+    Resize,
+    /// The clock moved (epoch ms): refresh data when due, update freshness.
+    #[serde(skip)]
+    Tick(i64),
+    /// Switch to the theme with this name (from `:theme NAME`).
+    #[serde(skip)]
+    SetTheme(String),
+    /// Set the active tab's filter to this text (from `:filter` or a menu entry).
+    #[serde(skip)]
+    ApplyFilter(String),
+    /// A theme finished loading.
+    #[serde(skip)]
+    ThemeLoaded(Result<Box<super::theme::Theme>, String>),
+    /// The engine state changed (from the watch channel).
+    #[serde(skip)]
+    EngineChanged(EngineState),
+    /// An Overview read finished; `generation` identifies the request so stale ones are dropped.
+    #[serde(skip)]
+    OverviewLoaded {
+        generation: u64,
+        at: i64,
+        result: Result<Box<Overview>, String>,
+    },
+    /// Ask to run a mutating operation: opens the confirmation its danger demands.
+    #[serde(skip)]
+    Request(Operation),
+    /// The operator confirmed the operation (with a reason when its danger demands one).
+    #[serde(skip)]
+    Confirmed { op: Operation, reason: String },
+    /// A mutating operation finished: the message to show, and whether it failed.
+    #[serde(skip)]
+    OperationDone { message: String, failed: bool },
+}
+
+impl Action {
+    /// Every action a key map may name, in the order the help lists them.
+    pub const BINDABLE: &'static [Action] = &[
+        Action::Quit,
+        Action::Down,
+        Action::Up,
+        Action::Top,
+        Action::Bottom,
+        Action::PageDown,
+        Action::PageUp,
+        Action::NextTab,
+        Action::PrevTab,
+        Action::Overview,
+        Action::Events,
+        Action::Dr,
+        Action::Inspections,
+        Action::Plans,
+        Action::Config,
+        Action::Help,
+        Action::CommandLine,
+        Action::Filter,
+        Action::Back,
+        Action::Menu,
+        Action::Select,
+        Action::Refresh,
+        Action::Submit,
+        Action::Complete,
+        Action::DeleteBack,
+        Action::DeleteForward,
+        Action::DeleteWord,
+        Action::CursorLeft,
+        Action::CursorRight,
+        Action::CursorHome,
+        Action::CursorEnd,
+        Action::ClearLine,
+        Action::Yes,
+        Action::No,
+        Action::NextField,
+        Action::Noop,
+    ];
+
+    /// The snake_case name used in key maps and the help.
+    pub fn name(&self) -> &'static str {
+        self.into()
+    }
+
+    /// Parse a bindable action by its key-map name.
+    pub fn parse_bindable(name: &str) -> Option<Action> {
+        use serde::de::IntoDeserializer;
+        let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+            name.into_deserializer();
+        Action::deserialize(de).ok()
+    }
+
+    /// Whether this action would change the estate. Checked by the one read-only gate in
+    /// [`super::App::update`].
+    pub fn is_mutating(&self) -> bool {
+        matches!(self, Action::Request(_) | Action::Confirmed { .. })
+    }
+}
+
+/// A mutating operation the console can ask the store to perform, with its danger level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    /// Delete a stale instance row from `nw_component` (G1).
+    ForgetInstance { id: String },
+    /// A made-up operation of a chosen danger, for exercising the confirmation popup in tests.
+    #[cfg(test)]
+    Test { danger: Danger, target: String },
+}
+
+impl Operation {
+    /// How dangerous the operation is; decides the confirmation popup.
+    pub fn danger(&self) -> Danger {
+        match self {
+            Operation::ForgetInstance { .. } => Danger::G1,
+            #[cfg(test)]
+            Operation::Test { danger, .. } => *danger,
+        }
+    }
+
+    /// What the operation does, in a few words.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Operation::ForgetInstance { .. } => "Forget stale instance",
+            #[cfg(test)]
+            Operation::Test { .. } => "Test operation",
+        }
+    }
+
+    /// What the operation acts on (the name a G3 confirmation asks to type).
+    pub fn target(&self) -> &str {
+        match self {
+            Operation::ForgetInstance { id } => id,
+            #[cfg(test)]
+            Operation::Test { target, .. } => target,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bindable_action_round_trips_through_its_name() {
+        for a in Action::BINDABLE {
+            assert_eq!(
+                Action::parse_bindable(a.name()).as_ref(),
+                Some(a),
+                "{}",
+                a.name()
+            );
+        }
+        assert_eq!(Action::parse_bindable("page_down"), Some(Action::PageDown));
+    }
+
+    #[test]
+    fn internal_actions_cannot_be_bound() {
+        for name in [
+            "key",
+            "insert",
+            "tick",
+            "request",
+            "confirmed",
+            "overview_loaded",
+        ] {
+            assert_eq!(Action::parse_bindable(name), None, "{name}");
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! `App`: the console's whole state and its one entry point, [`App::update`].
+//!
+//! `update` is synchronous and does no IO: it changes state, marks the screen dirty when something
+//! visible changed, and returns the [`Effect`]s to run. It holds the console's single read-only
+//! gate. Handlers per concern live in `app/`; drawing lives in `render.rs` and `panes/`.
+
+mod data;
+mod keys;
+mod normal;
+mod popup;
+mod prompt;
+#[cfg(test)]
+mod tests;
+
+use super::action::Action;
+use super::confirm::ConfirmState;
+use super::effect::Effect;
+use super::filter::Filter;
+use super::glyphs::Glyphs;
+use super::keymap::Keymap;
+use super::line_input::LineInput;
+use super::menu::MenuState;
+use super::mode::Mode;
+use super::tab::Tab;
+use super::theme::Theme;
+use super::view::View;
+use crate::domain::{DbInfo, EngineState, Overview};
+
+/// Fixed configuration the app is built with (loaded by `resources.rs`, or made up in tests).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// Styles.
+    pub theme: Theme,
+    /// Symbols and borders.
+    pub glyphs: Glyphs,
+    /// Columns of the instances table.
+    pub instances_view: View,
+    /// Columns of the components-by-layer table.
+    pub components_view: View,
+    /// Theme names `:theme` accepts.
+    pub themes: Vec<String>,
+    /// Refuse every mutation.
+    pub read_only: bool,
+    /// Poll period (ms).
+    pub refresh_ms: u64,
+    /// How old a heartbeat may be for its instance to count as alive (ms).
+    pub ttl_ms: i64,
+    /// Who the audit log names for this console's mutations.
+    pub actor: String,
+    /// Lines the Config pane shows about the console's own settings (`label`, `value`).
+    pub settings_summary: Vec<(String, String)>,
+    /// Problems found while loading (broken user files): shown in the status bar at start.
+    pub warnings: Vec<String>,
+}
+
+/// A status-bar message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The text.
+    pub text: String,
+    /// Shown as an error (symbol + style) when true.
+    pub error: bool,
+}
+
+/// A popup over the panes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    /// The help, scrolled by this many lines.
+    Help { scroll: u16 },
+    /// The action menu.
+    Menu(MenuState),
+    /// A confirmation.
+    Confirm(ConfirmState),
+    /// The detail of the selected row: title and (label, value) lines.
+    Detail {
+        title: String,
+        lines: Vec<(String, String)>,
+    },
+}
+
+/// Which prompt is open on the bottom line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// `:` command line.
+    Command,
+    /// `/` filter.
+    Filter,
+}
+
+/// The open prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    /// Which one.
+    pub kind: PromptKind,
+    /// The text.
+    pub input: LineInput,
+    /// Completion candidates after an ambiguous Tab.
+    pub candidates: Vec<String>,
+}
+
+/// The console's state.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Fixed configuration (the theme changes with `:theme`).
+    pub config: AppConfig,
+    /// The active tab.
+    pub tab: Tab,
+    /// The open popup.
+    pub popup: Option<Popup>,
+    /// The open prompt.
+    pub prompt: Option<Prompt>,
+    /// The last Overview read, if any.
+    pub overview: Option<Overview>,
+    /// The database as known before the first read.
+    pub db: DbInfo,
+    /// The engine state from the watch channel.
+    pub engine: EngineState,
+    /// One filter per tab (index = tab index).
+    pub filters: [Filter; 6],
+    /// Rows of the instances table that pass the Overview's filter.
+    pub visible_instances: Vec<usize>,
+    /// Selected position within `visible_instances`.
+    pub selected: usize,
+    /// The message on the status bar.
+    pub message: Option<Message>,
+    /// The last data error (cleared by the next successful read).
+    pub data_error: Option<String>,
+    /// When the last successful read finished (epoch ms).
+    pub last_ok: Option<i64>,
+    /// The clock as of the last tick (epoch ms); rendering reads this, never the wall clock.
+    pub now: i64,
+    /// The newest request generation; answers to older ones are dropped.
+    pub generation: u64,
+    /// When the pending read was sent, if one is in flight.
+    pub in_flight_since: Option<i64>,
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+    /// Leave the event loop.
+    pub quit: bool,
+}
+
+impl App {
+    /// A fresh app showing `db` until the first read arrives.
+    pub fn new(config: AppConfig, db: DbInfo, now: i64) -> App {
+        let message = config.warnings.first().map(|w| {
+            let more = config.warnings.len() - 1;
+            let text = if more > 0 {
+                format!("{w} (+{more} more in the log)")
+            } else {
+                w.clone()
+            };
+            Message { text, error: true }
+        });
+        App {
+            config,
+            tab: Tab::Overview,
+            popup: None,
+            prompt: None,
+            overview: None,
+            db,
+            engine: EngineState::Starting,
+            filters: Default::default(),
+            visible_instances: Vec::new(),
+            selected: 0,
+            message,
+            data_error: None,
+            last_ok: None,
+            now,
+            generation: 0,
+            in_flight_since: None,
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    /// Which key map section resolves keys now.
+    pub fn mode(&self) -> Mode {
+        match (&self.popup, &self.prompt) {
+            (Some(Popup::Help { .. }), _) => Mode::Help,
+            (Some(Popup::Menu(_)), _) => Mode::Menu,
+            (Some(Popup::Confirm(c)), _) => c.mode(),
+            (Some(Popup::Detail { .. }), _) => Mode::Help,
+            (None, Some(p)) if p.kind == PromptKind::Command => Mode::Command,
+            (None, Some(_)) => Mode::Filter,
+            (None, None) => Mode::Normal,
+        }
+    }
+
+    /// The one entry point: apply `action`, return the IO to perform.
+    ///
+    /// This is the console's single read-only gate: a mutating action never gets past the first
+    /// lines below when the console is read-only, so no mutating [`Effect`] can be produced.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if self.config.read_only && action.is_mutating() {
+            self.popup = None;
+            self.error("read-only console: changes are refused (started with --read-only)");
+            return Vec::new();
+        }
+        match action {
+            Action::Key(key) => self.on_key(key),
+            Action::Insert(c) => self.on_text(&c.to_string()),
+            Action::Paste(text) => self.on_text(&text),
+            Action::Resize => {
+                self.dirty = true;
+                Vec::new()
+            }
+            Action::Tick(now) => self.on_tick(now),
+            Action::EngineChanged(state) => self.on_engine(state),
+            Action::OverviewLoaded {
+                generation,
+                at,
+                result,
+            } => {
+                self.on_overview(generation, at, result);
+                Vec::new()
+            }
+            Action::SetTheme(name) => vec![Effect::LoadTheme(name)],
+            Action::ThemeLoaded(result) => self.on_theme(result),
+            Action::ApplyFilter(text) => self.apply_filter(&text),
+            Action::Request(op) => self.on_request(op),
+            Action::Confirmed { op, reason } => {
+                self.popup = None;
+                self.info(&format!("{}: {} …", op.label(), op.target()));
+                vec![Effect::Mutate {
+                    op,
+                    actor: self.config.actor.clone(),
+                    reason,
+                }]
+            }
+            Action::OperationDone { message, failed } => {
+                self.message = Some(Message {
+                    text: message,
+                    error: failed,
+                });
+                self.dirty = true;
+                self.load()
+            }
+            Action::Quit => {
+                self.quit = true;
+                Vec::new()
+            }
+            bound => self.on_bound(bound),
+        }
+    }
+
+    /// Show an informational message.
+    pub fn info(&mut self, text: &str) {
+        self.message = Some(Message {
+            text: text.to_owned(),
+            error: false,
+        });
+        self.dirty = true;
+    }
+
+    /// Show an error message.
+    pub fn error(&mut self, text: &str) {
+        self.message = Some(Message {
+            text: text.to_owned(),
+            error: true,
+        });
+        self.dirty = true;
+    }
+
+    /// The filter of the active tab.
+    pub fn filter(&self) -> &Filter {
+        &self.filters[self.tab.index()]
+    }
+
+    /// Route a bound action by mode.
+    fn on_bound(&mut self, action: Action) -> Vec<Effect> {
+        self.dirty = true;
+        match self.mode() {
+            Mode::Normal => self.on_normal(action),
+            Mode::Command | Mode::Filter => self.on_prompt(action),
+            Mode::Help => self.on_help(action),
+            Mode::Menu => self.on_menu(action),
+            Mode::Confirm | Mode::ConfirmInput => self.on_confirm(action),
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! `Effect`: the IO that [`super::App::update`] asks for. The runtime runs each on a tokio task and
+//! turns the result back into an [`super::Action`]. Nothing here performs IO itself.
+
+use super::action::Operation;
+
+/// A request for IO, produced by `update` and executed by `runtime.rs`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Read the Overview; the answer carries `generation` so stale answers are dropped.
+    LoadOverview { generation: u64 },
+    /// Perform a confirmed mutating operation, recorded with the actor and reason.
+    Mutate {
+        op: Operation,
+        actor: String,
+        reason: String,
+    },
+    /// Load a theme by name (user directory first, then built-in).
+    LoadTheme(String),
+}
+
+impl Effect {
+    /// Whether this effect changes the estate (never produced in read-only mode).
+    pub fn is_mutating(&self) -> bool {
+        matches!(self, Effect::Mutate { .. })
+    }
+}

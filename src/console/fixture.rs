@@ -1,0 +1,126 @@
+//! Deterministic test fixtures: an app with built-in configuration and a fixed Overview at a fixed
+//! "now", so update tests and snapshots never depend on the wall clock or the user's files.
+
+use super::action::Action;
+use super::app::{App, AppConfig};
+use super::glyphs::Glyphs;
+use super::keymap::Keymap;
+use super::rows::LayerRow;
+use super::theme::{self, Theme};
+use super::view::View;
+use super::widgets::DataToCell;
+use crate::domain::{DbInfo, EngineState, Instance, MasterLease, Overview};
+
+/// 2026-11-21 09:00:00 UTC.
+pub const NOW: i64 = 1_795_251_600_000;
+
+/// The configuration every test app uses.
+pub fn config(read_only: bool) -> AppConfig {
+    AppConfig {
+        keymap: Keymap::builtin(),
+        theme: Theme::default_theme(),
+        glyphs: Glyphs::UNICODE,
+        instances_view: View::builtin("instances", Instance::COLUMNS),
+        components_view: View::builtin("components", LayerRow::COLUMNS),
+        themes: theme::BUILTIN
+            .iter()
+            .map(|(n, _)| (*n).to_owned())
+            .collect(),
+        read_only,
+        refresh_ms: 1000,
+        ttl_ms: 15_000,
+        actor: "console:op@jump-1".into(),
+        settings_summary: vec![
+            (
+                "config file".into(),
+                "/home/op/.config/nightwatch/config.toml".into(),
+            ),
+            ("refresh".into(), "1000 ms".into()),
+            (
+                "read-only".into(),
+                if read_only { "yes" } else { "no" }.into(),
+            ),
+            ("theme".into(), "default".into()),
+            ("key map".into(), "built-in".into()),
+        ],
+        warnings: Vec::new(),
+    }
+}
+
+/// The database as the store describes it.
+pub fn db() -> DbInfo {
+    DbInfo {
+        backend: "sqlite".into(),
+        url: "sqlite:///home/op/.local/share/nightwatch/nightwatch.db?mode=rwc".into(),
+        schema_version: Some(1),
+        schema_latest: 1,
+        read_only: false,
+    }
+}
+
+fn instance(host: &str, pid: i64, role: &str, listen: &str, heartbeat_ago_ms: i64) -> Instance {
+    Instance {
+        id: format!("{host}:{pid}:1795248000000"),
+        hostname: host.into(),
+        ip: format!("10.1.0.{}", pid % 250),
+        pid,
+        role: role.into(),
+        version: "0.1.0".into(),
+        listen: listen.into(),
+        started_at: 1_795_248_000_000,
+        heartbeat_at: NOW - heartbeat_ago_ms,
+    }
+}
+
+/// Three instances (two alive, one stale), a master, components in three layers.
+pub fn overview() -> Overview {
+    Overview {
+        db: db(),
+        instances: vec![
+            instance("nw-a", 4101, "engine", "127.0.0.1:9797", 2_000),
+            instance("jump-1", 977, "console", "", 4_000),
+            instance("nw-old", 3120, "engine", "10.1.0.20:9797", 185_000),
+        ],
+        master: Some(MasterLease {
+            role: "master".into(),
+            holder: "nw-a:4101:1795248000000".into(),
+            ip: "10.1.0.101".into(),
+            hostname: "nw-a".into(),
+            term: 4,
+            expires_at: NOW + 12_000,
+        }),
+        components_total: 9,
+        components_by_layer: vec![
+            ("business".into(), 3),
+            ("hub".into(), 0),
+            ("storage".into(), 1),
+            ("database".into(), 5),
+            ("physical".into(), 0),
+        ],
+        audit_total: 17,
+        stamp: NOW - 2_000,
+    }
+}
+
+/// A fresh app at [`NOW`] that has not loaded anything.
+pub fn empty_app(read_only: bool) -> App {
+    let mut app = App::new(config(read_only), db(), NOW);
+    app.engine = EngineState::InProcess {
+        listen: "127.0.0.1:9797".into(),
+    };
+    app
+}
+
+/// An app at [`NOW`] with [`overview`] loaded through `update`, as the runtime would.
+pub fn app(read_only: bool) -> App {
+    let mut app = empty_app(read_only);
+    let effects = app.update(Action::Tick(NOW));
+    assert_eq!(effects.len(), 1, "the first tick polls");
+    let result = Ok(Box::new(overview()));
+    app.update(Action::OverviewLoaded {
+        generation: app.generation,
+        at: NOW,
+        result,
+    });
+    app
+}

@@ -1,0 +1,13 @@
+//! Popups drawn over the panes (help, action menu, confirmation, detail) and the prompt line.
+
+mod confirm;
+mod detail;
+mod help;
+mod menu;
+mod prompt;
+
+pub use confirm::ConfirmPopup;
+pub use detail::DetailPopup;
+pub use help::{HelpLine, HelpPopup, help_lines};
+pub use menu::MenuPopup;
+pub use prompt::PromptLine;

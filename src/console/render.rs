@@ -1,0 +1,168 @@
+//! Drawing the whole app: `impl Widget for &App` (drawing never clones or mutates state).
+//!
+//! Layout: the tab line, the active pane, the prompt line (when open), the status bar, and the
+//! popup on top. Rendering reads `app.now`, never the wall clock, so snapshots are deterministic.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::action::Action;
+use super::app::{App, Popup};
+use super::mode::Mode;
+use super::panes;
+use super::popups::{ConfirmPopup, DetailPopup, HelpPopup, MenuPopup, PromptLine};
+use super::widgets::{StatusBar, TabBar};
+
+impl App {
+    /// A bordered block in the theme's colours with the console's border set.
+    pub fn block<'a>(&self, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
+        let t = &self.config.theme;
+        let border = if focused { t.border_focused } else { t.border };
+        Block::bordered()
+            .border_set(self.config.glyphs.border)
+            .border_style(border)
+            .title(Line::from(title.into().spans).style(t.title))
+    }
+
+    /// Where the terminal cursor goes (only while typing), for `area` the whole screen.
+    pub fn cursor(&self, area: Rect) -> Option<Position> {
+        match (&self.popup, &self.prompt) {
+            (Some(Popup::Confirm(c)), _) => ConfirmPopup::cursor(c, area),
+            (None, Some(p)) => {
+                let (_, _, prompt, _) = split(area, true);
+                let x = prompt.x + 1 + u16::try_from(p.input.cursor()).unwrap_or(u16::MAX);
+                Some(Position::new(
+                    x.min(prompt.right().saturating_sub(1)),
+                    prompt.y,
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    fn hint(&self) -> String {
+        let key = |mode, a: &Action| self.config.keymap.key_for(mode, a).map(|k| k.to_string());
+        let pairs: &[(Action, &str)] = match self.mode() {
+            Mode::Normal => &[
+                (Action::Help, "help"),
+                (Action::CommandLine, "cmd"),
+                (Action::Filter, "filter"),
+                (Action::Quit, "quit"),
+            ],
+            Mode::Command => &[(Action::Complete, "complete"), (Action::Back, "cancel")],
+            Mode::Filter => &[(Action::Submit, "apply"), (Action::Back, "cancel")],
+            Mode::Help => &[(Action::Back, "close")],
+            Mode::Menu => &[(Action::Select, "choose"), (Action::Back, "close")],
+            Mode::Confirm => &[(Action::Yes, "yes"), (Action::No, "no")],
+            Mode::ConfirmInput => &[(Action::Submit, "confirm"), (Action::No, "cancel")],
+        };
+        let mode = self.mode();
+        pairs
+            .iter()
+            .filter_map(|(a, label)| key(mode, a).map(|k| format!("{k} {label}")))
+            .collect::<Vec<_>>()
+            .join("  ")
+    }
+
+    fn status_bar(&self) -> StatusBar<'_> {
+        let (freshness, stale) = self.freshness();
+        let engine = self.engine.label();
+        let message = self
+            .message
+            .as_ref()
+            .map(|m| (m.text.as_str(), m.error))
+            .or(self.data_error.as_deref().map(|e| (e, true)));
+        let mode: &'static str = self.mode().into();
+        StatusBar {
+            mode: mode_badge(mode),
+            read_only: self.config.read_only,
+            backend: if self.db.backend.is_empty() {
+                "db?"
+            } else {
+                &self.db.backend
+            },
+            engine: engine.trim_start_matches("engine: ").to_owned(),
+            freshness,
+            stale,
+            message,
+            hint: self.hint(),
+            theme: &self.config.theme,
+            glyphs: &self.config.glyphs,
+        }
+    }
+}
+
+fn mode_badge(mode: &str) -> &'static str {
+    match mode {
+        "command" => "CMD",
+        "filter" => "FILTER",
+        "help" => "HELP",
+        "menu" => "MENU",
+        "confirm" | "confirm_input" => "CONFIRM",
+        _ => "NORMAL",
+    }
+}
+
+/// (tabs, body, prompt, status) rows of the screen.
+fn split(area: Rect, prompt: bool) -> (Rect, Rect, Rect, Rect) {
+    let [tabs, body, prompt, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(u16::from(prompt)),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    (tabs, body, prompt, status)
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = &self.config.theme;
+        buf.set_style(area, t.text);
+        if area.width < 20 || area.height < 6 {
+            Span::styled("window too small", t.warn).render(area, buf);
+            return;
+        }
+        let (tabs, body, prompt, status) = split(area, self.prompt.is_some());
+        TabBar {
+            active: self.tab,
+            theme: t,
+            sep: self.config.glyphs.sep,
+        }
+        .render(tabs, buf);
+        panes::render(self, body, buf);
+        if let Some(p) = &self.prompt {
+            PromptLine {
+                prompt: p,
+                theme: t,
+                glyphs: &self.config.glyphs,
+            }
+            .render(prompt, buf);
+        }
+        self.status_bar().render(status, buf);
+        match &self.popup {
+            Some(Popup::Help { scroll }) => HelpPopup {
+                app: self,
+                scroll: *scroll,
+            }
+            .render(area, buf),
+            Some(Popup::Menu(m)) => MenuPopup { app: self, menu: m }.render(area, buf),
+            Some(Popup::Confirm(c)) => ConfirmPopup {
+                app: self,
+                state: c,
+            }
+            .render(area, buf),
+            Some(Popup::Detail { title, lines }) => {
+                DetailPopup {
+                    app: self,
+                    title,
+                    lines,
+                }
+                .render(area, buf);
+            }
+            None => {}
+        }
+    }
+}

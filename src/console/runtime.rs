@@ -1,0 +1,207 @@
+//! The event loop and the effect runner.
+//!
+//! One task owns the [`App`]: it `select!`s over terminal events, the refresh tick, effect results,
+//! engine-state changes and shutdown, feeds each to `update`, and spawns the returned effects.
+//! Effects report back on an mpsc channel, so there is no shared mutable state. It draws only
+//! when `update` marked the app dirty AND the rendered frame differs from the last one, so an idle
+//! console writes nothing to the terminal after the first frame.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
+use ratatui::layout::{Position, Rect};
+use ratatui::widgets::Widget;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::ConsoleContext;
+use super::action::{Action, Operation};
+use super::app::App;
+use super::effect::Effect;
+use super::resources;
+use super::tui::Tui;
+use crate::domain::time::now_ms;
+
+/// Run the console (see [`super::run`]).
+pub async fn run(mut ctx: ConsoleContext) -> color_eyre::Result<()> {
+    let actor = actor();
+    let config = resources::load(&ctx.settings, actor, |k| std::env::var(k).ok());
+    let refresh = Duration::from_millis(config.refresh_ms);
+    let mut app = App::new(config, ctx.store.db_info(), now_ms());
+    app.engine = ctx.engine.borrow_and_update().clone();
+
+    let mut tui = Tui::enter()?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let mut tasks = JoinSet::new();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(refresh);
+    // After a stall (suspended laptop, ctrl-z) poll once, not a burst of missed ticks.
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut engine_open = true;
+    let mut last_frame: Option<(Buffer, Option<Position>)> = None;
+
+    while !app.quit {
+        if app.dirty {
+            app.dirty = false;
+            draw(&mut tui, &app, &mut last_frame)?;
+        }
+        let action = tokio::select! {
+            () = ctx.shutdown.cancelled() => break,
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => match to_action(ev) {
+                    Some(a) => a,
+                    None => continue,
+                },
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "terminal input failed");
+                    break;
+                }
+                None => break,
+            },
+            _ = tick.tick() => Action::Tick(now_ms()),
+            Some(a) = rx.recv() => a,
+            changed = ctx.engine.changed(), if engine_open => match changed {
+                Ok(()) => Action::EngineChanged(ctx.engine.borrow_and_update().clone()),
+                // The engine side went away; its last state stays on screen.
+                Err(_) => {
+                    engine_open = false;
+                    continue;
+                }
+            },
+            Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                if let Err(e) = done {
+                    tracing::error!(error = %e, "a console task failed");
+                }
+                continue;
+            }
+        };
+        for effect in app.update(action) {
+            spawn(&mut tasks, &ctx, effect, tx.clone());
+        }
+    }
+    // Reads can be dropped; give a mutation in progress a moment to finish and be audited.
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    tasks.abort_all();
+    drop(tui);
+    Ok(())
+}
+
+/// Draw if the new frame differs from the last one drawn (cells or cursor).
+fn draw(
+    tui: &mut Tui,
+    app: &App,
+    last: &mut Option<(Buffer, Option<Position>)>,
+) -> std::io::Result<()> {
+    let size = tui.terminal.size()?;
+    let area = Rect::new(0, 0, size.width, size.height);
+    let mut buf = Buffer::empty(area);
+    app.render(area, &mut buf);
+    let cursor = app.cursor(area);
+    if last
+        .as_ref()
+        .is_some_and(|(b, c)| *b == buf && *c == cursor)
+    {
+        return Ok(());
+    }
+    tui.terminal.draw(|frame| {
+        frame.render_widget(app, frame.area());
+        if let Some(p) = cursor {
+            frame.set_cursor_position(p);
+        }
+    })?;
+    *last = Some((buf, cursor));
+    Ok(())
+}
+
+fn to_action(ev: Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) if k.kind != KeyEventKind::Release => Some(Action::Key(k)),
+        Event::Paste(text) => Some(Action::Paste(text)),
+        Event::Resize(..) => Some(Action::Resize),
+        _ => None,
+    }
+}
+
+/// Run one effect on its own task; its result comes back as an action.
+fn spawn(
+    tasks: &mut JoinSet<()>,
+    ctx: &ConsoleContext,
+    effect: Effect,
+    tx: mpsc::UnboundedSender<Action>,
+) {
+    let store = ctx.store.clone();
+    let config_dir = ctx.settings.paths.config_dir.clone();
+    tasks.spawn(async move {
+        let action = match effect {
+            Effect::LoadOverview { generation } => {
+                let result = store
+                    .overview()
+                    .await
+                    .map(Box::new)
+                    .map_err(|e| e.to_string());
+                Action::OverviewLoaded {
+                    generation,
+                    at: now_ms(),
+                    result,
+                }
+            }
+            Effect::Mutate { op, actor, reason } => {
+                tracing::info!(?op, %actor, %reason, "console mutation");
+                match op {
+                    Operation::ForgetInstance { id } => {
+                        match store.forget_instance(&id, &actor).await {
+                            Ok(true) => Action::OperationDone {
+                                message: format!("forgot instance {id}"),
+                                failed: false,
+                            },
+                            Ok(false) => Action::OperationDone {
+                                message: format!("instance {id} is alive or gone: not forgotten"),
+                                failed: true,
+                            },
+                            Err(e) => Action::OperationDone {
+                                message: format!("forget {id} failed: {e}"),
+                                failed: true,
+                            },
+                        }
+                    }
+                    #[cfg(test)]
+                    Operation::Test { .. } => Action::OperationDone {
+                        message: String::new(),
+                        failed: false,
+                    },
+                }
+            }
+            Effect::LoadTheme(name) => {
+                let r =
+                    tokio::task::spawn_blocking(move || resources::load_theme(&config_dir, &name))
+                        .await;
+                Action::ThemeLoaded(match r {
+                    Ok(r) => r.map(Box::new),
+                    Err(e) => Err(format!("loading the theme failed: {e}")),
+                })
+            }
+        };
+        // The loop may have ended; then nobody wants the answer.
+        let _ = tx.send(action);
+    });
+}
+
+/// Who this console acts as in the audit log: `$USER@host`.
+fn actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    if host.is_empty() {
+        format!("console:{user}")
+    } else {
+        format!("console:{user}@{host}")
+    }
+}
