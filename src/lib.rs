@@ -22,3 +22,4 @@ pub mod engine;
 pub mod logging;
 pub mod settings;
 pub mod store;
+pub mod sysconfig;

@@ -14,12 +14,14 @@ mod error;
 mod instances;
 mod migrate;
 mod overview;
+mod sysconfig;
 
 pub use audit::NewAudit;
 pub use connect::{ConnectOptions, mask_url};
 pub use dialect::Dialect;
 pub use error::StoreError;
 pub use migrate::MigrateReport;
+pub use sysconfig::{ConfigSave, StoredConfig};
 
 use sqlx::AnyPool;
 

@@ -22,6 +22,17 @@ pub enum StoreError {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error(
+        "{key} was changed meanwhile: your edit is based on version {base}, the current version is \
+         {current}, saved by {by} at {}", crate::domain::time::format_utc(*at)
+    )]
+    VersionConflict {
+        key: String,
+        base: i64,
+        current: i64,
+        by: String,
+        at: i64,
+    },
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
