@@ -66,7 +66,9 @@ impl Widget for StatusBar<'_> {
                 .sum::<usize>()
         };
         // Drop low-priority segments until the fixed ones leave room for a short message.
-        let min_msg = if self.message.is_some() { 24 } else { 0 };
+        let min_msg = self
+            .message
+            .map_or(0, |(m, _)| (m.chars().count() + 3).min(width / 2));
         let mut with_hint = segs.clone();
         with_hint.push(hint);
         let mut segs = with_hint;
