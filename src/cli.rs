@@ -75,8 +75,87 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// System configuration (系统配置 + 系统开关): list, show, change, roll back, export, import.
+    /// Every change is a new version with author, time and reason; secrets are masked.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions { shell: clap_complete::Shell },
+}
+
+/// `nightwatch config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Every key and switch with its state (default, modified, restart needed, not applied,
+    /// invalid).
+    List {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+        /// Only keys whose state is not `default`.
+        #[arg(long)]
+        modified: bool,
+    },
+    /// One key: its value (secrets masked), version, author, state, description.
+    Get {
+        key: String,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+        /// Show secrets in clear (audited; refused with --read-only).
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Save a new version. VALUE is JSON (or a bare scalar for scalar keys), @FILE, or - for stdin.
+    /// Secret fields left as ****** keep their stored value.
+    Set {
+        key: String,
+        value: String,
+        /// Why (G2: recorded in the audit log). Required.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Refuse the save unless the current version is this one (optimistic concurrency).
+        #[arg(long, value_name = "N")]
+        base_version: Option<i64>,
+        /// Create a key that is not in the registry (free JSON).
+        #[arg(long)]
+        new: bool,
+    },
+    /// Edit a key in $EDITOR (secrets masked); validated before saving. A rejected edit is kept in
+    /// a file whose path is printed, so nothing typed is lost.
+    Edit {
+        key: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Every version of a key, newest first, with diffs (secrets masked).
+    History {
+        key: String,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Make VERSION current again (as a new version).
+    Rollback {
+        key: String,
+        version: i64,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, value_name = "N")]
+        base_version: Option<i64>,
+    },
+    /// Write every saved key as JSON (secrets masked) to stdout or FILE.
+    Export {
+        #[arg(long, short = 'f', value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+    },
+    /// Apply an export (FILE or - for stdin). All keys are validated before any is saved; masked
+    /// secrets keep this database's values.
+    Import {
+        file: String,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Show what would change; save nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// How listings print.

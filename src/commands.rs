@@ -1,6 +1,7 @@
 //! What each command does. `main` parses the command line and hands it here; everything returns a
 //! [`Failure`] with an exit code and one clear line instead of a stack trace.
 
+mod config;
 mod console;
 mod info;
 mod migrate;
@@ -14,6 +15,32 @@ use crate::cli::{Cli, Command};
 use crate::settings::{Settings, SettingsError};
 use crate::store::{ConnectOptions, Store, StoreError};
 
+/// Print a line to stdout. A closed pipe (`nightwatch config list | head`) ends the process quietly
+/// with success instead of panicking, as Unix tools do.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::commands::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Print without a newline; see [`outln!`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::commands::write_stdout(format_args!($($arg)*)) };
+}
+
+/// Write to stdout; exit 0 on a closed pipe, 1 on any other write error.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("nightwatch: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// A failed command: the exit code and the message for stderr.
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
@@ -24,6 +51,8 @@ pub enum Failure {
     #[error("{0}")]
     Engine(#[from] crate::engine::EngineError),
     #[error("{0}")]
+    Sysconfig(#[from] crate::sysconfig::ConfigError),
+    #[error("{0}")]
     Other(String),
 }
 
@@ -33,6 +62,7 @@ impl Failure {
         match self {
             Failure::Config(_) => 3,
             Failure::Database(e) if e.is_transient() => 4,
+            Failure::Sysconfig(crate::sysconfig::ConfigError::Store(e)) if e.is_transient() => 4,
             _ => 1,
         }
     }
@@ -66,8 +96,18 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Serve) => serve::run(settings).await,
         Some(Command::Migrate { output }) => migrate::run(settings, output).await,
         Some(Command::Info { output }) => info::run(settings, output).await,
+        Some(Command::Config(c)) => config::run(settings, c).await,
         Some(Command::Completions { .. }) => Ok(()),
     }
+}
+
+/// Who is acting, for the audit log: the login user (the one behind sudo) at this host.
+pub fn actor() -> String {
+    let user = ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    format!("{user}@{}", gethostname::gethostname().to_string_lossy())
 }
 
 /// Connect with the settings' pool options (read-only when asked).

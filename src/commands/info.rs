@@ -80,7 +80,7 @@ pub async fn run(settings: Settings, output: Output) -> Result<(), Failure> {
     };
     info.database_error = failure.as_ref().map(ToString::to_string);
     match output {
-        Output::Json => println!(
+        Output::Json => crate::outln!(
             "{}",
             serde_json::to_string_pretty(&info).unwrap_or_default()
         ),
@@ -111,13 +111,13 @@ fn print_table(i: &Info) {
     } else {
         " (not present: built-in defaults)"
     };
-    println!("nightwatch {}", i.version);
-    println!("config file:  {}{present}", i.config_file);
-    println!("config dir:   {}", i.config_dir);
-    println!("data dir:     {}", i.data_dir);
-    println!("state dir:    {}", i.state_dir);
-    println!("log file:     {}", i.log_file);
-    println!(
+    crate::outln!("nightwatch {}", i.version);
+    crate::outln!("config file:  {}{present}", i.config_file);
+    crate::outln!("config dir:   {}", i.config_dir);
+    crate::outln!("data dir:     {}", i.data_dir);
+    crate::outln!("state dir:    {}", i.state_dir);
+    crate::outln!("log file:     {}", i.log_file);
+    crate::outln!(
         "database:     {} ({}){}",
         i.database_url,
         i.backend,
@@ -129,10 +129,10 @@ fn print_table(i: &Info) {
         (None, Some(l)) => format!("none (this binary has {l}): run `nightwatch migrate`"),
         _ => "unknown".to_owned(),
     };
-    println!("schema:       {schema}");
-    println!("engine:       {} on {}", i.engine_mode, i.engine_listen);
+    crate::outln!("schema:       {schema}");
+    crate::outln!("engine:       {} on {}", i.engine_mode, i.engine_listen);
     if let Some(n) = i.instances {
-        println!(
+        crate::outln!(
             "instances:    {n} registered; master: {}",
             i.master.as_deref().unwrap_or("none")
         );

@@ -28,16 +28,16 @@ pub async fn run(settings: Settings, output: Output) -> Result<(), Failure> {
                 "after": report.after,
                 "applied": report.applied.iter().map(|(v, d)| serde_json::json!({"version": v, "description": d})).collect::<Vec<_>>(),
             });
-            println!("{v:#}");
+            crate::outln!("{v:#}");
         }
         Output::Table => {
-            println!("database: {} ({})", store.url(), store.dialect().name());
+            crate::outln!("database: {} ({})", store.url(), store.dialect().name());
             for (v, d) in &report.applied {
-                println!("applied:  {v:04} {d}");
+                crate::outln!("applied:  {v:04} {d}");
             }
             match report.applied.is_empty() {
-                true => println!("schema:   version {} (already up to date)", report.after),
-                false => println!("schema:   version {}", report.after),
+                true => crate::outln!("schema:   version {} (already up to date)", report.after),
+                false => crate::outln!("schema:   version {}", report.after),
             }
         }
     }
