@@ -301,3 +301,44 @@ fn ctrl_c_quits_and_read_only_and_broken_keymap_show_in_the_status_bar() {
     assert!(screen.contains("BEFORE-NIGHTWATCH"), "{screen}");
     assert_eq!(t.format("#{alternate_on}"), "0");
 }
+
+#[test]
+fn an_idle_console_writes_nothing_to_the_terminal() {
+    let Some(t) = Tmux::start("idle", 160, 48) else {
+        return;
+    };
+    t.launch("--refresh 200");
+    // Wait for the last expected change: the in-process engine wins the master election.
+    t.wait("the master lease", 30, |s| {
+        s.contains("term 1") && s.contains("in-process")
+    });
+    let log = t.home.path().join("pane-output");
+    let cmd = format!("cat >> {}", log.display());
+    t.tmux(&["pipe-pane", "-o", "-t", "nw", &cmd]);
+    // A measurement window, not a wait for text: it spans a heartbeat (5 s), so the data really
+    // changes underneath (heartbeat_at), and ~30 polls; none of it is visible, so nothing is drawn.
+    std::thread::sleep(Duration::from_secs(6));
+    t.tmux(&["pipe-pane", "-t", "nw"]);
+    let bytes = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(
+        bytes,
+        0,
+        "idle console wrote {bytes} bytes; screen:\n{}",
+        t.screen()
+    );
+    // The same pipe does see output when something changes (the measurement is not vacuous).
+    t.tmux(&["pipe-pane", "-o", "-t", "nw", &cmd]);
+    t.keys(&["2"]);
+    t.wait_for("No risk events yet");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "pipe-pane captured nothing after a tab switch"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.tmux(&["pipe-pane", "-t", "nw"]);
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0");
+}
