@@ -8,6 +8,7 @@
 //! or headless as `nightwatch serve` (several per shared database; exactly one is master).
 
 mod attach;
+pub mod config_watch;
 mod identity;
 mod metrics;
 mod registry;
@@ -50,6 +51,8 @@ pub enum EngineError {
     Unauthenticated(std::net::SocketAddr),
     #[error("cannot register the instance: {0}")]
     Store(#[from] crate::store::StoreError),
+    #[error("cannot load the system configuration: {0}")]
+    Config(#[from] crate::sysconfig::ConfigError),
 }
 
 /// A running engine: its state for the status bar, and the tasks to wait for on shutdown.
@@ -57,6 +60,8 @@ pub struct Engine {
     pub state: watch::Receiver<EngineState>,
     pub listen: std::net::SocketAddr,
     pub metrics: Arc<Metrics>,
+    /// The configuration the engine runs with (for the ingest filters, credentials, …).
+    pub config: watch::Receiver<Arc<config_watch::Effective>>,
     tasks: TaskTracker,
     cancel: CancellationToken,
 }
@@ -81,11 +86,23 @@ impl Engine {
         let metrics = Arc::new(Metrics::default());
         let registry = Registry::new(store.clone(), me.clone(), settings, Arc::clone(&metrics));
         registry.beat().await?;
+        let sysconfig = crate::sysconfig::SysConfig::from_settings(store.clone(), settings);
+        sysconfig.seed_generated().await?;
+        let effective = config_watch::initial(&sysconfig).await?;
+        let (config_tx, config) = watch::channel(Arc::new(effective));
         let (tx, state) = watch::channel(EngineState::InProcess {
             listen: listen.to_string(),
         });
         let tasks = TaskTracker::new();
         tasks.spawn(registry.run(cancel.clone()));
+        tasks.spawn(config_watch::run(
+            sysconfig,
+            me.id.clone(),
+            std::time::Duration::from_secs(settings.engine.config_poll_secs),
+            config_tx,
+            Arc::clone(&metrics),
+            cancel.clone(),
+        ));
         tasks.spawn(server::serve(
             listener,
             store,
@@ -100,6 +117,7 @@ impl Engine {
             state,
             listen,
             metrics,
+            config,
             tasks,
             cancel,
         })

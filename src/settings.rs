@@ -78,6 +78,8 @@ pub struct EngineSettings {
     pub heartbeat_secs: u64,
     /// Seconds a master lease lasts without renewal.
     pub lease_secs: u64,
+    /// Seconds between checks for configuration changes (1..30: a change applies within 30 s).
+    pub config_poll_secs: u64,
 }
 
 impl Default for EngineSettings {
@@ -87,6 +89,7 @@ impl Default for EngineSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 9797)),
             heartbeat_secs: 5,
             lease_secs: 15,
+            config_poll_secs: 5,
         }
     }
 }

@@ -237,6 +237,7 @@ async fn a_second_console_finds_the_engine_instead_of_failing() {
     use nightwatch::domain::EngineState;
     let sb = Sandbox::new();
     let mut settings = nightwatch::settings::Settings::default();
+    settings.paths.data_dir = sb.dir.path().join("data");
     settings.database.url = db(&sb);
     settings.engine.listen = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     settings.engine.heartbeat_secs = 1;

@@ -14,6 +14,7 @@ pub struct Metrics {
     pub master_term: AtomicI64,
     pub lease_changes: AtomicU64,
     pub started_at_ms: AtomicI64,
+    pub config_reloads: AtomicU64,
 }
 
 impl Metrics {
@@ -31,7 +32,7 @@ impl Metrics {
             env!("CARGO_PKG_VERSION"),
             instance.replace('\\', "\\\\").replace('"', "\\\"")
         );
-        let samples: [(&str, &str, &str, &str, String); 9] = [
+        let samples: [(&str, &str, &str, &str, String); 10] = [
             (
                 "nightwatch_build_info",
                 "gauge",
@@ -87,6 +88,13 @@ impl Metrics {
                 "HTTP requests served by the engine.",
                 "",
                 load(&self.http_requests),
+            ),
+            (
+                "nightwatch_config_reloads_total",
+                "counter",
+                "Times the engine adopted a changed system configuration.",
+                "",
+                load(&self.config_reloads),
             ),
             (
                 "nightwatch_uptime_seconds",

@@ -18,6 +18,10 @@ pub const VARS: &[(&str, &str)] = &[
     ("NIGHTWATCH_ENGINE_LISTEN", "engine.listen"),
     ("NIGHTWATCH_ENGINE_HEARTBEAT_SECS", "engine.heartbeat_secs"),
     ("NIGHTWATCH_ENGINE_LEASE_SECS", "engine.lease_secs"),
+    (
+        "NIGHTWATCH_ENGINE_CONFIG_POLL_SECS",
+        "engine.config_poll_secs",
+    ),
     ("NIGHTWATCH_CONSOLE_REFRESH_MS", "console.refresh_ms"),
     ("NIGHTWATCH_CONSOLE_THEME", "console.theme"),
     ("NIGHTWATCH_CONSOLE_READ_ONLY", "console.read_only"),

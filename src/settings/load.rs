@@ -160,6 +160,13 @@ fn validate(s: &Settings, file: Option<&Path>) -> Result<(), SettingsError> {
             "expected more seconds than engine.heartbeat_secs (defaults 15 and 5), which must be at least 1",
         ));
     }
+    if !(1..=30).contains(&s.engine.config_poll_secs) {
+        return Err(invalid(
+            "engine.config_poll_secs",
+            s.engine.config_poll_secs.to_string(),
+            "expected 1 to 30 seconds (default 5): configuration changes must apply within 30 s",
+        ));
+    }
     Ok(())
 }
 

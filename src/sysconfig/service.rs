@@ -75,6 +75,11 @@ impl SysConfig {
         SysConfig::new(store, settings.paths.data_dir.clone(), env_key, read_only)
     }
 
+    /// The store this service writes to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
