@@ -342,3 +342,35 @@ fn an_idle_console_writes_nothing_to_the_terminal() {
     t.keys(&["q"]);
     t.wait_for("EXIT=0");
 }
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let Some(t) = Tmux::start(&format!("sig{signal}"), 120, 40) else {
+            return;
+        };
+        t.launch("");
+        let shell = t.format("#{pane_pid}");
+        let out = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep");
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(!pid.is_empty(), "no child of the shell {shell}");
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status();
+        assert!(status.expect("kill").success());
+        let screen = t.wait_for("EXIT=");
+        assert!(
+            !screen.contains("Database & engine"),
+            "SIG{signal}: alternate screen left"
+        );
+        assert_eq!(t.format("#{alternate_on}"), "0", "SIG{signal}");
+        assert_eq!(
+            t.format("#{cursor_flag}"),
+            "1",
+            "SIG{signal}: cursor visible"
+        );
+    }
+}

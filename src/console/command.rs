@@ -2,7 +2,7 @@
 //!
 //! Pure functions over the typed text; `app/prompt.rs` turns a parsed [`Command`] into actions.
 
-use std::str::FromStr;
+use strum::IntoEnumIterator;
 
 use super::suggest::{did_you_mean, nearest};
 use super::tab::Tab;
@@ -65,7 +65,7 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Command, String> {
             did_you_mean(arg, themes.iter().map(String::as_str)),
             themes.join(", ")
         )),
-        _ => match Tab::iter_commands().find(|t| t.command() == name) {
+        _ => match Tab::iter().find(|t| t.command() == name) {
             Some(tab) => no_arg(Command::Show(tab)),
             None => {
                 let hint = nearest(name, COMMANDS.iter().map(|(n, ..)| *n))
@@ -147,23 +147,6 @@ fn complete_word(
     }
 }
 
-impl Tab {
-    fn iter_commands() -> impl Iterator<Item = Tab> {
-        <Tab as strum::IntoEnumIterator>::iter()
-    }
-}
-
-impl FromStr for Command {
-    type Err = String;
-    /// Parse without theme knowledge (any theme name accepted), for tests and scripting.
-    fn from_str(s: &str) -> Result<Command, String> {
-        match s.trim().split_once(' ') {
-            Some(("theme", name)) => Ok(Command::Theme(name.trim().to_owned())),
-            _ => parse(s, &[]),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,7 +169,6 @@ mod tests {
             parse("filter role:engine", &themes()),
             Ok(Command::Filter("role:engine".into()))
         );
-        assert_eq!("theme mine".parse(), Ok(Command::Theme("mine".into())));
     }
 
     #[test]
