@@ -75,8 +75,12 @@ impl App {
             .map(|m| (m.text.as_str(), m.error))
             .or(self.data_error.as_deref().map(|e| (e, true)));
         let mode: &'static str = self.mode().into();
+        let badge = match self.popup {
+            Some(Popup::Detail { .. }) => "DETAIL",
+            _ => mode_badge(mode),
+        };
         StatusBar {
-            mode: mode_badge(mode),
+            mode: badge,
             read_only: self.config.read_only,
             backend: if self.db.backend.is_empty() {
                 "db?"
