@@ -101,13 +101,9 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-/// Who is acting, for the audit log: the login user (the one behind sudo) at this host.
+/// Who is acting, for the audit log (see [`crate::settings::operator`]).
 pub fn actor() -> String {
-    let user = ["SUDO_USER", "USER", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| "unknown".to_owned());
-    format!("{user}@{}", gethostname::gethostname().to_string_lossy())
+    crate::settings::operator()
 }
 
 /// Connect with the settings' pool options (read-only when asked).

@@ -162,3 +162,13 @@ impl Settings {
         self.database.url.is_empty() || self.database.url.starts_with("sqlite:")
     }
 }
+
+/// Who is operating, for the audit log: the login user (the one behind `sudo`) at this host, as
+/// `user@host`. On a shared jump host this is what tells operators apart.
+pub fn operator() -> String {
+    let user = ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    format!("{user}@{}", gethostname::gethostname().to_string_lossy())
+}
