@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod component;
 pub mod danger;
+pub mod event;
 pub mod instance;
 pub mod overview;
 pub mod sysconfig;

@@ -88,7 +88,7 @@ impl Engine {
         registry.beat().await?;
         let sysconfig = crate::sysconfig::SysConfig::from_settings(store.clone(), settings);
         sysconfig.seed_generated().await?;
-        let effective = config_watch::initial(&sysconfig).await?;
+        let (stamp, effective) = config_watch::initial(&sysconfig).await?;
         let (config_tx, config) = watch::channel(Arc::new(effective));
         let (tx, state) = watch::channel(EngineState::InProcess {
             listen: listen.to_string(),
@@ -97,6 +97,7 @@ impl Engine {
         tasks.spawn(registry.run(cancel.clone()));
         tasks.spawn(config_watch::run(
             sysconfig,
+            stamp,
             me.id.clone(),
             std::time::Duration::from_secs(settings.engine.config_poll_secs),
             config_tx,

@@ -136,7 +136,7 @@ async fn two_writers_conflict_and_the_loser_learns_who_won(store: Store, db: Tes
     let (current, by, _) = err.conflict().expect("a conflict");
     assert_eq!((current, by), (1, "alice"));
     assert!(
-        err.to_string().contains("alice") && err.to_string().contains("version 1"),
+        err.to_string().contains("alice") && err.to_string().contains("current version is 1"),
         "{err}"
     );
     let now = b.get("RISK_DASHBOARD_CONFIG").await.unwrap();

@@ -48,14 +48,17 @@ impl Effective {
 }
 
 /// Load everything at start-up: every key is adopted as stored, restart-required ones included.
-pub async fn initial(cfg: &SysConfig) -> Result<Effective, ConfigError> {
+/// Returns the configuration stamp read *before* loading, so a save that lands during the load is
+/// seen as a change by the first poll instead of being missed.
+pub async fn initial(cfg: &SysConfig) -> Result<(i64, Effective), ConfigError> {
+    let stamp = cfg.store().config_stamp().await?;
     let mut values = BTreeMap::new();
     for view in cfg.list().await? {
         if view.version > 0 {
             values.insert(view.key.clone(), cfg.effective(&view.key).await?);
         }
     }
-    Ok(Effective { values })
+    Ok((stamp, Effective { values }))
 }
 
 /// Adopt what changed since `current`, by the rules above. Returns the new state.
@@ -99,6 +102,7 @@ pub async fn reload(cfg: &SysConfig, current: &Effective) -> Result<Effective, C
 /// Poll until cancelled, publishing each new [`Effective`] and recording it for `instance_id`.
 pub async fn run(
     cfg: SysConfig,
+    mut stamp: i64,
     instance_id: String,
     every: Duration,
     tx: watch::Sender<Arc<Effective>>,
@@ -106,7 +110,6 @@ pub async fn run(
     cancel: CancellationToken,
 ) {
     let store = cfg.store().clone();
-    let mut stamp = store.config_stamp().await.unwrap_or(-1);
     // Never hold the watch borrow across an await (it is a lock).
     let applied = tx.borrow().applied();
     let _ = store.set_applied(&instance_id, &applied).await;
