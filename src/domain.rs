@@ -8,6 +8,7 @@ pub mod component;
 pub mod danger;
 pub mod event;
 pub mod instance;
+pub mod notify;
 pub mod overview;
 pub mod sysconfig;
 pub mod time;

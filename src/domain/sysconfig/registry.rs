@@ -318,6 +318,39 @@ pub static REGISTRY: &[KeySpec] = &[
             &["/sk"],
         )
     },
+    config(
+        "NOTIFY_CHANNELS",
+        Kind::Json,
+        "Where risk-event notifications go: DingTalk robots (signed when a secret is set), Slack, generic webhooks; each with the levels and sources it wants (empty sources = all). URLs and secrets are sealed.",
+        || json!({"channels": []}),
+        || obj(json!({"channels": {"type": "array", "items": obj(json!({
+            "name": {"type": "string", "minLength": 1},
+            "kind": {"enum": ["dingtalk", "slack", "webhook"]},
+            "url": {"type": "string", "minLength": 1},
+            "secret": s(),
+            "levels": {"type": "array", "items": {"enum": ["P0", "P1", "P2", "P3"]}},
+            "sources": {"type": "array", "items": s()},
+            "resolved": bool_schema()
+        }), &["name", "kind", "url"])}}), &["channels"]),
+        &["/channels/*/url", "/channels/*/secret"],
+    ),
+    KeySpec {
+        generated: true,
+        ..config(
+            "INGEST_AUTH",
+            Kind::Json,
+            "Credentials each ingest endpoint demands: mode bearer (token), basic (user, password) or hmac (secret: hex HMAC-SHA256 of the body in X-Nightwatch-Signature). Generated on first start; `nightwatch config get INGEST_AUTH --reveal` shows the tokens to put in the senders.",
+            || json!({"alertmanager": {"mode": "bearer", "token": ""}, "api": {"mode": "bearer", "token": ""}}),
+            || {
+                let src = json!({"type": "object", "properties": {
+                    "mode": {"enum": ["bearer", "basic", "hmac"]}, "token": s(), "user": s(), "password": s(), "secret": s(),
+                    "rate_per_sec": {"type": "number", "exclusiveMinimum": 0}
+                }, "required": ["mode"]});
+                obj(json!({"alertmanager": src.clone(), "api": src}), &["alertmanager", "api"])
+            },
+            &["/alertmanager/token", "/alertmanager/password", "/alertmanager/secret", "/api/token", "/api/password", "/api/secret"],
+        )
+    },
     switch("yunyouPlus", false, "Platform plus edition."),
     switch("useAke", false, "Container platform (AKE) in use."),
     switch("useArk", false, "ARK in use."),

@@ -30,13 +30,7 @@ pub fn is_secret_field(name: &str) -> bool {
 /// names look secret, at any depth.
 pub fn secret_pointers(spec: Option<&KeySpec>, value: &Value) -> Vec<String> {
     let mut out: Vec<String> = spec
-        .map(|s| {
-            s.secrets
-                .iter()
-                .filter(|p| value.pointer(p).is_some())
-                .map(|p| (*p).to_owned())
-                .collect()
-        })
+        .map(|s| s.secrets.iter().flat_map(|p| expand(p, value)).collect())
         .unwrap_or_default();
     if out.iter().any(String::is_empty) {
         return vec![String::new()];
@@ -45,6 +39,39 @@ pub fn secret_pointers(spec: Option<&KeySpec>, value: &Value) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// Expand a spec pointer with `*` segments (any array index or object key) into the concrete
+/// pointers present in `value`.
+fn expand(pattern: &str, value: &Value) -> Vec<String> {
+    if pattern.is_empty() {
+        return vec![String::new()];
+    }
+    let mut found = vec![(String::new(), value)];
+    for seg in pattern.trim_start_matches('/').split('/') {
+        let mut next = Vec::new();
+        for (at, v) in found {
+            match (seg, v) {
+                ("*", Value::Array(items)) => {
+                    next.extend(items.iter().enumerate().map(|(i, x)| (format!("{at}/{i}"), x)));
+                }
+                ("*", Value::Object(m)) => next.extend(m.iter().map(|(k, x)| (format!("{at}/{k}"), x))),
+                (key, Value::Object(m)) => {
+                    if let Some(x) = m.get(key) {
+                        next.push((format!("{at}/{key}"), x));
+                    }
+                }
+                (idx, Value::Array(items)) => {
+                    if let Some(x) = idx.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                        next.push((format!("{at}/{idx}"), x));
+                    }
+                }
+                _ => {}
+            }
+        }
+        found = next;
+    }
+    found.into_iter().map(|(p, _)| p).collect()
 }
 
 fn walk(value: &Value, at: String, out: &mut Vec<String>) {
@@ -114,6 +141,15 @@ mod tests {
         assert_eq!(m["nested"]["list"][0]["sk"], MASK);
         let text = m.to_string();
         assert!(!text.contains("p4ss") && !text.contains("t0k"));
+    }
+
+    #[test]
+    fn wildcard_pointers_reach_into_arrays() {
+        let v = json!({"channels": [{"name": "a", "url": "https://x/robot?access_token=T1"}, {"name": "b", "url": ""}]});
+        let m = mask(lookup("NOTIFY_CHANNELS"), &v);
+        assert_eq!(m["channels"][0]["url"], MASK);
+        assert_eq!(m["channels"][0]["name"], "a");
+        assert_eq!(m["channels"][1]["url"], "");
     }
 
     #[test]

@@ -1,0 +1,100 @@
+//! Notification channels (`NOTIFY_CHANNELS`) and which events each one wants. Pure.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::event::Level;
+
+/// How a channel is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    /// DingTalk robot: markdown; signed with HMAC-SHA256 when `secret` is set.
+    Dingtalk,
+    /// Slack incoming webhook: `{"text": …}`.
+    Slack,
+    /// Any HTTP endpoint: the notification JSON as the body.
+    Webhook,
+}
+
+/// One configured channel (secrets in clear: only the engine holds these).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Channel {
+    pub name: String,
+    pub kind: ChannelKind,
+    pub url: String,
+    #[serde(default)]
+    pub secret: String,
+    /// Levels that notify; empty means P0 and P1.
+    #[serde(default)]
+    pub levels: Vec<Level>,
+    /// Sources that notify; empty means all.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Also notify when an event resolves (default true).
+    #[serde(default = "yes")]
+    pub resolved: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL of a robot carries its access token: never print it.
+        f.debug_struct("Channel").field("name", &self.name).field("kind", &self.kind).finish_non_exhaustive()
+    }
+}
+
+impl Channel {
+    /// Whether an event of `level` from `source` goes to this channel.
+    pub fn wants(&self, level: Level, source: &str) -> bool {
+        let level_ok =
+            if self.levels.is_empty() { level.is_urgent() } else { self.levels.contains(&level) };
+        let source_ok = self.sources.is_empty() || self.sources.iter().any(|s| s == source);
+        level_ok && source_ok
+    }
+}
+
+/// The channels of a `NOTIFY_CHANNELS` value (invalid entries are skipped with a reason).
+pub fn parse_channels(value: &Value) -> (Vec<Channel>, Vec<String>) {
+    let mut ok = Vec::new();
+    let mut errors = Vec::new();
+    for (i, c) in value.get("channels").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        match serde_json::from_value::<Channel>(c.clone()) {
+            Ok(ch) => ok.push(ch),
+            Err(e) => errors.push(format!("/channels/{i}: {e}")),
+        }
+    }
+    (ok, errors)
+}
+
+/// What the outbox carries for one delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    /// `firing` (new or re-opened) or `resolved`.
+    pub kind: String,
+    pub event: super::event::Event,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn channels_parse_and_match() {
+        let v = json!({"channels": [
+            {"name": "ding", "kind": "dingtalk", "url": "https://x", "secret": "s"},
+            {"name": "all", "kind": "webhook", "url": "https://y", "levels": ["P0","P1","P2","P3"], "sources": ["inspection"]},
+            {"name": "bad", "kind": "pager", "url": "https://z"}
+        ]});
+        let (chs, errs) = parse_channels(&v);
+        assert_eq!(chs.len(), 2);
+        assert!(errs[0].starts_with("/channels/2"), "{errs:?}");
+        assert!(chs[0].wants(Level::P1, "alertmanager") && !chs[0].wants(Level::P2, "alertmanager"));
+        assert!(chs[1].wants(Level::P3, "inspection") && !chs[1].wants(Level::P0, "alertmanager"));
+        assert!(!format!("{:?}", chs[0]).contains("https://x"), "Debug hides the URL");
+    }
+}
