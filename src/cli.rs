@@ -79,6 +79,10 @@ pub enum Command {
     /// Every change is a new version with author, time and reason; secrets are masked.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Risk events: list with filters, show one with its timeline, and handle them (ack, assign,
+    /// comment, re-grade, resolve, close). Every action is on the event's timeline and audited.
+    #[command(subcommand)]
+    Events(EventsCommand),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions { shell: clap_complete::Shell },
 }
@@ -155,6 +159,70 @@ pub enum ConfigCommand {
         /// Show what would change; save nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+/// `nightwatch events …`
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Events matching a filter: `level:P0,P1 status:open source:alertmanager ds:STACK#rds
+    /// assignee:me sort:-count` plus free words. Suppressed events are hidden unless asked for
+    /// (`status:suppressed`).
+    List {
+        /// Filter terms and words (quote them or pass several).
+        filter: Vec<String>,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+    },
+    /// One event with labels, annotations and its timeline.
+    Show {
+        id: i64,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Acknowledge open events (G1).
+    Ack {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Assign events to someone (G1).
+    Assign {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        #[arg(long)]
+        to: String,
+    },
+    /// Add a comment to an event's timeline (G1).
+    Comment {
+        id: i64,
+        text: String,
+    },
+    /// Change an event's level with a reason (risk grading, G2).
+    Regrade {
+        id: i64,
+        level: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Resolve events by hand (G1).
+    Resolve {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Close events (G2: give a reason).
+    Close {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        #[arg(long)]
+        reason: String,
     },
 }
 

@@ -3,6 +3,7 @@
 
 mod config;
 mod console;
+mod events;
 mod info;
 mod migrate;
 mod serve;
@@ -97,6 +98,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Migrate { output }) => migrate::run(settings, output).await,
         Some(Command::Info { output }) => info::run(settings, output).await,
         Some(Command::Config(c)) => config::run(settings, c).await,
+        Some(Command::Events(c)) => events::run(settings, c).await,
         Some(Command::Completions { .. }) => Ok(()),
     }
 }

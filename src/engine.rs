@@ -9,6 +9,7 @@
 
 mod attach;
 pub mod config_watch;
+pub mod ingest;
 mod identity;
 mod metrics;
 mod registry;
@@ -104,6 +105,24 @@ impl Engine {
             Arc::clone(&metrics),
             cancel.clone(),
         ));
+        // Ingest: one writer behind a bounded queue. The writer ends when the server (which holds
+        // every handle) has drained, so an acknowledged alert is always committed first.
+        let notify_wake = Arc::new(tokio::sync::Notify::new());
+        let (writer, writer_task) = ingest::spawn_writer(
+            store.clone(),
+            config.clone(),
+            Arc::clone(&metrics),
+            settings.ingest.queue,
+            settings.ingest.batch_max,
+            Arc::clone(&notify_wake),
+        );
+        tasks.spawn(writer_task);
+        let ingest_routes = ingest::routes(ingest::IngestState::new(
+            writer,
+            config.clone(),
+            Arc::clone(&metrics),
+            &settings.ingest,
+        ));
         tasks.spawn(server::serve(
             listener,
             store,
@@ -111,6 +130,7 @@ impl Engine {
             Arc::clone(&metrics),
             cancel.clone(),
             tx,
+            ingest_routes,
         ));
         tasks.close();
         tracing::info!(%listen, "engine started");

@@ -38,6 +38,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub engine: EngineSettings,
     pub console: ConsoleSettings,
+    pub ingest: IngestSettings,
     pub log: LogSettings,
     /// Resolved paths; not read from the file.
     #[serde(skip)]
@@ -127,6 +128,42 @@ pub enum AsciiMode {
     On,
     #[serde(alias = "false")]
     Off,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestSettings {
+    /// Largest request body accepted; larger ones get 413 (logged and counted: no sender retries
+    /// a 413, so it must be rare). Alertmanager sends a whole group per request.
+    pub max_body_bytes: usize,
+    /// Requests waiting for the writer before new ones get 503 + Retry-After.
+    pub queue: usize,
+    /// Alerts the writer stores per transaction at most.
+    pub batch_max: usize,
+    /// `severity` label value → level, for alerts without a `level` label. Unlisted values: P2.
+    pub severity: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        let severity = [
+            ("critical", "P0"),
+            ("error", "P1"),
+            ("major", "P1"),
+            ("high", "P1"),
+            ("warning", "P2"),
+            ("warn", "P2"),
+            ("medium", "P2"),
+            ("minor", "P3"),
+            ("low", "P3"),
+            ("info", "P3"),
+            ("none", "P3"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        IngestSettings { max_body_bytes: 16 * 1024 * 1024, queue: 1024, batch_max: 2000, severity }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ mod components;
 mod connect;
 pub mod dialect;
 mod error;
+mod events;
 mod instances;
 mod migrate;
 mod overview;
@@ -20,6 +21,7 @@ pub use audit::NewAudit;
 pub use connect::{ConnectOptions, mask_url};
 pub use dialect::Dialect;
 pub use error::StoreError;
+pub use events::{EventAction, EventStats, IngestItem, IngestOutcome};
 pub use migrate::MigrateReport;
 pub use sysconfig::{ConfigSave, StoredConfig};
 

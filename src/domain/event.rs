@@ -1,13 +1,15 @@
 //! Risk events (DOMAIN.md §1: the hub): levels, statuses, what an incoming alert looks like once
 //! normalised, its identity, and how it changes an existing event. Pure: no IO.
 
+mod query;
 mod transition;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use transition::{Prior, Transition, apply, FLAP_THRESHOLD, FLAP_WINDOW_MS};
+pub use query::{EventQuery, SortKey};
+pub use transition::{FLAP_THRESHOLD, FLAP_WINDOW_MS, Prior, Transition, apply};
 
 /// Risk level, P0 the most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

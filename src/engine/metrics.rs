@@ -15,6 +15,15 @@ pub struct Metrics {
     pub lease_changes: AtomicU64,
     pub started_at_ms: AtomicI64,
     pub config_reloads: AtomicU64,
+    pub ingest_requests: AtomicU64,
+    pub ingest_bad_request: AtomicU64,
+    pub ingest_unauthorized: AtomicU64,
+    pub ingest_too_large: AtomicU64,
+    pub ingest_busy: AtomicU64,
+    pub ingest_db_errors: AtomicU64,
+    pub ingest_batches: AtomicU64,
+    pub alerts_accepted: AtomicU64,
+    pub alerts_suppressed: AtomicU64,
 }
 
 impl Metrics {
@@ -32,7 +41,7 @@ impl Metrics {
             env!("CARGO_PKG_VERSION"),
             instance.replace('\\', "\\\\").replace('"', "\\\"")
         );
-        let samples: [(&str, &str, &str, &str, String); 10] = [
+        let samples: [(&str, &str, &str, &str, String); 19] = [
             (
                 "nightwatch_build_info",
                 "gauge",
@@ -96,6 +105,21 @@ impl Metrics {
                 "",
                 load(&self.config_reloads),
             ),
+            ("nightwatch_ingest_requests_total", "counter", "Ingest requests received.", "", load(&self.ingest_requests)),
+            ("nightwatch_ingest_bad_request_total", "counter", "Ingest requests refused with 400.", "", load(&self.ingest_bad_request)),
+            ("nightwatch_ingest_unauthorized_total", "counter", "Ingest requests refused with 401.", "", load(&self.ingest_unauthorized)),
+            (
+                "nightwatch_ingest_too_large_total",
+                "counter",
+                "Ingest requests refused with 413 (body over ingest.max_body_bytes); senders do not retry these.",
+                "",
+                load(&self.ingest_too_large),
+            ),
+            ("nightwatch_ingest_busy_total", "counter", "Ingest requests answered 503 (queue full or rate limit).", "", load(&self.ingest_busy)),
+            ("nightwatch_ingest_db_errors_total", "counter", "Ingest requests answered 503 because the database failed.", "", load(&self.ingest_db_errors)),
+            ("nightwatch_ingest_batches_total", "counter", "Transactions written by the ingest writer.", "", load(&self.ingest_batches)),
+            ("nightwatch_alerts_accepted_total", "counter", "Alerts stored (2xx answered).", "", load(&self.alerts_accepted)),
+            ("nightwatch_alerts_suppressed_total", "counter", "Alerts stored as suppressed by the RISK_DASHBOARD_CONFIG filters.", "", load(&self.alerts_suppressed)),
             (
                 "nightwatch_uptime_seconds",
                 "gauge",

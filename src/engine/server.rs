@@ -64,7 +64,7 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serve until `cancel` fires, then drain in-flight requests.
+/// Serve until `cancel` fires, then drain in-flight requests. `extra` carries the ingest routes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Store,
@@ -72,12 +72,14 @@ pub async fn serve(
     metrics: Arc<Metrics>,
     cancel: CancellationToken,
     state_tx: watch::Sender<EngineState>,
+    extra: Router,
 ) {
     let app = router(AppState {
         store,
         me: Arc::new(me),
         metrics,
-    });
+    })
+    .merge(extra);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(cancel.clone().cancelled_owned())
         .await;

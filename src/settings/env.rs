@@ -26,6 +26,9 @@ pub const VARS: &[(&str, &str)] = &[
     ("NIGHTWATCH_CONSOLE_THEME", "console.theme"),
     ("NIGHTWATCH_CONSOLE_READ_ONLY", "console.read_only"),
     ("NIGHTWATCH_CONSOLE_ASCII", "console.ascii"),
+    ("NIGHTWATCH_INGEST_MAX_BODY_BYTES", "ingest.max_body_bytes"),
+    ("NIGHTWATCH_INGEST_QUEUE", "ingest.queue"),
+    ("NIGHTWATCH_INGEST_BATCH_MAX", "ingest.batch_max"),
     ("NIGHTWATCH_LOG_LEVEL", "log.level"),
 ];
 

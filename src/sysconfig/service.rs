@@ -442,6 +442,10 @@ impl SysConfig {
             let mut value = (spec.default)();
             match spec.name {
                 "RMS_CONFIG" => value["token"] = Value::String(random_token(32)),
+                "INGEST_AUTH" => {
+                    value["alertmanager"]["token"] = Value::String(random_token(40));
+                    value["api"]["token"] = Value::String(random_token(40));
+                }
                 "NW_EMBEDDED_AK" => {
                     value["ak"] = Value::String(format!("NW{}", random_token(18).to_uppercase()));
                     value["sk"] = Value::String(random_token(40));

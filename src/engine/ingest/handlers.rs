@@ -1,0 +1,184 @@
+//! The HTTP handlers: body limit, auth, rate limit, parse (400 naming the field), normalise, write.
+
+use std::sync::atomic::Ordering;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+
+use super::writer::WriteError;
+use super::{IngestState, alertmanager, auth, generic, normalise};
+use crate::domain::event::Incoming;
+use crate::domain::time::now_ms;
+
+/// The ingest routes, with the configured body limit.
+pub fn routes(state: IngestState) -> Router {
+    let limit = state.settings.max_body_bytes;
+    Router::new()
+        .route("/api/v1/alerts/alertmanager", post(alertmanager_hook))
+        .route("/api/monitor/rms/alert", post(rms_hook))
+        .route("/api/v1/events", post(events_hook))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+fn answer(code: StatusCode, body: Value) -> Response {
+    (code, axum::Json(body)).into_response()
+}
+
+fn retry_later(seconds: u32, why: &str) -> Response {
+    let mut r = answer(StatusCode::SERVICE_UNAVAILABLE, json!({"error": why, "retry_after": seconds}));
+    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    r
+}
+
+/// The shared front half: body, auth, rate limit. `Err` is the response to send.
+fn admit(
+    s: &IngestState,
+    source: &str,
+    body: Result<Bytes, BytesRejection>,
+    check: impl FnOnce(&[u8]) -> Result<(), String>,
+) -> Result<Bytes, Response> {
+    s.metrics.ingest_requests.fetch_add(1, Ordering::Relaxed);
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            s.metrics.ingest_too_large.fetch_add(1, Ordering::Relaxed);
+            // Loud: no sender retries a 413, so these alerts are lost unless someone acts.
+            tracing::error!(
+                source,
+                limit = s.settings.max_body_bytes,
+                "request body over ingest.max_body_bytes: answered 413, the sender will NOT retry; \
+                 raise the limit or set max_alerts on the sender"
+            );
+            return Err(answer(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({"error": format!("body over {} bytes (ingest.max_body_bytes)", s.settings.max_body_bytes)}),
+            ));
+        }
+        Err(rejection) => {
+            return Err(answer(StatusCode::BAD_REQUEST, json!({"error": rejection.body_text()})));
+        }
+    };
+    if let Err(why) = check(&body) {
+        s.metrics.ingest_unauthorized.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(source, why, "ingest request refused: 401");
+        let mut r = answer(StatusCode::UNAUTHORIZED, json!({"error": why}));
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"nightwatch\""));
+        return Err(r);
+    }
+    let rate = s.config.borrow().get("INGEST_AUTH").pointer(&format!("/{source}/rate_per_sec")).and_then(Value::as_f64);
+    if let Some(rate) = rate {
+        if !s.limits.allow(source, rate) {
+            s.metrics.ingest_busy.fetch_add(1, Ordering::Relaxed);
+            return Err(retry_later(1, "rate limit for this source exceeded"));
+        }
+    }
+    Ok(body)
+}
+
+fn bad_request(s: &IngestState, why: String) -> Response {
+    s.metrics.ingest_bad_request.fetch_add(1, Ordering::Relaxed);
+    answer(StatusCode::BAD_REQUEST, json!({"error": why}))
+}
+
+/// Parse JSON into `T`, naming the path of the first problem.
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.inner().to_string().replace("data did not match any variant of untagged enum Scalar", "expected a string, number or boolean");
+        if path == "." { format!("body: {msg}") } else { format!("{path}: {msg}") }
+    })?;
+    de.end().map_err(|e| format!("body: {e}"))?;
+    Ok(value)
+}
+
+async fn write(s: &IngestState, items: Vec<Incoming>) -> Response {
+    match s.writer.submit(items).await {
+        Ok(accepted) => answer(StatusCode::OK, json!(accepted)),
+        Err(WriteError::Busy) => {
+            s.metrics.ingest_busy.fetch_add(1, Ordering::Relaxed);
+            retry_later(1, "ingest queue full")
+        }
+        Err(WriteError::Database(_)) => retry_later(5, "database unavailable; nothing was stored"),
+    }
+}
+
+async fn alertmanager_hook(State(s): State<IngestState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let cfg = s.config.borrow().get("INGEST_AUTH").get("alertmanager").cloned().unwrap_or(Value::Null);
+    let body = match admit(&s, "alertmanager", body, |b| auth::check(&cfg, &headers, b)) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let payload: alertmanager::Payload = match parse(&body) {
+        Ok(p) => p,
+        Err(why) => return bad_request(&s, why),
+    };
+    if !payload.version.is_empty() && payload.version != "4" {
+        tracing::warn!(version = %payload.version, "unexpected Alertmanager webhook version; reading it as v4");
+    }
+    tracing::debug!(receiver = %payload.receiver, group = %payload.group_key, alerts = payload.alerts.len(), "alertmanager group");
+    if payload.truncated_alerts > 0 {
+        tracing::warn!(truncated = payload.truncated_alerts, "Alertmanager truncated this group (max_alerts)");
+    }
+    let now = now_ms();
+    let items = payload.alerts.into_iter().map(|a| normalise::from_alertmanager(a, &s.settings, now)).collect();
+    write(&s, items).await
+}
+
+/// Generic events: one object or a list; each element named by its index on error.
+fn generic_items(s: &IngestState, body: &[u8], source: &str) -> Result<Vec<Incoming>, String> {
+    let value: Value = parse(body)?;
+    let list = match value {
+        Value::Array(items) => items.into_iter().enumerate().map(|(i, v)| (Some(i), v)).collect(),
+        v @ Value::Object(_) => vec![(None, v)],
+        _ => return Err("body: expected an event object or a list of them".into()),
+    };
+    let now = now_ms();
+    let mut out = Vec::new();
+    for (i, v) in list {
+        let at = |m: String| match i {
+            Some(i) => format!("[{i}].{m}"),
+            None => m,
+        };
+        let text = serde_json::to_vec(&v).map_err(|e| e.to_string())?;
+        let e: generic::GenericEvent = parse(&text).map_err(|m| at(m.trim_start_matches("body: ").to_owned()))?;
+        out.push(normalise::from_generic(e, source, &s.settings, now).map_err(at)?);
+    }
+    Ok(out)
+}
+
+async fn events_hook(State(s): State<IngestState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let cfg = s.config.borrow().get("INGEST_AUTH").get("api").cloned().unwrap_or(Value::Null);
+    let body = match admit(&s, "api", body, |b| auth::check(&cfg, &headers, b)) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match generic_items(&s, &body, "api") {
+        Ok(items) => write(&s, items).await,
+        Err(why) => bad_request(&s, why),
+    }
+}
+
+async fn rms_hook(
+    State(s): State<IngestState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let cfg = s.config.borrow().get("NW_EMBEDDED_AK");
+    let body = match admit(&s, "rms", body, |_| auth::check_ak_sk(&cfg, &headers, query.as_deref())) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match generic_items(&s, &body, "rms") {
+        Ok(items) => write(&s, items).await,
+        Err(why) => bad_request(&s, why),
+    }
+}
