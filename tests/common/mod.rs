@@ -175,3 +175,72 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("free port")
 }
+
+/// A Debian program the tests drive for real. Missing: skip with a note, or fail under `CI=true`.
+pub fn require_program(path: &str, package: &str) -> bool {
+    if std::path::Path::new(path).exists() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{path} is missing: install the Debian package {package} (.ci/run does)");
+    }
+    eprintln!("skipping: {path} not installed (apt-get install {package})");
+    false
+}
+
+/// Poll `check` until it returns `Some`, for at most `secs` seconds.
+pub fn wait_until<T>(what: &str, secs: u64, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out after {secs}s waiting for: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// A child process killed when dropped (so a failing test leaves nothing running).
+pub struct Proc(pub std::process::Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Start `nightwatch serve` on `db_url` and a free port; returns the process and its port once it
+/// listens.
+pub fn serve(sb: &Sandbox, db_url: &str, extra_env: &[(&str, &str)]) -> (Proc, u16) {
+    use std::io::BufRead as _;
+    let port = free_port();
+    let mut cmd = sb.command();
+    cmd.args(["--database-url", db_url, "--listen", &format!("127.0.0.1:{port}"), "serve"])
+        .env("NIGHTWATCH_ENGINE_HEARTBEAT_SECS", "1")
+        .env("NIGHTWATCH_ENGINE_LEASE_SECS", "3")
+        .env("NIGHTWATCH_ENGINE_CONFIG_POLL_SECS", "1")
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("engine listening on") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60)).expect("serve did not become ready");
+    (Proc(child), port)
+}
+
+/// Run the binary with `args`, return stdout parsed as JSON.
+pub fn json_of(sb: &Sandbox, args: &[&str]) -> serde_json::Value {
+    let out = sb.command().args(args).output().expect("run nightwatch");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
