@@ -87,16 +87,19 @@ fn bad_request(s: &IngestState, why: String) -> Response {
     answer(StatusCode::BAD_REQUEST, json!({"error": why}))
 }
 
-/// Parse JSON into `T`, naming the path of the first problem.
+/// Parse JSON into `T`, naming the path of the first problem. The whole document is validated
+/// first (serde skips ignored fields without checking them, so an invalid escape in an unknown
+/// field would otherwise pass): malformed JSON is always a 400.
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("body: {e}"))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let msg = e.inner().to_string().replace("data did not match any variant of untagged enum Scalar", "expected a string, number or boolean");
+        let msg = e
+            .inner()
+            .to_string()
+            .replace("data did not match any variant of untagged enum Scalar", "expected a string, number or boolean");
         if path == "." { format!("body: {msg}") } else { format!("{path}: {msg}") }
-    })?;
-    de.end().map_err(|e| format!("body: {e}"))?;
-    Ok(value)
+    })
 }
 
 async fn write(s: &IngestState, items: Vec<Incoming>) -> Response {
