@@ -83,6 +83,18 @@ pub enum Command {
     /// comment, re-grade, resolve, close). Every action is on the event's timeline and audited.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Validate content files (components, inspection rules, tasks; TOML) and upsert them. A
+    /// directory means every *.toml below it. Any problem refuses everything, with file, line and
+    /// reason.
+    Apply {
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+        /// Show what would be added or changed; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print the stored components, rules and tasks as one content file (TOML).
+    Export,
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions { shell: clap_complete::Shell },
 }

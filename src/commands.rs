@@ -1,6 +1,7 @@
 //! What each command does. `main` parses the command line and hands it here; everything returns a
 //! [`Failure`] with an exit code and one clear line instead of a stack trace.
 
+mod apply;
 mod config;
 mod console;
 mod events;
@@ -98,6 +99,8 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Migrate { output }) => migrate::run(settings, output).await,
         Some(Command::Info { output }) => info::run(settings, output).await,
         Some(Command::Config(c)) => config::run(settings, c).await,
+        Some(Command::Apply { paths, dry_run }) => apply::run(settings, &paths, dry_run).await,
+        Some(Command::Export) => apply::export(settings).await,
         Some(Command::Events(c)) => events::run(settings, c).await,
         Some(Command::Completions { .. }) => Ok(()),
     }
@@ -127,6 +130,10 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
         let report = store.migrate().await?;
         if !report.applied.is_empty() {
             tracing::info!(?report, "database migrated");
+        }
+        if let Err(e) = apply::seed_builtin(&store).await {
+            // The product still works without its library; say so loudly, do not refuse to start.
+            tracing::error!(error = %e, "cannot apply the built-in content library");
         }
     }
     Ok(store)

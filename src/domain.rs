@@ -5,8 +5,10 @@
 
 pub mod audit;
 pub mod component;
+pub mod content;
 pub mod danger;
 pub mod event;
+pub mod inspection;
 pub mod instance;
 pub mod notify;
 pub mod overview;

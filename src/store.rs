@@ -9,6 +9,7 @@
 mod audit;
 mod components;
 mod connect;
+mod content;
 pub mod dialect;
 mod error;
 mod events;
@@ -19,6 +20,7 @@ mod sysconfig;
 
 pub use audit::NewAudit;
 pub use connect::{ConnectOptions, mask_url};
+pub use content::ApplyPlan;
 pub use dialect::Dialect;
 pub use error::StoreError;
 pub use events::{EventAction, EventStats, IngestItem, IngestOutcome};

@@ -1,0 +1,267 @@
+//! `nightwatch apply PATH… [--dry-run]`, `nightwatch export`, and the built-in content library
+//! applied on first start.
+
+use std::path::{Path, PathBuf};
+
+use crate::domain::content::{Bundle, ContentError, Schedule, Targets, load_bundle};
+use crate::domain::time::now_ms;
+use crate::settings::Settings;
+use crate::store::Store;
+
+use super::{Failure, actor};
+
+/// The built-in library, embedded at build time (DOMAIN.md §3).
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "assets/content/host.toml",
+        include_str!("../../assets/content/host.toml"),
+    ),
+    (
+        "assets/content/stateful.toml",
+        include_str!("../../assets/content/stateful.toml"),
+    ),
+    (
+        "assets/content/services.toml",
+        include_str!("../../assets/content/services.toml"),
+    ),
+];
+
+/// The probe kinds a rule may use.
+const PROBE_KINDS: &[&str] = &[
+    "host",
+    "http",
+    "page",
+    "tcp",
+    "process",
+    "command",
+    "sql",
+    "redis",
+    "prometheus",
+];
+
+/// Validate a rule's probe spec.
+pub fn check_probe(v: &serde_json::Value) -> Result<(), String> {
+    match v.get("kind").and_then(|k| k.as_str()) {
+        Some(k) if PROBE_KINDS.contains(&k) => Ok(()),
+        Some(k) => Err(format!(
+            "unknown kind {k:?}; expected one of {}",
+            PROBE_KINDS.join(", ")
+        )),
+        None => Err(format!(
+            "missing kind; expected one of {}",
+            PROBE_KINDS.join(", ")
+        )),
+    }
+}
+
+fn read_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Failure> {
+    fn walk(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            entries.sort();
+            for e in entries {
+                walk(&e, out)?;
+            }
+        } else if p.extension().is_some_and(|e| e == "toml") || !p.exists() {
+            out.push(p.to_path_buf());
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        walk(p, &mut files).map_err(|e| Failure::Other(format!("{}: {e}", p.display())))?;
+    }
+    if files.is_empty() {
+        return Err(Failure::Other(
+            "no .toml files found in the given paths".into(),
+        ));
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            std::fs::read_to_string(&f)
+                .map(|t| (f.clone(), t))
+                .map_err(|e| Failure::Other(format!("{}: {e}", f.display())))
+        })
+        .collect()
+}
+
+async fn bundle_of(
+    store: &Store,
+    files: &[(PathBuf, String)],
+    targets: Targets,
+) -> Result<Bundle, Vec<ContentError>> {
+    let known_components = store.list_components().await.unwrap_or_default();
+    let known_rules = store.list_rules().await.unwrap_or_default();
+    load_bundle(
+        files,
+        &known_components,
+        &known_rules,
+        targets,
+        &check_probe,
+    )
+}
+
+pub async fn run(settings: Settings, paths: &[PathBuf], dry_run: bool) -> Result<(), Failure> {
+    let _log = crate::logging::init(
+        &settings.paths.state_dir,
+        &settings.log.level,
+        crate::logging::Echo::FileOnly,
+    );
+    if settings.console.read_only && !dry_run {
+        return Err(Failure::Other(
+            "apply writes content; use --dry-run with --read-only".into(),
+        ));
+    }
+    let files = read_files(paths)?;
+    let store = super::open_store(&settings).await?;
+    let bundle = match bundle_of(&store, &files, Targets::MustExist).await {
+        Ok(b) => b,
+        Err(errors) => {
+            store.close().await;
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            return Err(Failure::Other(format!(
+                "{} problem(s); nothing applied",
+                errors.len()
+            )));
+        }
+    };
+    let plan = if dry_run {
+        store.plan_apply(&bundle).await?
+    } else {
+        store
+            .apply_bundle(&bundle, false, &actor(), now_ms())
+            .await?
+    };
+    store.close().await;
+    for (kind, name) in &plan.added {
+        crate::outln!("+ {kind} {name}");
+    }
+    for (kind, name) in &plan.changed {
+        crate::outln!("~ {kind} {name}");
+    }
+    let verb = if dry_run { "would apply" } else { "applied" };
+    crate::outln!(
+        "{verb}: {} added, {} changed, {} unchanged",
+        plan.added.len(),
+        plan.changed.len(),
+        plan.unchanged
+    );
+    Ok(())
+}
+
+/// Apply the built-in library: only definitions that do not exist yet, so an operator's edits of
+/// a built-in rule are never overwritten by an upgrade.
+pub async fn seed_builtin(store: &Store) -> Result<(), String> {
+    let files: Vec<(PathBuf, String)> = BUILTIN
+        .iter()
+        .map(|(p, t)| (PathBuf::from(p), (*t).to_owned()))
+        .collect();
+    let bundle = load_bundle(&files, &[], &[], Targets::MayWait, &check_probe).map_err(|e| {
+        e.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let plan = store.plan_apply(&bundle).await.map_err(|e| e.to_string())?;
+    let new = |kind: &str, name: &str| plan.added.iter().any(|(k, n)| k == kind && n == name);
+    let only_new = Bundle {
+        components: bundle
+            .components
+            .into_iter()
+            .filter(|c| new("component", &c.name))
+            .collect(),
+        rules: bundle
+            .rules
+            .into_iter()
+            .filter(|r| new("rule", &r.name))
+            .collect(),
+        tasks: bundle
+            .tasks
+            .into_iter()
+            .filter(|t| new("task", &t.name))
+            .collect(),
+    };
+    if only_new.components.is_empty() && only_new.rules.is_empty() && only_new.tasks.is_empty() {
+        return Ok(());
+    }
+    store
+        .apply_bundle(&only_new, true, "nightwatch (built-in)", now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(added = plan.added.len(), "built-in content library applied");
+    Ok(())
+}
+
+fn duration_text(ms: i64) -> String {
+    match ms {
+        m if m % 3_600_000 == 0 => format!("{}h", m / 3_600_000),
+        m if m % 60_000 == 0 => format!("{}m", m / 60_000),
+        m if m % 1000 == 0 => format!("{}s", m / 1000),
+        m => format!("{m}ms"),
+    }
+}
+
+/// `nightwatch export`: the stored content as one TOML file that `apply` accepts.
+pub async fn export(settings: Settings) -> Result<(), Failure> {
+    let store = super::open_store(&settings).await?;
+    let (components, rules, tasks) = (
+        store.list_components().await?,
+        store.list_rules().await?,
+        store.list_tasks().await?,
+    );
+    store.close().await;
+    let mut doc = toml::Table::new();
+    let to_toml = |v: serde_json::Value| {
+        toml::Value::try_from(v).unwrap_or(toml::Value::Table(toml::Table::new()))
+    };
+    let comps: Vec<toml::Value> = components
+        .iter()
+        .map(|c| {
+            to_toml(serde_json::json!({
+                "name": c.name, "kind": c.kind, "layer": c.layer.to_string(), "product": c.product, "app": c.app,
+                "zone": c.zone, "cell": c.cell, "role": c.role, "labels": c.labels, "endpoints": c.endpoints,
+            }))
+        })
+        .collect();
+    let rules: Vec<toml::Value> = rules
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::json!({
+                "name": r.name, "description": r.description, "probe": r.probe, "condition": r.condition,
+                "failures": r.thresholds.failure_threshold, "successes": r.thresholds.success_threshold,
+                "level": r.level.as_str(), "targets": r.targets,
+            });
+            if r.thresholds.window_ms > 0 {
+                v["for"] = serde_json::json!(duration_text(r.thresholds.window_ms));
+            }
+            to_toml(v)
+        })
+        .collect();
+    let tasks: Vec<toml::Value> = tasks
+        .iter()
+        .map(|t| {
+            let mut v = serde_json::json!({
+                "name": t.name, "rules": t.rules, "concurrency": t.concurrency, "timeout": duration_text(t.timeout_ms),
+                "retries": t.retries, "notify": t.notify, "enabled": t.enabled,
+            });
+            match &t.schedule {
+                Schedule::Every(e) => v["every"] = serde_json::json!(e),
+                Schedule::Cron(c) => v["cron"] = serde_json::json!(c),
+            }
+            to_toml(v)
+        })
+        .collect();
+    doc.insert("component".into(), toml::Value::Array(comps));
+    doc.insert("rule".into(), toml::Value::Array(rules));
+    doc.insert("task".into(), toml::Value::Array(tasks));
+    crate::out!(
+        "{}",
+        toml::to_string(&doc).map_err(|e| Failure::Other(e.to_string()))?
+    );
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! Content as code (DESIGN.md §5): components, inspection rules and tasks written as TOML files and
+//! applied with `nightwatch apply`. Parsing and validation are pure; a file that does not validate
+//! is refused whole, with the file, the line and the reason.
+
+mod docs;
+mod selector;
+mod validate;
+
+pub use docs::{ComponentDoc, ContentFile, RuleDoc, Schedule, TaskDoc};
+pub use selector::Selector;
+pub use validate::{Bundle, ContentError, Rule, Targets, Task, load_bundle};

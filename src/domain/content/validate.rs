@@ -1,0 +1,329 @@
+//! Loading a set of content files into a validated [`Bundle`]: every problem in every file is
+//! collected (file, line, reason), and any problem refuses the whole bundle.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ContentFile, Schedule, Selector};
+use crate::domain::event::Level;
+use crate::domain::inspection::{Condition, Thresholds, parse_duration};
+use crate::domain::{Component, Layer};
+
+/// One problem: where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}: {message}", file.display())]
+pub struct ContentError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+/// A validated rule, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    pub name: String,
+    pub description: String,
+    pub probe: serde_json::Value,
+    pub condition: String,
+    pub thresholds: Thresholds,
+    pub level: Level,
+    pub targets: Selector,
+}
+
+/// A validated task, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub name: String,
+    pub rules: Vec<String>,
+    pub schedule: Schedule,
+    pub concurrency: u32,
+    pub timeout_ms: i64,
+    pub retries: u32,
+    pub notify: Vec<String>,
+    pub enabled: bool,
+}
+
+/// Everything a set of files defines, validated together.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Bundle {
+    pub components: Vec<Component>,
+    pub rules: Vec<Rule>,
+    pub tasks: Vec<Task>,
+}
+
+fn line_of(text: &str, span: std::ops::Range<usize>) -> usize {
+    text[..span.start.min(text.len())].matches('\n').count() + 1
+}
+
+/// How strictly targets are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Targets {
+    /// A rule whose selector matches no component is refused (user content: a typo must not
+    /// silently check nothing).
+    MustExist,
+    /// Selectors may wait for their components (the built-in library ships rules for Redis,
+    /// MariaDB, … before any exist; a run with nothing to check reports "no executable target").
+    MayWait,
+}
+
+/// Parse and validate `files` ((path, text)). `known_components` and `known_rules` are what the
+/// database already holds (selectors and task rule lists may refer to them; a rule identical to a
+/// stored one is not re-checked for targets, so an export always applies back). `check_probe` validates
+/// a probe spec (the probe library's own parser).
+pub fn load_bundle(
+    files: &[(PathBuf, String)],
+    known_components: &[Component],
+    known_rules: &[Rule],
+    targets: Targets,
+    check_probe: &dyn Fn(&serde_json::Value) -> Result<(), String>,
+) -> Result<Bundle, Vec<ContentError>> {
+    let mut errors = Vec::new();
+    let mut bundle = Bundle::default();
+    let mut seen: BTreeMap<(&'static str, String), (PathBuf, usize)> = BTreeMap::new();
+    let mut parsed = Vec::new();
+    for (path, text) in files {
+        match toml::from_str::<ContentFile>(text) {
+            Ok(f) => parsed.push((path, text, f)),
+            Err(e) => errors.push(ContentError {
+                file: path.clone(),
+                line: e.span().map_or(1, |s| line_of(text, s)),
+                message: e.message().trim().to_owned(),
+            }),
+        }
+    }
+    let mut dup = |kind: &'static str,
+                   name: &str,
+                   path: &Path,
+                   line: usize,
+                   errors: &mut Vec<ContentError>| {
+        if let Some((f, l)) = seen.get(&(kind, name.to_owned())) {
+            errors.push(ContentError {
+                file: path.to_path_buf(),
+                line,
+                message: format!(
+                    "duplicate {kind} {name:?}: already defined at {}:{l}",
+                    f.display()
+                ),
+            });
+            true
+        } else {
+            seen.insert((kind, name.to_owned()), (path.to_path_buf(), line));
+            false
+        }
+    };
+    // Components first: selectors of rules in any file may select them.
+    for (path, text, f) in &parsed {
+        for c in &f.component {
+            let line = line_of(text, c.name.span());
+            if dup("component", c.name.get_ref(), path, line, &mut errors) {
+                continue;
+            }
+            let Some(layer) = Layer::parse(c.layer.get_ref()) else {
+                errors.push(ContentError {
+                    file: path.to_path_buf(),
+                    line: line_of(text, c.layer.span()),
+                    message: format!(
+                        "layer {:?}: expected business, hub, storage, database or physical",
+                        c.layer.get_ref()
+                    ),
+                });
+                continue;
+            };
+            let mut comp = Component::new(c.name.get_ref(), &c.kind, layer);
+            comp.product.clone_from(&c.product);
+            comp.app.clone_from(&c.app);
+            comp.zone.clone_from(&c.zone);
+            comp.cell.clone_from(&c.cell);
+            comp.role.clone_from(&c.role);
+            comp.labels = serde_json::to_value(&c.labels).unwrap_or_default();
+            comp.endpoints = serde_json::to_value(&c.endpoints).unwrap_or_default();
+            bundle.components.push(comp);
+        }
+    }
+    let all_components: Vec<&Component> = bundle
+        .components
+        .iter()
+        .chain(known_components.iter())
+        .collect();
+    for (path, text, f) in &parsed {
+        let err = |span: std::ops::Range<usize>, message: String| ContentError {
+            file: path.to_path_buf(),
+            line: line_of(text, span),
+            message,
+        };
+        for r in &f.rule {
+            let name = r.name.get_ref();
+            if dup(
+                "rule",
+                name,
+                path,
+                line_of(text, r.name.span()),
+                &mut errors,
+            ) {
+                continue;
+            }
+            let before = errors.len();
+            if let Err(e) = Condition::parse(r.condition.get_ref()) {
+                errors.push(err(
+                    r.condition.span(),
+                    format!("rule {name:?}: condition {:?}: {e}", r.condition.get_ref()),
+                ));
+            }
+            let window_ms = match &r.window {
+                Some(w) => parse_duration(w.get_ref()).unwrap_or_else(|m| {
+                    errors.push(err(w.span(), format!("rule {name:?}: for = {m}")));
+                    0
+                }),
+                None => 0,
+            };
+            let probe = serde_json::to_value(r.probe.get_ref()).unwrap_or_default();
+            if let Err(m) = check_probe(&probe) {
+                errors.push(err(r.probe.span(), format!("rule {name:?}: probe: {m}")));
+            }
+            let sel = r.targets.get_ref();
+            let rule = Rule {
+                name: name.clone(),
+                description: r.description.clone(),
+                probe: probe.clone(),
+                condition: r.condition.get_ref().clone(),
+                thresholds: Thresholds {
+                    window_ms,
+                    failure_threshold: r.failures,
+                    success_threshold: r.successes,
+                },
+                level: r.level,
+                targets: sel.clone(),
+            };
+            let unchanged = known_rules.contains(&rule);
+            if sel.is_empty() {
+                errors.push(err(
+                    r.targets.span(),
+                    format!("rule {name:?}: targets selects nothing; give e.g. kind = \"redis\""),
+                ));
+            } else if targets == Targets::MustExist
+                && !unchanged
+                && !all_components.iter().any(|c| sel.matches(c))
+            {
+                errors.push(err(
+                    r.targets.span(),
+                    format!("rule {name:?}: no executable target (无可执行对象): targets {sel} matches no component"),
+                ));
+            }
+            if r.failures == 0 || r.successes == 0 {
+                errors.push(err(
+                    r.name.span(),
+                    format!("rule {name:?}: failures and successes must be at least 1"),
+                ));
+            }
+            if errors.len() == before {
+                bundle.rules.push(rule);
+            }
+        }
+    }
+    let rule_names: Vec<&str> = bundle
+        .rules
+        .iter()
+        .map(|r| r.name.as_str())
+        .chain(known_rules.iter().map(|r| r.name.as_str()))
+        .collect();
+    for (path, text, f) in &parsed {
+        let err = |span: std::ops::Range<usize>, message: String| ContentError {
+            file: path.to_path_buf(),
+            line: line_of(text, span),
+            message,
+        };
+        for t in &f.task {
+            let name = t.name.get_ref();
+            if dup(
+                "task",
+                name,
+                path,
+                line_of(text, t.name.span()),
+                &mut errors,
+            ) {
+                continue;
+            }
+            let before = errors.len();
+            let schedule = match (&t.every, &t.cron) {
+                (Some(e), None) => match parse_duration(e.get_ref()) {
+                    Ok(ms) if ms >= 1000 => Some(Schedule::Every(e.get_ref().clone())),
+                    Ok(_) => {
+                        errors.push(err(
+                            e.span(),
+                            format!("task {name:?}: every must be at least 1s"),
+                        ));
+                        None
+                    }
+                    Err(m) => {
+                        errors.push(err(e.span(), format!("task {name:?}: every = {m}")));
+                        None
+                    }
+                },
+                (None, Some(c)) => match croner::Cron::from_str(c.get_ref()) {
+                    Ok(_) => Some(Schedule::Cron(c.get_ref().clone())),
+                    Err(e) => {
+                        errors.push(err(
+                            c.span(),
+                            format!("task {name:?}: cron {:?}: {e}", c.get_ref()),
+                        ));
+                        None
+                    }
+                },
+                _ => {
+                    errors.push(err(t.name.span(), format!("task {name:?}: give exactly one of every = \"1m\" or cron = \"*/5 * * * *\"")));
+                    None
+                }
+            };
+            for r in t.rules.get_ref() {
+                if !rule_names.contains(&r.as_str()) {
+                    errors.push(err(
+                        t.rules.span(),
+                        format!("task {name:?}: unknown rule {r:?}"),
+                    ));
+                }
+            }
+            if t.rules.get_ref().is_empty() {
+                errors.push(err(
+                    t.rules.span(),
+                    format!("task {name:?}: rules is empty"),
+                ));
+            }
+            let timeout_ms = parse_duration(t.timeout.get_ref()).unwrap_or_else(|m| {
+                errors.push(err(
+                    t.timeout.span(),
+                    format!("task {name:?}: timeout = {m}"),
+                ));
+                0
+            });
+            if t.concurrency == 0 {
+                errors.push(err(
+                    t.name.span(),
+                    format!("task {name:?}: concurrency must be at least 1"),
+                ));
+            }
+            if let (true, Some(schedule)) = (errors.len() == before, schedule) {
+                bundle.tasks.push(Task {
+                    name: name.clone(),
+                    rules: t.rules.get_ref().clone(),
+                    schedule,
+                    concurrency: t.concurrency,
+                    timeout_ms,
+                    retries: t.retries,
+                    notify: t.notify.clone(),
+                    enabled: t.enabled,
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(bundle)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests;
