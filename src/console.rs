@@ -6,7 +6,8 @@
 //! shared mutable state: the event loop alone owns the `App`. Read-only is one gate in `update`.
 //!
 //! This module never names the database or HTTP client crates: it reads and writes only through
-//! [`crate::store::Store`] (a test below checks it).
+//! [`crate::store::Store`] and [`crate::sysconfig::SysConfig`] (a test below checks it). Secrets
+//! reach it only masked; a test renders every pane and popup and looks for one.
 
 pub mod action;
 pub mod app;
@@ -24,8 +25,9 @@ pub mod popups;
 mod render;
 pub mod resources;
 pub mod rows;
-mod runtime;
+pub(crate) mod runtime;
 pub mod suggest;
+pub mod sysconf;
 pub mod tab;
 pub mod theme;
 mod tui;
@@ -39,6 +41,10 @@ mod snapshot_tests;
 
 #[cfg(test)]
 mod boundary_tests;
+#[cfg(test)]
+mod config_snapshot_tests;
+#[cfg(test)]
+mod secret_tests;
 
 pub use action::Action;
 pub use app::App;
@@ -50,6 +56,8 @@ pub struct ConsoleContext {
     pub settings: crate::settings::Settings,
     /// The store (cheap to clone).
     pub store: crate::store::Store,
+    /// The system configuration service (masked views, validated and audited saves).
+    pub sysconfig: crate::sysconfig::SysConfig,
     /// The engine's state, as the process sees it.
     pub engine: tokio::sync::watch::Receiver<crate::domain::EngineState>,
     /// Cancelled on SIGTERM/SIGHUP: leave cleanly and restore the terminal.

@@ -20,7 +20,9 @@ pub async fn run(settings: Settings) -> Result<(), Failure> {
     let signals = tokio::spawn(signals::cancel_on_signals(cancel.clone()));
     let attached = attach(&settings, &store, &cancel).await;
 
+    let sysconfig = crate::sysconfig::SysConfig::from_settings(store.clone(), &settings);
     let ctx = ConsoleContext {
+        sysconfig,
         settings,
         store: store.clone(),
         engine: attached.state.clone(),

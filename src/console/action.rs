@@ -9,6 +9,7 @@ use ratatui::crossterm::event::KeyEvent;
 use serde::Deserialize;
 
 use crate::domain::{Danger, EngineState, Overview};
+use crate::sysconfig::{ConfigView, HistoryEntry};
 
 /// An intent. Produced by the key map, the command line, the runtime (ticks, terminal events) and
 /// the effect runner (results); consumed by [`super::App::update`].
@@ -88,6 +89,28 @@ pub enum Action {
     NextField,
     /// Do nothing (use it in a user key map to unbind a built-in key).
     Noop,
+    /// Config: edit the selected key's value in place.
+    Edit,
+    /// Config: toggle the selected switch (confirmed with a reason).
+    Toggle,
+    /// Config: open the history of the selected key.
+    History,
+    /// Config history: roll back to the selected version (a new version, confirmed with a reason).
+    Rollback,
+    /// Editor: validate, then review the diff and confirm with a reason.
+    Save,
+    /// Editor: undo.
+    Undo,
+    /// Editor: redo.
+    Redo,
+    /// Editor: search for text.
+    Find,
+    /// Editor: jump to the next match of the last search.
+    FindNext,
+    /// Conflict: discard the own edit and take the value saved meanwhile.
+    Reload,
+    /// Conflict: apply the own edit on top of the value saved meanwhile (review again).
+    Reapply,
 
     /// A key press, resolved through the key map of the current mode.
     #[serde(skip)]
@@ -132,6 +155,36 @@ pub enum Action {
     /// A mutating operation finished: the message to show, and whether it failed.
     #[serde(skip)]
     OperationDone { message: String, failed: bool },
+    /// The configuration list was read (`generation` drops stale answers).
+    #[serde(skip)]
+    ConfigLoaded {
+        generation: u64,
+        result: Result<Vec<ConfigView>, String>,
+    },
+    /// A key's history was read (newest first).
+    #[serde(skip)]
+    HistoryLoaded {
+        key: String,
+        result: Result<Vec<HistoryEntry>, String>,
+    },
+    /// A configuration save, toggle or rollback finished.
+    #[serde(skip)]
+    ConfigSaved {
+        key: String,
+        result: Result<Box<ConfigView>, SaveFailure>,
+    },
+    /// Show one configuration key (from `:config KEY`).
+    #[serde(skip)]
+    OpenConfigKey(String),
+}
+
+/// Why a configuration change was not saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveFailure {
+    /// The service's one-line message.
+    pub message: String,
+    /// Someone saved meanwhile: (their version, who, when in epoch ms).
+    pub conflict: Option<(i64, String, i64)>,
 }
 
 impl Action {
@@ -173,6 +226,17 @@ impl Action {
         Action::No,
         Action::NextField,
         Action::Noop,
+        Action::Edit,
+        Action::Toggle,
+        Action::History,
+        Action::Rollback,
+        Action::Save,
+        Action::Undo,
+        Action::Redo,
+        Action::Find,
+        Action::FindNext,
+        Action::Reload,
+        Action::Reapply,
     ];
 
     /// The snake_case name used in key maps and the help.
@@ -191,7 +255,16 @@ impl Action {
     /// Whether this action would change the estate. Checked by the one read-only gate in
     /// [`super::App::update`].
     pub fn is_mutating(&self) -> bool {
-        matches!(self, Action::Request(_) | Action::Confirmed { .. })
+        matches!(
+            self,
+            Action::Request(_)
+                | Action::Confirmed { .. }
+                | Action::Edit
+                | Action::Toggle
+                | Action::Rollback
+                | Action::Save
+                | Action::Reapply
+        )
     }
 }
 
@@ -200,6 +273,24 @@ impl Action {
 pub enum Operation {
     /// Delete a stale instance row from `nw_component` (G1).
     ForgetInstance { id: String },
+    /// Save an edited configuration value, based on `base_version` (G2).
+    SaveConfig {
+        key: String,
+        text: EditedText,
+        base_version: i64,
+    },
+    /// Set a switch on or off, based on `base_version` (G2).
+    ToggleSwitch {
+        key: String,
+        on: bool,
+        base_version: i64,
+    },
+    /// Make an old version of a key current again, as a new version (G2).
+    RollbackConfig {
+        key: String,
+        version: i64,
+        base_version: i64,
+    },
     /// A made-up operation of a chosen danger, for exercising the confirmation popup in tests.
     #[cfg(test)]
     Test { danger: Danger, target: String },
@@ -210,6 +301,10 @@ impl Operation {
     pub fn danger(&self) -> Danger {
         match self {
             Operation::ForgetInstance { .. } => Danger::G1,
+            // DOMAIN.md: every configuration change is G2 (a reason goes into the audit log).
+            Operation::SaveConfig { .. }
+            | Operation::ToggleSwitch { .. }
+            | Operation::RollbackConfig { .. } => Danger::G2,
             #[cfg(test)]
             Operation::Test { danger, .. } => *danger,
         }
@@ -219,6 +314,10 @@ impl Operation {
     pub fn label(&self) -> &'static str {
         match self {
             Operation::ForgetInstance { .. } => "Forget stale instance",
+            Operation::SaveConfig { .. } => "Save configuration",
+            Operation::ToggleSwitch { on: true, .. } => "Switch on",
+            Operation::ToggleSwitch { on: false, .. } => "Switch off",
+            Operation::RollbackConfig { .. } => "Roll back configuration",
             #[cfg(test)]
             Operation::Test { .. } => "Test operation",
         }
@@ -228,15 +327,43 @@ impl Operation {
     pub fn target(&self) -> &str {
         match self {
             Operation::ForgetInstance { id } => id,
+            Operation::SaveConfig { key, .. }
+            | Operation::ToggleSwitch { key, .. }
+            | Operation::RollbackConfig { key, .. } => key,
             #[cfg(test)]
             Operation::Test { target, .. } => target,
         }
     }
 }
 
+/// Text typed into the editor. It may hold a secret the operator just typed, so its `Debug` shows
+/// only its size: operations are logged, their text never is.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EditedText(pub String);
+
+impl std::fmt::Debug for EditedText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edited_text_never_shows_in_debug() {
+        let op = Operation::SaveConfig {
+            key: "IAM_CONFIG".into(),
+            text: EditedText("{\"iamUserPassword\": \"hunter2\"}".into()),
+            base_version: 1,
+        };
+        let shown = format!("{op:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("bytes"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn every_bindable_action_round_trips_through_its_name() {

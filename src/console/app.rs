@@ -4,7 +4,11 @@
 //! visible changed, and returns the [`Effect`]s to run. It holds the console's single read-only
 //! gate. Handlers per concern live in `app/`; drawing lives in `render.rs` and `panes/`.
 
+mod config;
+#[cfg(test)]
+mod config_tests;
 mod data;
+mod editor;
 mod keys;
 mod normal;
 mod popup;
@@ -21,6 +25,7 @@ use super::keymap::Keymap;
 use super::line_input::LineInput;
 use super::menu::MenuState;
 use super::mode::Mode;
+use super::sysconf::{ConfigState, Screen};
 use super::tab::Tab;
 use super::theme::Theme;
 use super::view::View;
@@ -39,6 +44,8 @@ pub struct AppConfig {
     pub instances_view: View,
     /// Columns of the components-by-layer table.
     pub components_view: View,
+    /// Columns of the Config pane's table.
+    pub config_view: View,
     /// Theme names `:theme` accepts.
     pub themes: Vec<String>,
     /// Refuse every mutation.
@@ -87,6 +94,19 @@ pub enum PromptKind {
     Command,
     /// `/` filter.
     Filter,
+    /// Find text in the editor (`ctrl-f`).
+    Find,
+}
+
+impl PromptKind {
+    /// What the prompt line starts with.
+    pub fn sigil(self) -> &'static str {
+        match self {
+            PromptKind::Command => ":",
+            PromptKind::Filter => "/",
+            PromptKind::Find => "find: ",
+        }
+    }
 }
 
 /// The open prompt.
@@ -119,6 +139,8 @@ pub struct App {
     pub engine: EngineState,
     /// One filter per tab (index = tab index).
     pub filters: [Filter; 6],
+    /// The Config pane (tab 6).
+    pub sysconf: ConfigState,
     /// Rows of the instances table that pass the Overview's filter.
     pub visible_instances: Vec<usize>,
     /// Selected position within `visible_instances`.
@@ -162,6 +184,7 @@ impl App {
             db,
             engine: EngineState::Starting,
             filters: Default::default(),
+            sysconf: ConfigState::default(),
             visible_instances: Vec::new(),
             selected: 0,
             message,
@@ -184,6 +207,13 @@ impl App {
             (Some(Popup::Detail { .. }), _) => Mode::Help,
             (None, Some(p)) if p.kind == PromptKind::Command => Mode::Command,
             (None, Some(_)) => Mode::Filter,
+            (None, None) if self.tab == Tab::Config => match &self.sysconf.screen {
+                None | Some(Screen::Value { .. }) => Mode::Config,
+                Some(Screen::History(_)) => Mode::History,
+                Some(Screen::Editor(e)) if e.ask_discard => Mode::Confirm,
+                Some(Screen::Editor(e)) if e.conflict.is_some() => Mode::Conflict,
+                Some(Screen::Editor(_)) => Mode::Editor,
+            },
             (None, None) => Mode::Normal,
         }
     }
@@ -222,6 +252,7 @@ impl App {
             Action::Request(op) => self.on_request(op),
             Action::Confirmed { op, reason } => {
                 self.popup = None;
+                self.mark_saving(&op);
                 self.info(&format!("{}: {} …", op.label(), op.target()));
                 vec![Effect::Mutate {
                     op,
@@ -237,6 +268,16 @@ impl App {
                 self.dirty = true;
                 self.load()
             }
+            Action::ConfigLoaded { generation, result } => {
+                self.on_config_loaded(generation, result);
+                Vec::new()
+            }
+            Action::HistoryLoaded { key, result } => {
+                self.on_history_loaded(&key, result);
+                Vec::new()
+            }
+            Action::ConfigSaved { key, result } => self.on_config_saved(&key, result),
+            Action::OpenConfigKey(key) => self.open_config_key(key),
             Action::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -276,7 +317,14 @@ impl App {
             Mode::Command | Mode::Filter => self.on_prompt(action),
             Mode::Help => self.on_help(action),
             Mode::Menu => self.on_menu(action),
-            Mode::Confirm | Mode::ConfirmInput => self.on_confirm(action),
+            Mode::Confirm | Mode::ConfirmInput if matches!(self.popup, Some(Popup::Confirm(_))) => {
+                self.on_confirm(action)
+            }
+            Mode::Confirm | Mode::ConfirmInput => self.on_discard(action),
+            Mode::Config => self.on_config(action),
+            Mode::Editor => self.on_editor(action),
+            Mode::History => self.on_history(action),
+            Mode::Conflict => self.on_conflict(action),
         }
     }
 }

@@ -22,6 +22,10 @@ pub enum Command {
     Refresh,
     /// `:filter TEXT` (same as `/TEXT`; `:filter` alone clears).
     Filter(String),
+    /// `:config KEY`: show one configuration key.
+    ConfigKey(String),
+    /// `:settings`: the console's own settings in effect.
+    Settings,
 }
 
 /// Every command: name, argument hint, description (for completion and the help).
@@ -31,7 +35,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("dr", "", "Show the DR dashboard"),
     ("inspections", "", "Show inspections"),
     ("plans", "", "Show plan runs"),
-    ("config", "", "Show configuration"),
+    ("config", "[KEY]", "Show configuration (or one key's value)"),
+    ("settings", "", "The console's own settings in effect"),
     ("help", "", "Open the help"),
     ("quit", "", "Quit (also :q)"),
     ("theme", "NAME", "Switch theme"),
@@ -57,6 +62,8 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Command, String> {
         "help" => no_arg(Command::Help),
         "quit" | "q" => no_arg(Command::Quit),
         "refresh" => no_arg(Command::Refresh),
+        "settings" => no_arg(Command::Settings),
+        "config" if !arg.is_empty() => Ok(Command::ConfigKey(arg.to_owned())),
         "filter" => Ok(Command::Filter(arg.to_owned())),
         "theme" if arg.is_empty() => Err(format!(":theme needs a name: {}", themes.join(", "))),
         "theme" if themes.iter().any(|t| t == arg) => Ok(Command::Theme(arg.to_owned())),

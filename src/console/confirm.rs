@@ -6,6 +6,7 @@
 use super::action::Operation;
 use super::line_input::LineInput;
 use super::mode::Mode;
+use super::sysconf::Review;
 use crate::domain::Danger;
 
 /// Which text field has the cursor.
@@ -30,6 +31,8 @@ pub struct ConfirmState {
     pub focus: Field,
     /// Why the last submit was refused.
     pub error: Option<String>,
+    /// The diff and notes a configuration change is reviewed with, drawn above the reason.
+    pub review: Option<Review>,
 }
 
 impl ConfirmState {
@@ -46,7 +49,14 @@ impl ConfirmState {
             reason: LineInput::default(),
             focus,
             error: None,
+            review: None,
         }
+    }
+
+    /// The same confirmation, shown with a review of the change.
+    pub fn with_review(mut self, review: Review) -> ConfirmState {
+        self.review = Some(review);
+        self
     }
 
     /// The danger level.

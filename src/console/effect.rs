@@ -16,6 +16,10 @@ pub enum Effect {
     },
     /// Load a theme by name (user directory first, then built-in).
     LoadTheme(String),
+    /// Read every configuration key (masked); the answer carries `generation`.
+    LoadConfig { generation: u64 },
+    /// Read the history of one key (masked, with diffs).
+    LoadHistory { key: String },
 }
 
 impl Effect {

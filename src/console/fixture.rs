@@ -1,11 +1,15 @@
 //! Deterministic test fixtures: an app with built-in configuration and a fixed Overview at a fixed
 //! "now", so update tests and snapshots never depend on the wall clock or the user's files.
 
+mod sysconf;
+
+pub use sysconf::{config_app, config_views, history, sysconf_view};
+
 use super::action::Action;
 use super::app::{App, AppConfig};
 use super::glyphs::Glyphs;
 use super::keymap::Keymap;
-use super::rows::LayerRow;
+use super::rows::{ConfigRow, LayerRow};
 use super::theme::{self, Theme};
 use super::view::View;
 use super::widgets::DataToCell;
@@ -22,6 +26,7 @@ pub fn config(read_only: bool) -> AppConfig {
         glyphs: Glyphs::UNICODE,
         instances_view: View::builtin("instances", Instance::COLUMNS),
         components_view: View::builtin("components", LayerRow::COLUMNS),
+        config_view: View::builtin("config", ConfigRow::COLUMNS),
         themes: theme::BUILTIN
             .iter()
             .map(|(n, _)| (*n).to_owned())
@@ -29,7 +34,7 @@ pub fn config(read_only: bool) -> AppConfig {
         read_only,
         refresh_ms: 1000,
         ttl_ms: 15_000,
-        actor: "console:op@jump-1".into(),
+        actor: "op@jump-1".into(),
         settings_summary: vec![
             (
                 "config file".into(),

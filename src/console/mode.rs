@@ -32,12 +32,28 @@ pub enum Mode {
     Confirm,
     /// A confirmation that asks for text: a reason (G2), or the target's name and a reason (G3).
     ConfirmInput,
+    /// The Config tab's list and value view (keys not bound here fall back to `normal`).
+    Config,
+    /// Editing a configuration value: keys not bound here go to the text editor.
+    Editor,
+    /// A configuration key's history.
+    History,
+    /// Someone saved the key being edited meanwhile.
+    Conflict,
 }
 
 impl Mode {
     /// Whether unbound printable keys type text in this mode.
     pub fn takes_text(self) -> bool {
         matches!(self, Mode::Command | Mode::Filter | Mode::ConfirmInput)
+    }
+
+    /// The mode whose bindings apply to keys this one does not bind.
+    pub fn fallback(self) -> Option<Mode> {
+        match self {
+            Mode::Config => Some(Mode::Normal),
+            _ => None,
+        }
     }
 
     /// What the help calls this mode.
@@ -50,6 +66,10 @@ impl Mode {
             Mode::Menu => "Action menu",
             Mode::Confirm => "Confirmation (G1)",
             Mode::ConfirmInput => "Confirmation with reason (G2/G3)",
+            Mode::Config => "Configuration (tab 6; browsing keys also work)",
+            Mode::Editor => "Editing a value (other keys edit the text)",
+            Mode::History => "Configuration history",
+            Mode::Conflict => "Save conflict",
         }
     }
 }

@@ -5,9 +5,11 @@ mod detail;
 mod help;
 mod menu;
 mod prompt;
+mod review;
 
 pub use confirm::ConfirmPopup;
 pub use detail::DetailPopup;
 pub use help::{HelpLine, HelpPopup, help_lines};
 pub use menu::MenuPopup;
 pub use prompt::PromptLine;
+pub use review::ReviewPopup;

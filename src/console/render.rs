@@ -32,7 +32,8 @@ impl App {
             (Some(Popup::Confirm(c)), _) => ConfirmPopup::cursor(c, area),
             (None, Some(p)) => {
                 let (_, _, prompt, _) = split(area, true);
-                let x = prompt.x + 1 + u16::try_from(p.input.cursor()).unwrap_or(u16::MAX);
+                let sigil = u16::try_from(p.kind.sigil().chars().count()).unwrap_or(1);
+                let x = prompt.x + sigil + u16::try_from(p.input.cursor()).unwrap_or(u16::MAX);
                 Some(Position::new(
                     x.min(prompt.right().saturating_sub(1)),
                     prompt.y,
@@ -43,8 +44,46 @@ impl App {
     }
 
     fn hint(&self) -> String {
-        let key = |mode, a: &Action| self.config.keymap.key_for(mode, a).map(|k| k.to_string());
+        let km = &self.config.keymap;
+        let key = |mode: Mode, a: &Action| {
+            km.key_for(mode, a)
+                .or_else(|| mode.fallback().and_then(|m| km.key_for(m, a)))
+                .map(|k| k.to_string())
+        };
+        let ro = self.config.read_only;
         let pairs: &[(Action, &str)] = match self.mode() {
+            Mode::Config if ro => &[
+                (Action::Select, "view"),
+                (Action::History, "history"),
+                (Action::Filter, "filter"),
+                (Action::Help, "help"),
+            ],
+            Mode::Config => &[
+                (Action::Select, "view"),
+                (Action::Edit, "edit"),
+                (Action::Toggle, "toggle"),
+                (Action::History, "history"),
+                (Action::Filter, "filter"),
+            ],
+            Mode::Editor => &[
+                (Action::Save, "save"),
+                (Action::Back, "leave"),
+                (Action::Undo, "undo"),
+                (Action::Find, "find"),
+            ],
+            Mode::History if ro => &[(Action::Back, "close")],
+            Mode::History => &[
+                (Action::Rollback, "roll back to this"),
+                (Action::Back, "close"),
+            ],
+            Mode::Conflict => &[
+                (Action::Reload, "reload theirs"),
+                (Action::Reapply, "re-apply mine"),
+                (Action::Back, "back"),
+            ],
+            Mode::Confirm if self.popup.is_none() => {
+                &[(Action::Yes, "discard"), (Action::No, "keep editing")]
+            }
             Mode::Normal => &[
                 (Action::Help, "help"),
                 (Action::CommandLine, "cmd"),
@@ -88,6 +127,7 @@ impl App {
                 &self.db.backend
             },
             engine: engine.trim_start_matches("engine: ").to_owned(),
+            engine_short: engine_short(&self.engine),
             freshness,
             stale,
             message,
@@ -105,7 +145,23 @@ fn mode_badge(mode: &str) -> &'static str {
         "help" => "HELP",
         "menu" => "MENU",
         "confirm" | "confirm_input" => "CONFIRM",
+        "config" => "CONFIG",
+        "editor" => "EDIT",
+        "history" => "HISTORY",
+        "conflict" => "CONFLICT",
         _ => "NORMAL",
+    }
+}
+
+/// The engine in a few cells, for narrow status bars.
+fn engine_short(e: &crate::domain::EngineState) -> &'static str {
+    use crate::domain::EngineState as E;
+    match e {
+        E::Starting => "eng:start",
+        E::InProcess { .. } => "eng:in-proc",
+        E::External { .. } => "eng:ext",
+        E::Off { .. } => "eng:off",
+        E::Failed { .. } => "eng:FAIL",
     }
 }
 

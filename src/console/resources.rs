@@ -13,7 +13,7 @@ use super::widgets::DataToCell;
 use crate::domain::Instance;
 use crate::settings::Settings;
 
-use super::rows::LayerRow;
+use super::rows::{ConfigRow, LayerRow};
 
 /// Read a user file if it exists; an unreadable one is a warning.
 fn read_user(path: &Path, warnings: &mut Vec<String>) -> Option<String> {
@@ -121,6 +121,7 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
     });
     let (instances_view, inst_src) = view::<Instance>(dir, "instances", &mut warnings);
     let (components_view, comp_src) = view::<LayerRow>(dir, "components", &mut warnings);
+    let (config_view, config_src) = view::<ConfigRow<'static>>(dir, "config", &mut warnings);
     let glyphs = Glyphs::choose(c.ascii, &env);
     for w in &warnings {
         tracing::warn!("{w}");
@@ -160,7 +161,7 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
         ("key map", keymap_src),
         (
             "views",
-            format!("instances: {inst_src}; components: {comp_src}"),
+            format!("instances: {inst_src}; components: {comp_src}; config: {config_src}"),
         ),
         ("actor", actor.clone()),
     ];
@@ -170,6 +171,7 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
         glyphs,
         instances_view,
         components_view,
+        config_view,
         themes: theme_names(dir),
         read_only: c.read_only,
         refresh_ms: c.refresh_ms.max(100),

@@ -1,6 +1,10 @@
 //! How domain rows appear in tables and filters: [`DataToCell`] and [`Filterable`] for instances
 //! and components-by-layer. Column ids here are what `views/*.toml` may name.
 
+mod config;
+
+pub use config::{ConfigRow, group_name, preview, state_span};
+
 use ratatui::text::{Line, Span};
 
 use super::filter::Filterable;

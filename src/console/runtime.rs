@@ -17,16 +17,17 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::ConsoleContext;
-use super::action::{Action, Operation};
+use super::action::{Action, Operation, SaveFailure};
 use super::app::App;
 use super::effect::Effect;
 use super::resources;
 use super::tui::Tui;
 use crate::domain::time::now_ms;
+use crate::sysconfig::{Input, SetRequest, SysConfig};
 
 /// Run the console (see [`super::run`]).
 pub async fn run(mut ctx: ConsoleContext) -> color_eyre::Result<()> {
-    let actor = actor();
+    let actor = crate::settings::operator();
     let config = resources::load(&ctx.settings, actor, |k| std::env::var(k).ok());
     let refresh = Duration::from_millis(config.refresh_ms);
     let mut app = App::new(config, ctx.store.db_info(), now_ms());
@@ -134,74 +135,145 @@ fn spawn(
     effect: Effect,
     tx: mpsc::UnboundedSender<Action>,
 ) {
-    let store = ctx.store.clone();
-    let config_dir = ctx.settings.paths.config_dir.clone();
+    let io = EffectIo {
+        store: ctx.store.clone(),
+        sysconfig: ctx.sysconfig.clone(),
+        config_dir: ctx.settings.paths.config_dir.clone(),
+    };
     tasks.spawn(async move {
-        let action = match effect {
-            Effect::LoadOverview { generation } => {
-                let result = store
-                    .overview()
-                    .await
-                    .map(Box::new)
-                    .map_err(|e| e.to_string());
-                Action::OverviewLoaded {
-                    generation,
-                    at: now_ms(),
-                    result,
-                }
-            }
-            Effect::Mutate { op, actor, reason } => {
-                tracing::info!(?op, %actor, %reason, "console mutation");
-                match op {
-                    Operation::ForgetInstance { id } => {
-                        match store.forget_instance(&id, &actor).await {
-                            Ok(true) => Action::OperationDone {
-                                message: format!("forgot instance {id}"),
-                                failed: false,
-                            },
-                            Ok(false) => Action::OperationDone {
-                                message: format!("instance {id} is alive or gone: not forgotten"),
-                                failed: true,
-                            },
-                            Err(e) => Action::OperationDone {
-                                message: format!("forget {id} failed: {e}"),
-                                failed: true,
-                            },
-                        }
-                    }
-                    #[cfg(test)]
-                    Operation::Test { .. } => Action::OperationDone {
-                        message: String::new(),
-                        failed: false,
-                    },
-                }
-            }
-            Effect::LoadTheme(name) => {
-                let r =
-                    tokio::task::spawn_blocking(move || resources::load_theme(&config_dir, &name))
-                        .await;
-                Action::ThemeLoaded(match r {
-                    Ok(r) => r.map(Box::new),
-                    Err(e) => Err(format!("loading the theme failed: {e}")),
-                })
-            }
-        };
+        let action = perform(&io, effect).await;
         // The loop may have ended; then nobody wants the answer.
         let _ = tx.send(action);
     });
 }
 
-/// Who this console acts as in the audit log: `$USER@host`.
-fn actor() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    let host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_default();
-    if host.is_empty() {
-        format!("console:{user}")
-    } else {
-        format!("console:{user}@{host}")
+/// What effects are performed with.
+#[derive(Clone)]
+pub(crate) struct EffectIo {
+    pub store: crate::store::Store,
+    pub sysconfig: SysConfig,
+    pub config_dir: std::path::PathBuf,
+}
+
+/// Perform one effect and say how it went, as the action `update` takes next.
+pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
+    let (store, sysconfig) = (&io.store, &io.sysconfig);
+    let config_dir = io.config_dir.clone();
+    match effect {
+        Effect::LoadOverview { generation } => {
+            let result = store
+                .overview()
+                .await
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+            Action::OverviewLoaded {
+                generation,
+                at: now_ms(),
+                result,
+            }
+        }
+        Effect::LoadConfig { generation } => Action::ConfigLoaded {
+            generation,
+            result: sysconfig.list().await.map_err(|e| e.to_string()),
+        },
+        Effect::LoadHistory { key } => {
+            let result = sysconfig.history(&key).await.map_err(|e| e.to_string());
+            Action::HistoryLoaded { key, result }
+        }
+        // Only the label and target are logged: an edited value may hold a typed secret.
+        Effect::Mutate { op, actor, reason } => {
+            tracing::info!(op = op.label(), target = op.target(), %actor, %reason, "console mutation");
+            match op {
+                Operation::ForgetInstance { id } => {
+                    match store.forget_instance(&id, &actor).await {
+                        Ok(true) => Action::OperationDone {
+                            message: format!("forgot instance {id}"),
+                            failed: false,
+                        },
+                        Ok(false) => Action::OperationDone {
+                            message: format!("instance {id} is alive or gone: not forgotten"),
+                            failed: true,
+                        },
+                        Err(e) => Action::OperationDone {
+                            message: format!("forget {id} failed: {e}"),
+                            failed: true,
+                        },
+                    }
+                }
+                Operation::SaveConfig { .. }
+                | Operation::ToggleSwitch { .. }
+                | Operation::RollbackConfig { .. } => {
+                    config_change(sysconfig, op, &actor, &reason).await
+                }
+                #[cfg(test)]
+                Operation::Test { .. } => Action::OperationDone {
+                    message: String::new(),
+                    failed: false,
+                },
+            }
+        }
+        Effect::LoadTheme(name) => {
+            let r = tokio::task::spawn_blocking(move || resources::load_theme(&config_dir, &name))
+                .await;
+            Action::ThemeLoaded(match r {
+                Ok(r) => r.map(Box::new),
+                Err(e) => Err(format!("loading the theme failed: {e}")),
+            })
+        }
     }
+}
+
+/// Run a confirmed configuration change through the service; the answer says whether it was saved,
+/// refused, or lost a race (with who saved first).
+async fn config_change(cfg: &SysConfig, op: Operation, actor: &str, reason: &str) -> Action {
+    let request = |key: &str, input: Input, base: i64| SetRequest {
+        key: key.to_owned(),
+        input,
+        base_version: Some(base),
+        actor: actor.to_owned(),
+        reason: reason.to_owned(),
+        allow_new: false,
+    };
+    let (key, result) = match op {
+        Operation::SaveConfig {
+            key,
+            text,
+            base_version,
+        } => {
+            let r = cfg
+                .set(request(&key, Input::Text(text.0), base_version))
+                .await;
+            (key, r)
+        }
+        Operation::ToggleSwitch {
+            key,
+            on,
+            base_version,
+        } => {
+            let input = Input::Value(serde_json::Value::Bool(on));
+            let r = cfg.set(request(&key, input, base_version)).await;
+            (key, r)
+        }
+        Operation::RollbackConfig {
+            key,
+            version,
+            base_version,
+        } => {
+            let r = cfg
+                .rollback(&key, version, Some(base_version), actor, reason)
+                .await;
+            (key, r)
+        }
+        other => {
+            return Action::OperationDone {
+                message: format!("{} is not a configuration change", other.label()),
+                failed: true,
+            };
+        }
+    };
+    let result = result.map(Box::new).map_err(|e| SaveFailure {
+        message: e.to_string(),
+        conflict: e.conflict().map(|(v, by, at)| (v, by.to_owned(), at)),
+    });
+    Action::ConfigSaved { key, result }
 }

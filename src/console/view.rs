@@ -13,6 +13,7 @@ use super::suggest::did_you_mean;
 pub const BUILTIN: &[(&str, &str)] = &[
     ("instances", include_str!("../../views/instances.toml")),
     ("components", include_str!("../../views/components.toml")),
+    ("config", include_str!("../../views/config.toml")),
 ];
 
 /// One column of a table.

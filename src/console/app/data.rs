@@ -27,10 +27,12 @@ impl App {
             self.dirty = true;
         }
         let patience = i64::try_from(self.config.refresh_ms.saturating_mul(10)).unwrap_or(i64::MAX);
-        match self.in_flight_since {
+        let mut effects = match self.in_flight_since {
             Some(since) if now - since < patience.max(10_000) => Vec::new(),
             _ => self.load(),
-        }
+        };
+        effects.extend(self.poll_config());
+        effects
     }
 
     /// Everything on screen that depends on the clock alone; a tick redraws only if it changes.

@@ -6,14 +6,22 @@ use super::{App, Popup};
 use crate::console::action::Action;
 use crate::console::effect::Effect;
 use crate::console::keymap::Key;
+use crate::console::mode::Mode;
 
 impl App {
     /// A key press: the bound action of the current mode, else text for a prompt, else nothing.
     pub(super) fn on_key(&mut self, event: KeyEvent) -> Vec<Effect> {
         let key = Key::from(event);
         let mode = self.mode();
-        if let Some(action) = self.config.keymap.lookup(mode, key) {
+        let keymap = &self.config.keymap;
+        let bound = keymap
+            .lookup(mode, key)
+            .or_else(|| mode.fallback().and_then(|m| keymap.lookup(m, key)));
+        if let Some(action) = bound {
             return self.update(action.clone());
+        }
+        if mode == Mode::Editor {
+            return self.editor_input(event);
         }
         if let Some(c) = key.text().filter(|_| mode.takes_text()) {
             return self.on_text(&c.to_string());
@@ -27,6 +35,9 @@ impl App {
 
     /// Typed or pasted text goes to the focused text field, if any.
     pub(super) fn on_text(&mut self, text: &str) -> Vec<Effect> {
+        if self.mode() == Mode::Editor {
+            return self.editor_paste(text);
+        }
         if let Some(Popup::Confirm(c)) = &mut self.popup {
             if c.mode().takes_text() {
                 c.input_mut().insert(text);

@@ -18,14 +18,14 @@ impl App {
             Action::PageUp => self.move_selection(-10),
             Action::Top => self.selected = 0,
             Action::Bottom => self.selected = self.visible_instances.len().saturating_sub(1),
-            Action::NextTab => self.tab = self.tab.next(),
-            Action::PrevTab => self.tab = self.tab.prev(),
-            Action::Overview => self.tab = Tab::Overview,
-            Action::Events => self.tab = Tab::Events,
-            Action::Dr => self.tab = Tab::Dr,
-            Action::Inspections => self.tab = Tab::Inspections,
-            Action::Plans => self.tab = Tab::Plans,
-            Action::Config => self.tab = Tab::Config,
+            Action::NextTab => return self.show_tab(self.tab.next()),
+            Action::PrevTab => return self.show_tab(self.tab.prev()),
+            Action::Overview => return self.show_tab(Tab::Overview),
+            Action::Events => return self.show_tab(Tab::Events),
+            Action::Dr => return self.show_tab(Tab::Dr),
+            Action::Inspections => return self.show_tab(Tab::Inspections),
+            Action::Plans => return self.show_tab(Tab::Plans),
+            Action::Config => return self.show_tab(Tab::Config),
             Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Action::CommandLine => self.open_prompt(PromptKind::Command, ""),
             Action::Filter => {
@@ -34,7 +34,7 @@ impl App {
             }
             Action::Menu => self.open_menu(),
             Action::Select => self.open_detail(),
-            Action::Refresh => return self.load(),
+            Action::Refresh => return self.reload_all(),
             Action::Back => self.back(),
             _ => {}
         }

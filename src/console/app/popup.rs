@@ -74,6 +74,17 @@ impl App {
                     return self.update(Action::Confirmed { op, reason });
                 }
             }
+            Action::Down | Action::Up | Action::PageDown | Action::PageUp => {
+                let delta = match action {
+                    Action::Down => 1,
+                    Action::Up => -1,
+                    Action::PageDown => 10,
+                    _ => -10,
+                };
+                if let Some(r) = &mut c.review {
+                    r.scroll_by(delta);
+                }
+            }
             Action::NextField => c.next_field(),
             Action::DeleteBack => c.input_mut().delete_back(),
             Action::DeleteWord => c.input_mut().delete_word(),

@@ -7,6 +7,7 @@ use crate::console::effect::Effect;
 use crate::console::filter::{Filter, Filterable};
 use crate::console::tab::Tab;
 use crate::domain::Instance;
+use crate::sysconfig::ConfigView;
 
 impl App {
     /// A bound action while a prompt is open.
@@ -38,6 +39,7 @@ impl App {
                 return match kind {
                     PromptKind::Command => self.run_command(&text),
                     PromptKind::Filter => self.apply_filter(&text),
+                    PromptKind::Find => self.editor_find(Some(text)),
                 };
             }
             _ => return Vec::new(),
@@ -51,13 +53,21 @@ impl App {
     /// Run a `:` command line.
     pub(super) fn run_command(&mut self, line: &str) -> Vec<Effect> {
         match command::parse(line, &self.config.themes) {
-            Ok(Command::Show(tab)) => self.tab = tab,
+            Ok(Command::Show(tab)) => return self.show_tab(tab),
+            Ok(Command::ConfigKey(key)) => return self.update(Action::OpenConfigKey(key)),
+            Ok(Command::Settings) => {
+                let lines = self.config.settings_summary.clone();
+                self.popup = Some(Popup::Detail {
+                    title: "Console settings in effect".to_owned(),
+                    lines,
+                });
+            }
             Ok(Command::Help) => self.popup = Some(Popup::Help { scroll: 0 }),
             Ok(Command::Quit) => self.quit = true,
             Ok(Command::Theme(name)) => return self.update(Action::SetTheme(name)),
             Ok(Command::Refresh) => {
                 self.info("refreshing");
-                return self.load();
+                return self.reload_all();
             }
             Ok(Command::Filter(text)) => return self.apply_filter(&text),
             Err(e) => self.error(&e),
@@ -68,19 +78,24 @@ impl App {
     /// Set the active tab's filter and recompute what the table shows.
     pub(super) fn apply_filter(&mut self, text: &str) -> Vec<Effect> {
         let filter = Filter::parse(text);
-        let unknown: Vec<String> = match self.tab {
-            Tab::Overview => filter
-                .unknown_keys::<Instance>()
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            _ => Vec::new(),
+        let (unknown, what, keys): (Vec<&str>, &str, &[&str]) = match self.tab {
+            Tab::Overview => (
+                filter.unknown_keys::<Instance>(),
+                "instances",
+                Instance::KEYS,
+            ),
+            Tab::Config => (
+                filter.unknown_keys::<ConfigView>(),
+                "keys",
+                ConfigView::KEYS,
+            ),
+            _ => (Vec::new(), "", &[]),
         };
         if !unknown.is_empty() {
             self.error(&format!(
-                "unknown filter key {}; instances have: {}",
+                "unknown filter key {}; {what} have: {}",
                 unknown.join(", "),
-                Instance::KEYS.join(", ")
+                keys.join(", ")
             ));
             return Vec::new();
         }
@@ -88,13 +103,14 @@ impl App {
         let raw = filter.raw.clone();
         self.filters[self.tab.index()] = filter;
         self.refilter();
+        self.refilter_config();
         if cleared {
             self.info("filter cleared");
         } else {
-            let n = if self.tab == Tab::Overview {
-                self.visible_instances.len()
-            } else {
-                0
+            let n = match self.tab {
+                Tab::Overview => self.visible_instances.len(),
+                Tab::Config => self.sysconf.visible.len(),
+                _ => 0,
             };
             self.info(&format!("filter: {raw} ({n} shown; Esc clears)"));
         }
@@ -112,6 +128,13 @@ impl App {
         self.selected = self
             .selected
             .min(self.visible_instances.len().saturating_sub(1));
+        self.dirty = true;
+    }
+
+    /// Recompute the configuration keys that pass the Config filter (grouped).
+    pub(super) fn refilter_config(&mut self) {
+        let rows = self.filters[Tab::Config.index()].apply(&self.sysconf.views);
+        self.sysconf.set_visible(rows);
         self.dirty = true;
     }
 }

@@ -246,7 +246,7 @@ fn menu_on_a_stale_instance_offers_forget_and_g1_confirms() {
         effects,
         vec![Effect::Mutate {
             op: Operation::ForgetInstance { id },
-            actor: "console:op@jump-1".into(),
+            actor: "op@jump-1".into(),
             reason: String::new()
         }]
     );
@@ -305,7 +305,7 @@ fn g2_requires_a_reason_typed_in_the_popup() {
         effects,
         vec![Effect::Mutate {
             op,
-            actor: "console:op@jump-1".into(),
+            actor: "op@jump-1".into(),
             reason
         }]
     );

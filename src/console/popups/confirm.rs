@@ -43,6 +43,9 @@ const LABEL: u16 = 13;
 impl ConfirmPopup<'_> {
     /// Where the cursor goes while typing into a field.
     pub fn cursor(state: &ConfirmState, area: Rect) -> Option<Position> {
+        if state.review.is_some() {
+            return super::ReviewPopup::cursor(state, area);
+        }
         if state.danger() == Danger::G1 {
             return None;
         }
@@ -59,6 +62,10 @@ impl ConfirmPopup<'_> {
 
 impl Widget for ConfirmPopup<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if let Some(review) = &self.state.review {
+            let (app, state) = (self.app, self.state);
+            return super::ReviewPopup { app, state, review }.render(area, buf);
+        }
         let (t, g) = (&self.app.config.theme, &self.app.config.glyphs);
         let s = self.state;
         let danger = s.danger();

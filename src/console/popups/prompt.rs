@@ -23,16 +23,13 @@ pub struct PromptLine<'a> {
 impl Widget for PromptLine<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let sigil = match self.prompt.kind {
-            PromptKind::Command => ":",
-            PromptKind::Filter => "/",
-        };
+        let sigil = self.prompt.kind.sigil();
         let text = self.prompt.input.text();
         let mut spans = vec![
             Span::styled(sigil, t.key),
             Span::styled(text.to_owned(), t.prompt),
         ];
-        let used = text.chars().count() + 1;
+        let used = text.chars().count() + sigil.chars().count();
         let room = usize::from(area.width).saturating_sub(used + 3);
         if !self.prompt.candidates.is_empty() && room > 4 {
             let list = self.prompt.candidates.join(" ");

@@ -19,8 +19,10 @@ pub struct StatusBar<'a> {
     pub read_only: bool,
     /// `sqlite`, `mysql`, `postgres`.
     pub backend: &'a str,
-    /// The engine's short label.
+    /// The engine's label.
     pub engine: String,
+    /// The engine in a few cells (`eng:in-proc`), used when the label does not fit.
+    pub engine_short: &'a str,
     /// `live`, `stale 2m`, `loading`.
     pub freshness: String,
     /// Whether the freshness is bad (stale / no data).
@@ -47,7 +49,9 @@ impl Widget for StatusBar<'_> {
             segs.push((9, " READ-ONLY ".into(), t.readonly));
         }
         segs.push((5, format!(" {} ", self.backend), t.statusbar));
-        segs.push((3, format!(" {} ", self.engine), t.statusbar));
+        // The engine always shows: when room is tight its long form (priority 1) is swapped for
+        // the short one (`eng:in-proc`, priority 7) before anything is dropped.
+        segs.push((1, format!(" {} ", self.engine), t.statusbar));
         let fresh_style = if self.stale { t.warn } else { t.statusbar };
         let mark = if self.stale {
             self.glyphs.warn
@@ -59,33 +63,34 @@ impl Widget for StatusBar<'_> {
             format!(" {mark} {} ", self.freshness),
             fresh_style.patch(Style::new()),
         ));
-        let hint = (4, format!(" {} ", self.hint), t.muted);
+        let hint = (2, format!(" {} ", self.hint), t.muted);
         let fixed = |segs: &[(u8, String, Style)]| -> usize {
             segs.iter()
                 .map(|(_, s, _)| s.chars().count() + 1)
                 .sum::<usize>()
         };
-        // Drop low-priority segments until the fixed ones leave room for a short message.
-        let min_msg = self
-            .message
-            .map_or(0, |(m, _)| (m.chars().count() + 3).min(width / 2));
-        let mut with_hint = segs.clone();
-        with_hint.push(hint);
-        let mut segs = with_hint;
-        while fixed(&segs) + min_msg > width {
-            match segs
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.0 < 9)
-                .min_by_key(|(_, s)| s.0)
-            {
-                Some((i, _)) => {
-                    segs.remove(i);
-                }
-                None => break,
+        // Make room for the message: the hint goes (and the engine shortens) for the whole
+        // message; the other segments only for a third of the width.
+        let msg = self.message.map_or(0, |(m, _)| m.chars().count() + 3);
+        let need = |prio: u8| if prio < 5 { msg } else { msg.min(width / 3) };
+        segs.push(hint);
+        while let Some((i, prio)) = segs
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.0 < 9)
+            .min_by_key(|(_, s)| s.0)
+            .map(|(i, s)| (i, s.0))
+        {
+            if fixed(&segs) + need(prio) <= width {
+                break;
+            }
+            if prio == 1 {
+                segs[i] = (7, format!(" {} ", self.engine_short), t.statusbar);
+            } else {
+                segs.remove(i);
             }
         }
-        let hint = segs.iter().position(|s| s.0 == 4).map(|i| segs.remove(i));
+        let hint = segs.iter().position(|s| s.0 == 2).map(|i| segs.remove(i));
         let mut spans = Vec::new();
         for (_, text, style) in &segs {
             spans.push(Span::styled(text.clone(), *style));
