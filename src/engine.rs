@@ -10,6 +10,7 @@
 mod attach;
 pub mod config_watch;
 pub mod ingest;
+pub mod inspect;
 mod identity;
 mod metrics;
 mod registry;

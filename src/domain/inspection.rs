@@ -4,8 +4,10 @@
 
 mod condition;
 mod duration;
+mod observation;
 mod track;
 
 pub use condition::{Condition, ConditionError};
 pub use duration::parse_duration;
+pub use observation::Observation;
 pub use track::{Thresholds, Track, Verdict};

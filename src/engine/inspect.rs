@@ -1,0 +1,187 @@
+//! Running inspection tasks: resolve each rule's targets through its selector, probe every rule ×
+//! target with the task's concurrency limit, timeout and retries, judge with the condition and the
+//! window/threshold track, store results, and raise or resolve a risk event (source `inspection`,
+//! one per rule × target) when a check starts or stops firing.
+//!
+//! The probe is injected ([`ProbeFn`]) so the runner does not depend on how probes are made.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+use crate::domain::Component;
+use crate::domain::content::{Rule, Task};
+use crate::domain::event::Incoming;
+use crate::domain::inspection::{Condition, Observation, Verdict};
+use crate::domain::time::now_ms;
+use crate::store::{IngestItem, ResultRow, Store, StoreError};
+
+/// Run one probe: (probe spec, target component, timeout) → observation or error text.
+pub type ProbeFn = Arc<dyn Fn(Value, Component, Duration) -> BoxFuture<'static, Result<Observation, String>> + Send + Sync>;
+
+/// Counts of one run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub error: usize,
+}
+
+impl Summary {
+    fn add(&mut self, v: Verdict) {
+        match v {
+            Verdict::Pass => self.pass += 1,
+            Verdict::Warn => self.warn += 1,
+            Verdict::Fail => self.fail += 1,
+            Verdict::Error => self.error += 1,
+        }
+    }
+
+    /// The run's status: failed when anything failed or errored.
+    pub fn status(&self) -> &'static str {
+        if self.fail + self.error > 0 { "failed" } else { "passed" }
+    }
+}
+
+/// Execute a claimed run of `task` (run id `run_id`, held by `worker`).
+pub async fn execute(store: &Store, probe: &ProbeFn, task: &Task, run_id: i64, worker: &str) -> Result<Summary, StoreError> {
+    let rules = store.list_rules().await?;
+    let components = store.list_components().await?;
+    let mut pairs: Vec<(Rule, Option<Component>)> = Vec::new();
+    for name in &task.rules {
+        let Some(rule) = rules.iter().find(|r| &r.name == name) else {
+            pairs.push((missing_rule(name), None));
+            continue;
+        };
+        let targets: Vec<&Component> = components.iter().filter(|c| rule.targets.matches(c)).collect();
+        if targets.is_empty() {
+            pairs.push((rule.clone(), None));
+        }
+        pairs.extend(targets.into_iter().map(|c| (rule.clone(), Some(c.clone()))));
+    }
+    let timeout = Duration::from_millis(u64::try_from(task.timeout_ms.max(100)).unwrap_or(10_000));
+    let results: Vec<Result<Verdict, StoreError>> = futures::stream::iter(pairs)
+        .map(|(rule, target)| check(store, probe, rule, target, timeout, task.retries, run_id))
+        .buffer_unordered(usize::try_from(task.concurrency.max(1)).unwrap_or(8))
+        .collect()
+        .await;
+    let mut summary = Summary::default();
+    for r in results {
+        summary.add(r?);
+    }
+    let text = serde_json::to_string(&summary).unwrap_or_default();
+    store.finish_run(run_id, worker, summary.status(), &text, now_ms()).await?;
+    Ok(summary)
+}
+
+fn missing_rule(name: &str) -> Rule {
+    Rule {
+        name: name.to_owned(),
+        description: String::new(),
+        probe: Value::Null,
+        condition: String::new(),
+        thresholds: Default::default(),
+        level: crate::domain::event::Level::P2,
+        targets: Default::default(),
+    }
+}
+
+async fn check(
+    store: &Store,
+    probe: &ProbeFn,
+    rule: Rule,
+    target: Option<Component>,
+    timeout: Duration,
+    retries: u32,
+    run_id: i64,
+) -> Result<Verdict, StoreError> {
+    let started = now_ms();
+    let Some(target) = target else {
+        let message = if rule.probe.is_null() {
+            format!("rule {:?} does not exist", rule.name)
+        } else {
+            format!("no executable target (无可执行对象): targets {} matches no component", rule.targets)
+        };
+        store.insert_result(&result(run_id, &rule.name, "-", Verdict::Error, &Value::Null, &message, "", 0, started)).await?;
+        return Ok(Verdict::Error);
+    };
+    let mut attempt = 0;
+    let observed = loop {
+        let call = probe(rule.probe.clone(), target.clone(), timeout);
+        let r = match tokio::time::timeout(timeout + Duration::from_secs(1), call).await {
+            Ok(r) => r,
+            Err(_) => Err(format!("probe did not finish within {timeout:?}")),
+        };
+        if r.is_ok() || attempt >= retries {
+            break r;
+        }
+        attempt += 1;
+    };
+    let (holds, obs, message) = match &observed {
+        Ok(obs) => match Condition::parse(&rule.condition).map_err(|e| e.to_string()).and_then(|c| c.eval(&obs.values)) {
+            Ok(h) => (Some(h), obs.clone(), format!("{} is {}", rule.condition, if h { "true" } else { "false" })),
+            Err(e) => (None, obs.clone(), e),
+        },
+        Err(e) => (None, Observation::default(), e.clone()),
+    };
+    let now = now_ms();
+    let mut track = store.get_track(&rule.name, &target.name).await?;
+    let was_firing = track.firing;
+    let verdict = track.observe(now, holds, &rule.thresholds);
+    store.put_track(&rule.name, &target.name, &track, now).await?;
+    let values = serde_json::to_value(&obs.values).unwrap_or_default();
+    let duration = if obs.duration_ms > 0 { obs.duration_ms } else { now - started };
+    store
+        .insert_result(&result(run_id, &rule.name, &target.name, verdict, &values, &message, &obs.output, duration, now))
+        .await?;
+    if track.firing != was_firing {
+        raise_or_resolve(store, &rule, &target, track.firing, &message, now).await?;
+    }
+    Ok(verdict)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn result(run_id: i64, rule: &str, target: &str, v: Verdict, values: &Value, message: &str, output: &str, duration_ms: i64, at: i64) -> ResultRow {
+    ResultRow {
+        run_id,
+        rule: rule.to_owned(),
+        target: target.to_owned(),
+        verdict: v.as_str().to_owned(),
+        value_json: values.to_string(),
+        message: message.to_owned(),
+        output: output.to_owned(),
+        duration_ms,
+        at,
+    }
+}
+
+/// One risk event per rule × target: raised when the check starts firing, resolved when it clears.
+/// Inspection events are the product's own findings: the monitoring filters do not apply to them.
+async fn raise_or_resolve(store: &Store, rule: &Rule, target: &Component, firing: bool, message: &str, now: i64) -> Result<(), StoreError> {
+    let labels = [("rule", rule.name.as_str()), ("target", target.name.as_str()), ("kind", target.kind.as_str())]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let title = if rule.description.is_empty() { format!("{} failed on {}", rule.name, target.name) } else { format!("{} ({})", rule.description, target.name) };
+    let incoming = Incoming {
+        fingerprint: format!("inspection:{}:{}", rule.name, target.name),
+        source: "inspection".to_owned(),
+        ds_type: "inspection".to_owned(),
+        level: rule.level,
+        title,
+        summary: message.to_owned(),
+        labels,
+        annotations: [("condition".to_owned(), rule.condition.clone())].into(),
+        component: target.name.clone(),
+        firing,
+        starts_at: now,
+        source_url: String::new(),
+    };
+    store.ingest_batch(&[IngestItem { incoming, keep: true }], &[], now).await?;
+    tracing::info!(rule = %rule.name, target = %target.name, firing, "inspection check changed state");
+    Ok(())
+}
