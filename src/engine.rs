@@ -11,6 +11,7 @@ mod attach;
 pub mod config_watch;
 pub mod ingest;
 pub mod inspect;
+pub mod scheduler;
 mod identity;
 mod metrics;
 mod registry;
