@@ -8,6 +8,8 @@
 //!   PostgreSQL databases; dialect differences live in `store/dialect.rs`.
 //! - [`engine`]: the headless side: HTTP server (`/healthz`, `/metrics`), instance registry heartbeat,
 //!   master election, graceful shutdown. In-process for the embedded SQLite, `nightwatch serve` otherwise.
+//! - [`probes`]: inspection probes (host, http, page, tcp, process, command, sql, redis, prometheus):
+//!   measure one target and return named values; never decide pass/fail.
 //! - [`console`]: the TUI. `App::update(Action) -> Vec<Effect>` is synchronous; effects run on tokio
 //!   tasks and come back as actions. Never names `sqlx` or `reqwest`.
 //! - [`cli`]: the command line (clap derive); [`commands`]: what each non-console command does.
@@ -20,6 +22,7 @@ pub mod console;
 pub mod domain;
 pub mod engine;
 pub mod logging;
+pub mod probes;
 pub mod settings;
 pub mod store;
 pub mod sysconfig;

@@ -18,6 +18,7 @@ mod instances;
 mod migrate;
 mod overview;
 mod sysconfig;
+mod target;
 
 pub use audit::NewAudit;
 pub use connect::{ConnectOptions, mask_url};
@@ -28,6 +29,7 @@ pub use inspection::{ResultRow, RunRow};
 pub use events::{EventAction, EventStats, IngestItem, IngestOutcome};
 pub use migrate::MigrateReport;
 pub use sysconfig::{ConfigSave, StoredConfig};
+pub use target::{MAX_TARGET_ROWS, TargetRows, query_target};
 
 use sqlx::AnyPool;
 
