@@ -83,6 +83,9 @@ pub enum Command {
     /// comment, re-grade, resolve, close). Every action is on the event's timeline and audited.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Daily inspection: tasks, runs, results, reports.
+    #[command(subcommand)]
+    Inspect(InspectCommand),
     /// Validate content files (components, inspection rules, tasks; TOML) and upsert them. A
     /// directory means every *.toml below it. Any problem refuses everything, with file, line and
     /// reason.
@@ -236,6 +239,53 @@ pub enum EventsCommand {
         #[arg(long)]
         reason: String,
     },
+}
+
+/// `nightwatch inspect …`
+#[derive(Debug, Subcommand)]
+pub enum InspectCommand {
+    /// Tasks with their schedule, next run and last result.
+    List {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Run a task now: queue it for the engine and wait for the result (G1).
+    Run {
+        task: String,
+        /// Queue it and return at once.
+        #[arg(long)]
+        no_wait: bool,
+        /// Seconds to wait for an engine to finish it.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
+    /// Recent runs, newest first.
+    Runs {
+        task: Option<String>,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// One run: every rule × target with its verdict, value and message.
+    Show {
+        run: i64,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// A run as a report for archiving (Markdown or HTML) on stdout.
+    Report {
+        run: i64,
+        #[arg(short, long, value_enum, default_value_t = ReportFormat::Md)]
+        output: ReportFormat,
+    },
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Html,
 }
 
 /// How listings print.

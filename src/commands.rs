@@ -5,6 +5,7 @@ mod apply;
 mod config;
 mod console;
 mod events;
+mod inspect;
 mod info;
 mod migrate;
 mod serve;
@@ -99,6 +100,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Migrate { output }) => migrate::run(settings, output).await,
         Some(Command::Info { output }) => info::run(settings, output).await,
         Some(Command::Config(c)) => config::run(settings, c).await,
+        Some(Command::Inspect(c)) => inspect::run(settings, c).await,
         Some(Command::Apply { paths, dry_run }) => apply::run(settings, &paths, dry_run).await,
         Some(Command::Export) => apply::export(settings).await,
         Some(Command::Events(c)) => events::run(settings, c).await,
