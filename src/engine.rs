@@ -9,12 +9,12 @@
 
 mod attach;
 pub mod config_watch;
+mod identity;
 pub mod ingest;
 pub mod inspect;
-pub mod scheduler;
-mod identity;
 mod metrics;
 mod registry;
+pub mod scheduler;
 mod server;
 pub mod signals;
 
@@ -125,6 +125,21 @@ impl Engine {
             Arc::clone(&metrics),
             &settings.ingest,
         ));
+        // Inspection: the master queues due tasks; every engine works off queued runs.
+        let inspect_wake = Arc::new(tokio::sync::Notify::new());
+        tasks.spawn(scheduler::schedule_loop(
+            store.clone(),
+            Arc::clone(&metrics),
+            Arc::clone(&inspect_wake),
+            cancel.clone(),
+        ));
+        tasks.spawn(scheduler::work_loop(
+            store.clone(),
+            probe_fn(),
+            me.id.clone(),
+            inspect_wake,
+            cancel.clone(),
+        ));
         tasks.spawn(server::serve(
             listener,
             store,
@@ -159,4 +174,30 @@ impl Engine {
         self.tasks.wait().await;
         tracing::info!("engine stopped");
     }
+}
+
+/// The real probe library as the inspection runner's probe function (shared HTTP pools).
+fn probe_fn() -> inspect::ProbeFn {
+    let ctx = Arc::new(crate::probes::ProbeContext::new());
+    Arc::new(move |spec, component, timeout| {
+        let ctx = Arc::clone(&ctx);
+        Box::pin(async move {
+            let spec: crate::probes::ProbeSpec =
+                serde_json::from_value(spec).map_err(|e| format!("probe spec: {e}"))?;
+            let target = crate::probes::Target {
+                name: component.name,
+                endpoints: component.endpoints,
+                labels: component.labels,
+            };
+            let out = crate::probes::run_in(&ctx, &spec, &target, timeout)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(crate::domain::inspection::Observation {
+                values: out.values,
+                message: out.message,
+                output: out.output,
+                duration_ms: i64::try_from(out.duration_ms).unwrap_or(i64::MAX),
+            })
+        })
+    })
 }

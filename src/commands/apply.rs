@@ -26,32 +26,12 @@ const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
-/// The probe kinds a rule may use.
-const PROBE_KINDS: &[&str] = &[
-    "host",
-    "http",
-    "page",
-    "tcp",
-    "process",
-    "command",
-    "sql",
-    "redis",
-    "prometheus",
-];
-
-/// Validate a rule's probe spec.
+/// Validate a rule's probe spec with the probe library's own parser (unknown kinds and unknown
+/// fields are refused).
 pub fn check_probe(v: &serde_json::Value) -> Result<(), String> {
-    match v.get("kind").and_then(|k| k.as_str()) {
-        Some(k) if PROBE_KINDS.contains(&k) => Ok(()),
-        Some(k) => Err(format!(
-            "unknown kind {k:?}; expected one of {}",
-            PROBE_KINDS.join(", ")
-        )),
-        None => Err(format!(
-            "missing kind; expected one of {}",
-            PROBE_KINDS.join(", ")
-        )),
-    }
+    serde_json::from_value::<crate::probes::ProbeSpec>(v.clone())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 fn read_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Failure> {

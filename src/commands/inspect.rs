@@ -12,7 +12,11 @@ use crate::store::{ResultRow, RunRow, Store};
 use super::{Failure, actor};
 
 pub async fn run(settings: Settings, cmd: InspectCommand) -> Result<(), Failure> {
-    let _log = crate::logging::init(&settings.paths.state_dir, &settings.log.level, crate::logging::Echo::FileOnly);
+    let _log = crate::logging::init(
+        &settings.paths.state_dir,
+        &settings.log.level,
+        crate::logging::Echo::FileOnly,
+    );
     let store = super::open_store(&settings).await?;
     let result = dispatch(&store, cmd, settings.console.read_only).await;
     store.close().await;
@@ -27,7 +31,10 @@ async fn dispatch(store: &Store, cmd: InspectCommand, read_only: bool) -> Result
             let mut rows = Vec::new();
             for t in &tasks {
                 let last = store.list_runs(Some(&t.name), 1).await?.into_iter().next();
-                let next = schedule.iter().find(|(n, _)| *n == t.name).map(|(_, at)| *at);
+                let next = schedule
+                    .iter()
+                    .find(|(n, _)| *n == t.name)
+                    .map(|(_, at)| *at);
                 rows.push(serde_json::json!({
                     "task": t.name, "schedule": t.schedule, "enabled": t.enabled, "rules": t.rules,
                     "next_run": next.map(format_utc), "last_run": last.as_ref().map(|r| r.id),
@@ -35,11 +42,25 @@ async fn dispatch(store: &Store, cmd: InspectCommand, read_only: bool) -> Result
                 }));
             }
             match output {
-                Output::Json => crate::outln!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default()),
+                Output::Json => crate::outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&rows).unwrap_or_default()
+                ),
                 Output::Table => {
-                    crate::outln!("{:<24} {:<18} {:<8} {:<20} {}", "TASK", "SCHEDULE", "LAST", "NEXT (UTC)", "RULES");
+                    crate::outln!(
+                        "{:<24} {:<18} {:<8} {:<20} {}",
+                        "TASK",
+                        "SCHEDULE",
+                        "LAST",
+                        "NEXT (UTC)",
+                        "RULES"
+                    );
                     for r in rows {
-                        let sched = r["schedule"].as_object().and_then(|o| o.iter().next()).map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or(""))).unwrap_or_default();
+                        let sched = r["schedule"]
+                            .as_object()
+                            .and_then(|o| o.iter().next())
+                            .map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or("")))
+                            .unwrap_or_default();
                         crate::outln!(
                             "{:<24} {:<18} {:<8} {:<20} {}",
                             r["task"].as_str().unwrap_or(""),
@@ -52,12 +73,20 @@ async fn dispatch(store: &Store, cmd: InspectCommand, read_only: bool) -> Result
                 }
             }
         }
-        InspectCommand::Run { task, no_wait, timeout } => {
+        InspectCommand::Run {
+            task,
+            no_wait,
+            timeout,
+        } => {
             if read_only {
-                return Err(Failure::Other("running a task is refused in read-only mode".into()));
+                return Err(Failure::Other(
+                    "running a task is refused in read-only mode".into(),
+                ));
             }
             if !store.list_tasks().await?.iter().any(|t| t.name == task) {
-                return Err(Failure::Other(format!("unknown task {task:?}; `nightwatch inspect list` shows them")));
+                return Err(Failure::Other(format!(
+                    "unknown task {task:?}; `nightwatch inspect list` shows them"
+                )));
             }
             let id = store.queue_run(&task, "manual", &actor(), now_ms()).await?;
             crate::outln!("queued run {id} of {task}");
@@ -74,7 +103,11 @@ async fn dispatch(store: &Store, cmd: InspectCommand, read_only: bool) -> Result
                 }
                 if !matches!(run.status.as_str(), "queued" | "running") {
                     print_run(store, &run).await?;
-                    return if run.status == "passed" { Ok(()) } else { Err(Failure::Other(format!("run {id} {}", run.status))) };
+                    return if run.status == "passed" {
+                        Ok(())
+                    } else {
+                        Err(Failure::Other(format!("run {id} {}", run.status)))
+                    };
                 }
                 if tokio::time::Instant::now() > deadline {
                     return Err(Failure::Other(format!(
@@ -85,14 +118,37 @@ async fn dispatch(store: &Store, cmd: InspectCommand, read_only: bool) -> Result
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
-        InspectCommand::Runs { task, output, limit } => {
+        InspectCommand::Runs {
+            task,
+            output,
+            limit,
+        } => {
             let runs = store.list_runs(task.as_deref(), limit).await?;
             match output {
-                Output::Json => crate::outln!("{}", serde_json::to_string_pretty(&runs).unwrap_or_default()),
+                Output::Json => crate::outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&runs).unwrap_or_default()
+                ),
                 Output::Table => {
-                    crate::outln!("{:>6} {:<24} {:<12} {:<9} {:<20} {}", "RUN", "TASK", "STATUS", "TRIGGER", "STARTED (UTC)", "SUMMARY");
+                    crate::outln!(
+                        "{:>6} {:<24} {:<12} {:<9} {:<20} {}",
+                        "RUN",
+                        "TASK",
+                        "STATUS",
+                        "TRIGGER",
+                        "STARTED (UTC)",
+                        "SUMMARY"
+                    );
                     for r in runs {
-                        crate::outln!("{:>6} {:<24} {:<12} {:<9} {:<20} {}", r.id, r.task, r.status, r.trigger, format_utc(r.started_at), r.summary);
+                        crate::outln!(
+                            "{:>6} {:<24} {:<12} {:<9} {:<20} {}",
+                            r.id,
+                            r.task,
+                            r.status,
+                            r.trigger,
+                            format_utc(r.started_at),
+                            r.summary
+                        );
                     }
                 }
             }
@@ -102,7 +158,13 @@ async fn dispatch(store: &Store, cmd: InspectCommand, read_only: bool) -> Result
             match output {
                 Output::Json => {
                     let results = store.run_results(run).await?;
-                    crate::outln!("{}", serde_json::to_string_pretty(&serde_json::json!({"run": r, "results": results})).unwrap_or_default());
+                    crate::outln!(
+                        "{}",
+                        serde_json::to_string_pretty(
+                            &serde_json::json!({"run": r, "results": results})
+                        )
+                        .unwrap_or_default()
+                    );
                 }
                 Output::Table => print_run(store, &r).await?,
             }
@@ -121,9 +183,24 @@ async fn dispatch(store: &Store, cmd: InspectCommand, read_only: bool) -> Result
 }
 
 async fn print_run(store: &Store, r: &RunRow) -> Result<(), Failure> {
-    crate::outln!("run {} of {} [{}] {} → {} UTC, {}", r.id, r.task, r.status, format_utc(r.started_at), format_utc(r.finished_at), r.summary);
+    crate::outln!(
+        "run {} of {} [{}] {} → {} UTC, {}",
+        r.id,
+        r.task,
+        r.status,
+        format_utc(r.started_at),
+        format_utc(r.finished_at),
+        r.summary
+    );
     for x in store.run_results(r.id).await? {
-        crate::outln!("  {:<6} {:<28} {:<20} {:>6} ms  {}", x.verdict, x.rule, x.target, x.duration_ms, x.message);
+        crate::outln!(
+            "  {:<6} {:<28} {:<20} {:>6} ms  {}",
+            x.verdict,
+            x.rule,
+            x.target,
+            x.duration_ms,
+            x.message
+        );
     }
     Ok(())
 }
@@ -131,17 +208,30 @@ async fn print_run(store: &Store, r: &RunRow) -> Result<(), Failure> {
 fn markdown(r: &RunRow, results: &[ResultRow]) -> String {
     let mut s = format!(
         "# Inspection report: {} (run {})\n\n- status: **{}**\n- trigger: {} by {}\n- started: {} UTC\n- finished: {} UTC\n- summary: `{}`\n\n| verdict | rule | target | ms | message |\n|---|---|---|---:|---|\n",
-        r.task, r.id, r.status, r.trigger, r.requested_by, format_utc(r.started_at), format_utc(r.finished_at), r.summary
+        r.task,
+        r.id,
+        r.status,
+        r.trigger,
+        r.requested_by,
+        format_utc(r.started_at),
+        format_utc(r.finished_at),
+        r.summary
     );
     for x in results {
         let msg = x.message.replace('|', "\\|").replace('\n', " ");
-        s.push_str(&format!("| {} | {} | {} | {} | {} |\n", x.verdict, x.rule, x.target, x.duration_ms, msg));
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            x.verdict, x.rule, x.target, x.duration_ms, msg
+        ));
     }
     s
 }
 
 fn escape(t: &str) -> String {
-    t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    t.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn html(r: &RunRow, results: &[ResultRow]) -> String {

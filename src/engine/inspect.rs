@@ -20,7 +20,11 @@ use crate::domain::time::now_ms;
 use crate::store::{IngestItem, ResultRow, Store, StoreError};
 
 /// Run one probe: (probe spec, target component, timeout) → observation or error text.
-pub type ProbeFn = Arc<dyn Fn(Value, Component, Duration) -> BoxFuture<'static, Result<Observation, String>> + Send + Sync>;
+pub type ProbeFn = Arc<
+    dyn Fn(Value, Component, Duration) -> BoxFuture<'static, Result<Observation, String>>
+        + Send
+        + Sync,
+>;
 
 /// Counts of one run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -43,12 +47,22 @@ impl Summary {
 
     /// The run's status: failed when anything failed or errored.
     pub fn status(&self) -> &'static str {
-        if self.fail + self.error > 0 { "failed" } else { "passed" }
+        if self.fail + self.error > 0 {
+            "failed"
+        } else {
+            "passed"
+        }
     }
 }
 
 /// Execute a claimed run of `task` (run id `run_id`, held by `worker`).
-pub async fn execute(store: &Store, probe: &ProbeFn, task: &Task, run_id: i64, worker: &str) -> Result<Summary, StoreError> {
+pub async fn execute(
+    store: &Store,
+    probe: &ProbeFn,
+    task: &Task,
+    run_id: i64,
+    worker: &str,
+) -> Result<Summary, StoreError> {
     let rules = store.list_rules().await?;
     let components = store.list_components().await?;
     let mut pairs: Vec<(Rule, Option<Component>)> = Vec::new();
@@ -57,7 +71,10 @@ pub async fn execute(store: &Store, probe: &ProbeFn, task: &Task, run_id: i64, w
             pairs.push((missing_rule(name), None));
             continue;
         };
-        let targets: Vec<&Component> = components.iter().filter(|c| rule.targets.matches(c)).collect();
+        let targets: Vec<&Component> = components
+            .iter()
+            .filter(|c| rule.targets.matches(c))
+            .collect();
         if targets.is_empty() {
             pairs.push((rule.clone(), None));
         }
@@ -74,7 +91,9 @@ pub async fn execute(store: &Store, probe: &ProbeFn, task: &Task, run_id: i64, w
         summary.add(r?);
     }
     let text = serde_json::to_string(&summary).unwrap_or_default();
-    store.finish_run(run_id, worker, summary.status(), &text, now_ms()).await?;
+    store
+        .finish_run(run_id, worker, summary.status(), &text, now_ms())
+        .await?;
     Ok(summary)
 }
 
@@ -104,9 +123,24 @@ async fn check(
         let message = if rule.probe.is_null() {
             format!("rule {:?} does not exist", rule.name)
         } else {
-            format!("no executable target (无可执行对象): targets {} matches no component", rule.targets)
+            format!(
+                "no executable target (无可执行对象): targets {} matches no component",
+                rule.targets
+            )
         };
-        store.insert_result(&result(run_id, &rule.name, "-", Verdict::Error, &Value::Null, &message, "", 0, started)).await?;
+        store
+            .insert_result(&result(
+                run_id,
+                &rule.name,
+                "-",
+                Verdict::Error,
+                &Value::Null,
+                &message,
+                "",
+                0,
+                started,
+            ))
+            .await?;
         return Ok(Verdict::Error);
     };
     let mut attempt = 0;
@@ -122,8 +156,15 @@ async fn check(
         attempt += 1;
     };
     let (holds, obs, message) = match &observed {
-        Ok(obs) => match Condition::parse(&rule.condition).map_err(|e| e.to_string()).and_then(|c| c.eval(&obs.values)) {
-            Ok(h) => (Some(h), obs.clone(), format!("{} is {}", rule.condition, if h { "true" } else { "false" })),
+        Ok(obs) => match Condition::parse(&rule.condition)
+            .map_err(|e| e.to_string())
+            .and_then(|c| c.eval(&obs.values))
+        {
+            Ok(h) => (
+                Some(h),
+                obs.clone(),
+                format!("{} is {}", rule.condition, if h { "true" } else { "false" }),
+            ),
             Err(e) => (None, obs.clone(), e),
         },
         Err(e) => (None, Observation::default(), e.clone()),
@@ -132,11 +173,27 @@ async fn check(
     let mut track = store.get_track(&rule.name, &target.name).await?;
     let was_firing = track.firing;
     let verdict = track.observe(now, holds, &rule.thresholds);
-    store.put_track(&rule.name, &target.name, &track, now).await?;
-    let values = serde_json::to_value(&obs.values).unwrap_or_default();
-    let duration = if obs.duration_ms > 0 { obs.duration_ms } else { now - started };
     store
-        .insert_result(&result(run_id, &rule.name, &target.name, verdict, &values, &message, &obs.output, duration, now))
+        .put_track(&rule.name, &target.name, &track, now)
+        .await?;
+    let values = serde_json::to_value(&obs.values).unwrap_or_default();
+    let duration = if obs.duration_ms > 0 {
+        obs.duration_ms
+    } else {
+        now - started
+    };
+    store
+        .insert_result(&result(
+            run_id,
+            &rule.name,
+            &target.name,
+            verdict,
+            &values,
+            &message,
+            &obs.output,
+            duration,
+            now,
+        ))
         .await?;
     if track.firing != was_firing {
         raise_or_resolve(store, &rule, &target, track.firing, &message, now).await?;
@@ -145,7 +202,17 @@ async fn check(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn result(run_id: i64, rule: &str, target: &str, v: Verdict, values: &Value, message: &str, output: &str, duration_ms: i64, at: i64) -> ResultRow {
+fn result(
+    run_id: i64,
+    rule: &str,
+    target: &str,
+    v: Verdict,
+    values: &Value,
+    message: &str,
+    output: &str,
+    duration_ms: i64,
+    at: i64,
+) -> ResultRow {
     ResultRow {
         run_id,
         rule: rule.to_owned(),
@@ -161,12 +228,27 @@ fn result(run_id: i64, rule: &str, target: &str, v: Verdict, values: &Value, mes
 
 /// One risk event per rule × target: raised when the check starts firing, resolved when it clears.
 /// Inspection events are the product's own findings: the monitoring filters do not apply to them.
-async fn raise_or_resolve(store: &Store, rule: &Rule, target: &Component, firing: bool, message: &str, now: i64) -> Result<(), StoreError> {
-    let labels = [("rule", rule.name.as_str()), ("target", target.name.as_str()), ("kind", target.kind.as_str())]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let title = if rule.description.is_empty() { format!("{} failed on {}", rule.name, target.name) } else { format!("{} ({})", rule.description, target.name) };
+async fn raise_or_resolve(
+    store: &Store,
+    rule: &Rule,
+    target: &Component,
+    firing: bool,
+    message: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let labels = [
+        ("rule", rule.name.as_str()),
+        ("target", target.name.as_str()),
+        ("kind", target.kind.as_str()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let title = if rule.description.is_empty() {
+        format!("{} failed on {}", rule.name, target.name)
+    } else {
+        format!("{} ({})", rule.description, target.name)
+    };
     let incoming = Incoming {
         fingerprint: format!("inspection:{}:{}", rule.name, target.name),
         source: "inspection".to_owned(),
@@ -181,7 +263,16 @@ async fn raise_or_resolve(store: &Store, rule: &Rule, target: &Component, firing
         starts_at: now,
         source_url: String::new(),
     };
-    store.ingest_batch(&[IngestItem { incoming, keep: true }], &[], now).await?;
+    store
+        .ingest_batch(
+            &[IngestItem {
+                incoming,
+                keep: true,
+            }],
+            &[],
+            now,
+        )
+        .await?;
     tracing::info!(rule = %rule.name, target = %target.name, firing, "inspection check changed state");
     Ok(())
 }

@@ -27,17 +27,27 @@ const LEASE_MS: i64 = 30_000;
 /// When a task with `schedule` runs next after `now` (epoch ms).
 pub fn next_run(schedule: &Schedule, now: i64) -> Option<i64> {
     match schedule {
-        Schedule::Every(text) => parse_duration(text).ok().filter(|ms| *ms > 0).map(|ms| now + ms),
+        Schedule::Every(text) => parse_duration(text)
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(|ms| now + ms),
         Schedule::Cron(expr) => {
             let cron = croner::Cron::from_str(expr).ok()?;
             let at = chrono::DateTime::from_timestamp_millis(now)?;
-            cron.find_next_occurrence(&at, false).ok().map(|t| t.timestamp_millis())
+            cron.find_next_occurrence(&at, false)
+                .ok()
+                .map(|t| t.timestamp_millis())
         }
     }
 }
 
 /// Queue due tasks while this engine is master.
-pub async fn schedule_loop(store: Store, metrics: Arc<Metrics>, wake: Arc<Notify>, cancel: CancellationToken) {
+pub async fn schedule_loop(
+    store: Store,
+    metrics: Arc<Metrics>,
+    wake: Arc<Notify>,
+    cancel: CancellationToken,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -56,13 +66,20 @@ pub async fn schedule_loop(store: Store, metrics: Arc<Metrics>, wake: Arc<Notify
 
 async fn queue_due(store: &Store, wake: &Notify) -> Result<(), crate::store::StoreError> {
     let now = now_ms();
-    let due: Vec<(String, i64)> = store.task_schedule().await?.into_iter().filter(|(_, next)| *next <= now).collect();
+    let due: Vec<(String, i64)> = store
+        .task_schedule()
+        .await?
+        .into_iter()
+        .filter(|(_, next)| *next <= now)
+        .collect();
     if due.is_empty() {
         return Ok(());
     }
     let tasks = store.list_tasks().await?;
     for (name, at) in due {
-        let Some(task) = tasks.iter().find(|t| t.name == name) else { continue };
+        let Some(task) = tasks.iter().find(|t| t.name == name) else {
+            continue;
+        };
         // A missed schedule (engine down) runs once now, not once per missed slot.
         let next = next_run(&task.schedule, now).unwrap_or(now + 60_000);
         if store.take_due_task(&name, at, next).await? {
@@ -74,7 +91,13 @@ async fn queue_due(store: &Store, wake: &Notify) -> Result<(), crate::store::Sto
 }
 
 /// Claim and execute queued runs until cancelled.
-pub async fn work_loop(store: Store, probe: ProbeFn, worker: String, wake: Arc<Notify>, cancel: CancellationToken) {
+pub async fn work_loop(
+    store: Store,
+    probe: ProbeFn,
+    worker: String,
+    wake: Arc<Notify>,
+    cancel: CancellationToken,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -96,7 +119,11 @@ pub async fn work_loop(store: Store, probe: ProbeFn, worker: String, wake: Arc<N
                 }
             };
             let Some(run) = claimed else { break };
-            let task = store.list_tasks().await.ok().and_then(|ts| ts.into_iter().find(|t| t.name == run.task));
+            let task = store
+                .list_tasks()
+                .await
+                .ok()
+                .and_then(|ts| ts.into_iter().find(|t| t.name == run.task));
             run_with_lease(&store, &probe, &worker, run.id, task).await;
             if cancel.is_cancelled() {
                 break;
@@ -105,9 +132,23 @@ pub async fn work_loop(store: Store, probe: ProbeFn, worker: String, wake: Arc<N
     }
 }
 
-async fn run_with_lease(store: &Store, probe: &ProbeFn, worker: &str, run_id: i64, task: Option<Task>) {
+async fn run_with_lease(
+    store: &Store,
+    probe: &ProbeFn,
+    worker: &str,
+    run_id: i64,
+    task: Option<Task>,
+) {
     let Some(task) = task else {
-        let _ = store.finish_run(run_id, worker, "failed", r#"{"error":"task no longer exists"}"#, now_ms()).await;
+        let _ = store
+            .finish_run(
+                run_id,
+                worker,
+                "failed",
+                r#"{"error":"task no longer exists"}"#,
+                now_ms(),
+            )
+            .await;
         return;
     };
     // Renew the lease while the run goes on; if renewal fails we keep going and the run may end up
@@ -116,18 +157,35 @@ async fn run_with_lease(store: &Store, probe: &ProbeFn, worker: &str, run_id: i6
         let (store, worker) = (store.clone(), worker.to_owned());
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_millis(u64::try_from(LEASE_MS / 3).unwrap_or(10_000))).await;
-                if !store.renew_run(run_id, &worker, now_ms() + LEASE_MS).await.unwrap_or(false) {
+                tokio::time::sleep(Duration::from_millis(
+                    u64::try_from(LEASE_MS / 3).unwrap_or(10_000),
+                ))
+                .await;
+                if !store
+                    .renew_run(run_id, &worker, now_ms() + LEASE_MS)
+                    .await
+                    .unwrap_or(false)
+                {
                     break;
                 }
             }
         })
     };
     match execute(store, probe, &task, run_id, worker).await {
-        Ok(summary) => tracing::info!(task = %task.name, run_id, ?summary, "inspection run finished"),
+        Ok(summary) => {
+            tracing::info!(task = %task.name, run_id, ?summary, "inspection run finished")
+        }
         Err(e) => {
             tracing::error!(task = %task.name, run_id, error = %e, "inspection run failed");
-            let _ = store.finish_run(run_id, worker, "failed", &serde_json::json!({"error": e.to_string()}).to_string(), now_ms()).await;
+            let _ = store
+                .finish_run(
+                    run_id,
+                    worker,
+                    "failed",
+                    &serde_json::json!({"error": e.to_string()}).to_string(),
+                    now_ms(),
+                )
+                .await;
         }
     }
     renew.abort();
@@ -141,7 +199,10 @@ mod tests {
     fn next_runs() {
         assert_eq!(next_run(&Schedule::Every("1m".into()), 1_000), Some(61_000));
         // 00:00:00 → the next */5 minute boundary is 00:05:00.
-        assert_eq!(next_run(&Schedule::Cron("*/5 * * * *".into()), 0), Some(300_000));
+        assert_eq!(
+            next_run(&Schedule::Cron("*/5 * * * *".into()), 0),
+            Some(300_000)
+        );
         assert_eq!(next_run(&Schedule::Cron("nonsense".into()), 0), None);
     }
 }

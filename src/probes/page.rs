@@ -84,12 +84,15 @@ pub(super) async fn run(
     }
     if let Some(login) = &spec.login {
         let login_url = target.expand(&login.url)?;
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &login.fields {
-            form.append_pair(k, &target.expand(v)?);
-        }
-        let (status, _) =
-            fetch(&client, &mut jar, &login_url, Some(form.finish()), timeout).await?;
+        // Built before the await: the serializer is not Send.
+        let body = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &login.fields {
+                form.append_pair(k, &target.expand(v)?);
+            }
+            form.finish()
+        };
+        let (status, _) = fetch(&client, &mut jar, &login_url, Some(body), timeout).await?;
         if status.is_client_error() || status.is_server_error() {
             return Err(ProbeError::Failed(format!(
                 "login at {login_url} answered {status}"

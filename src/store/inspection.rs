@@ -38,7 +38,8 @@ pub struct ResultRow {
     pub at: i64,
 }
 
-const RUN_COLS: &str = "id, task, status, trigger_kind, requested_by, created_at, started_at, finished_at, summary";
+const RUN_COLS: &str =
+    "id, task, status, trigger_kind, requested_by, created_at, started_at, finished_at, summary";
 
 fn run_row(r: &sqlx::any::AnyRow) -> Result<RunRow, sqlx::Error> {
     Ok(RunRow {
@@ -56,30 +57,57 @@ fn run_row(r: &sqlx::any::AnyRow) -> Result<RunRow, sqlx::Error> {
 
 impl Store {
     /// Queue a run of `task`; returns its id.
-    pub async fn queue_run(&self, task: &str, trigger: &str, requested_by: &str, now: i64) -> Result<i64, StoreError> {
+    pub async fn queue_run(
+        &self,
+        task: &str,
+        trigger: &str,
+        requested_by: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
         let q = "INSERT INTO inspection_runs (task, status, trigger_kind, requested_by, claimed_by, lease_until, \
                  created_at, started_at, finished_at, summary) VALUES (?, 'queued', ?, ?, '', 0, ?, 0, 0, '{}')";
         let mut tx = self.pool.begin().await?;
-        sqlx::query(self.sql(q)).bind(task).bind(trigger).bind(requested_by).bind(now).execute(&mut *tx).await?;
-        let id: i64 = sqlx::query_scalar(self.sql("SELECT MAX(id) FROM inspection_runs WHERE task = ?"))
+        sqlx::query(self.sql(q))
             .bind(task)
-            .fetch_one(&mut *tx)
+            .bind(trigger)
+            .bind(requested_by)
+            .bind(now)
+            .execute(&mut *tx)
             .await?;
+        let id: i64 =
+            sqlx::query_scalar(self.sql("SELECT MAX(id) FROM inspection_runs WHERE task = ?"))
+                .bind(task)
+                .fetch_one(&mut *tx)
+                .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// Claim the oldest queued run for `worker` with a lease. Exactly one worker wins a run: the
     /// conditional UPDATE only matches a row still queued.
-    pub async fn claim_run(&self, worker: &str, now: i64, lease_ms: i64) -> Result<Option<RunRow>, StoreError> {
-        let candidates: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM inspection_runs WHERE status = 'queued' ORDER BY id LIMIT 8")
-                .fetch_all(&self.pool)
-                .await?;
+    pub async fn claim_run(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<Option<RunRow>, StoreError> {
+        let candidates: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM inspection_runs WHERE status = 'queued' ORDER BY id LIMIT 8",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         for id in candidates {
             let q = "UPDATE inspection_runs SET status = 'running', claimed_by = ?, lease_until = ?, started_at = ? \
                      WHERE id = ? AND status = 'queued'";
-            let won = sqlx::query(self.sql(q)).bind(worker).bind(now + lease_ms).bind(now).bind(id).execute(&self.pool).await?.rows_affected() == 1;
+            let won = sqlx::query(self.sql(q))
+                .bind(worker)
+                .bind(now + lease_ms)
+                .bind(now)
+                .bind(id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                == 1;
             if won {
                 return self.get_run(id).await.map(Some);
             }
@@ -90,14 +118,26 @@ impl Store {
     /// Extend the lease of a run this worker holds.
     pub async fn renew_run(&self, id: i64, worker: &str, until: i64) -> Result<bool, StoreError> {
         let q = "UPDATE inspection_runs SET lease_until = ? WHERE id = ? AND claimed_by = ? AND status = 'running'";
-        Ok(sqlx::query(self.sql(q)).bind(until).bind(id).bind(worker).execute(&self.pool).await?.rows_affected() == 1)
+        Ok(sqlx::query(self.sql(q))
+            .bind(until)
+            .bind(id)
+            .bind(worker)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
     }
 
     /// Mark running runs whose lease expired as interrupted (their worker died); never re-run them
     /// silently. Returns how many.
     pub async fn interrupt_expired_runs(&self, now: i64) -> Result<u64, StoreError> {
         let q = "UPDATE inspection_runs SET status = 'interrupted', finished_at = ? WHERE status = 'running' AND lease_until < ?";
-        Ok(sqlx::query(self.sql(q)).bind(now).bind(now).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::query(self.sql(q))
+            .bind(now)
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     /// Store one result.
@@ -120,9 +160,23 @@ impl Store {
     }
 
     /// Finish a run held by `worker`.
-    pub async fn finish_run(&self, id: i64, worker: &str, status: &str, summary: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn finish_run(
+        &self,
+        id: i64,
+        worker: &str,
+        status: &str,
+        summary: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let q = "UPDATE inspection_runs SET status = ?, summary = ?, finished_at = ? WHERE id = ? AND claimed_by = ?";
-        sqlx::query(self.sql(q)).bind(status).bind(summary).bind(now).bind(id).bind(worker).execute(&self.pool).await?;
+        sqlx::query(self.sql(q))
+            .bind(status)
+            .bind(summary)
+            .bind(now)
+            .bind(id)
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -137,15 +191,28 @@ impl Store {
     }
 
     /// The newest runs (of one task, or all), newest first.
-    pub async fn list_runs(&self, task: Option<&str>, limit: i64) -> Result<Vec<RunRow>, StoreError> {
+    pub async fn list_runs(
+        &self,
+        task: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<RunRow>, StoreError> {
         let rows = match task {
             Some(t) => {
-                let q = format!("SELECT {RUN_COLS} FROM inspection_runs WHERE task = ? ORDER BY id DESC LIMIT ?");
-                sqlx::query(self.sql(&q)).bind(t).bind(limit).fetch_all(&self.pool).await?
+                let q = format!(
+                    "SELECT {RUN_COLS} FROM inspection_runs WHERE task = ? ORDER BY id DESC LIMIT ?"
+                );
+                sqlx::query(self.sql(&q))
+                    .bind(t)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
             }
             None => {
                 let q = format!("SELECT {RUN_COLS} FROM inspection_runs ORDER BY id DESC LIMIT ?");
-                sqlx::query(self.sql(&q)).bind(limit).fetch_all(&self.pool).await?
+                sqlx::query(self.sql(&q))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
             }
         };
         Ok(rows.iter().map(run_row).collect::<Result<_, _>>()?)
@@ -155,7 +222,10 @@ impl Store {
     pub async fn run_results(&self, run_id: i64) -> Result<Vec<ResultRow>, StoreError> {
         let q = "SELECT run_id, rule, target, verdict, value_json, message, output, duration_ms, at \
                  FROM inspection_results WHERE run_id = ? ORDER BY rule, target";
-        let rows = sqlx::query(self.sql(q)).bind(run_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(self.sql(q))
+            .bind(run_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(ResultRow {
@@ -176,12 +246,29 @@ impl Store {
     /// The remembered state of a rule × target (default when never observed).
     pub async fn get_track(&self, rule: &str, target: &str) -> Result<Track, StoreError> {
         let q = "SELECT state FROM inspection_tracks WHERE rule = ? AND target = ?";
-        let state: Option<String> = sqlx::query_scalar(self.sql(q)).bind(rule).bind(target).fetch_optional(&self.pool).await?;
-        Ok(state.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
+        let state: Option<String> = sqlx::query_scalar(self.sql(q))
+            .bind(rule)
+            .bind(target)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(state
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
     }
 
-    pub async fn put_track(&self, rule: &str, target: &str, t: &Track, now: i64) -> Result<(), StoreError> {
-        let q = self.dialect.upsert("inspection_tracks", &["rule", "target", "state", "updated_at"], &["rule", "target"], &["state", "updated_at"]);
+    pub async fn put_track(
+        &self,
+        rule: &str,
+        target: &str,
+        t: &Track,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let q = self.dialect.upsert(
+            "inspection_tracks",
+            &["rule", "target", "state", "updated_at"],
+            &["rule", "target"],
+            &["state", "updated_at"],
+        );
         sqlx::query(self.sql(&q))
             .bind(rule)
             .bind(target)
@@ -196,12 +283,24 @@ impl Store {
     /// computed by the caller; a conditional UPDATE so two schedulers never both queue one run.
     pub async fn take_due_task(&self, task: &str, due: i64, next: i64) -> Result<bool, StoreError> {
         let q = "UPDATE tasks SET next_run = ? WHERE name = ? AND next_run = ? AND enabled = 1";
-        Ok(sqlx::query(self.sql(q)).bind(next).bind(task).bind(due).execute(&self.pool).await?.rows_affected() == 1)
+        Ok(sqlx::query(self.sql(q))
+            .bind(next)
+            .bind(task)
+            .bind(due)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
     }
 
     /// (task name, next_run) of enabled tasks.
     pub async fn task_schedule(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT name, next_run FROM tasks WHERE enabled = 1 ORDER BY next_run").fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("next_run")?))).collect()
+        let rows =
+            sqlx::query("SELECT name, next_run FROM tasks WHERE enabled = 1 ORDER BY next_run")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("next_run")?)))
+            .collect()
     }
 }

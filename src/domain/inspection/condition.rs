@@ -247,15 +247,13 @@ impl Condition {
                 message: "a condition compares a placeholder such as [STATUS] with a value".into(),
             });
         }
-        if op == Op::Matches {
-            if let Operand::Literal(Value::String(re)) = &right {
-                if let Err(e) = regex::Regex::new(re) {
-                    return Err(ConditionError {
-                        column: text.len(),
-                        message: format!("bad regular expression: {e}"),
-                    });
-                }
-            }
+        if let (Op::Matches, Operand::Literal(Value::String(re))) = (op, &right)
+            && let Err(e) = regex::Regex::new(re)
+        {
+            return Err(ConditionError {
+                column: text.len(),
+                message: format!("bad regular expression: {e}"),
+            });
         }
         Ok(Condition {
             text: text.trim().to_owned(),
@@ -314,12 +312,10 @@ fn resolve(o: &Operand, values: &BTreeMap<String, Value>) -> Result<Value, Strin
                 .ok_or_else(|| format!("the probe gave no [{name}]"))?;
             // A BODY that is JSON text can be navigated too.
             let parsed;
-            if !path.is_empty() {
-                if let Value::String(s) = v {
-                    parsed = serde_json::from_str::<Value>(s)
-                        .map_err(|_| format!("[{name}] is not JSON"))?;
-                    v = &parsed;
-                }
+            if let (false, Value::String(s)) = (path.is_empty(), v) {
+                parsed = serde_json::from_str::<Value>(s)
+                    .map_err(|_| format!("[{name}] is not JSON"))?;
+                v = &parsed;
             }
             let mut cur = v.clone();
             for step in path {

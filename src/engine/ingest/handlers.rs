@@ -32,8 +32,12 @@ fn answer(code: StatusCode, body: Value) -> Response {
 }
 
 fn retry_later(seconds: u32, why: &str) -> Response {
-    let mut r = answer(StatusCode::SERVICE_UNAVAILABLE, json!({"error": why, "retry_after": seconds}));
-    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    let mut r = answer(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({"error": why, "retry_after": seconds}),
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     r
 }
 
@@ -43,7 +47,7 @@ fn admit(
     source: &str,
     body: Result<Bytes, BytesRejection>,
     check: impl FnOnce(&[u8]) -> Result<(), String>,
-) -> Result<Bytes, Response> {
+) -> Result<Bytes, Box<Response>> {
     s.metrics.ingest_requests.fetch_add(1, Ordering::Relaxed);
     let body = match body {
         Ok(b) => b,
@@ -56,28 +60,44 @@ fn admit(
                 "request body over ingest.max_body_bytes: answered 413, the sender will NOT retry; \
                  raise the limit or set max_alerts on the sender"
             );
-            return Err(answer(
+            return Err(Box::new(answer(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 json!({"error": format!("body over {} bytes (ingest.max_body_bytes)", s.settings.max_body_bytes)}),
-            ));
+            )));
         }
         Err(rejection) => {
-            return Err(answer(StatusCode::BAD_REQUEST, json!({"error": rejection.body_text()})));
+            return Err(Box::new(answer(
+                StatusCode::BAD_REQUEST,
+                json!({"error": rejection.body_text()}),
+            )));
         }
     };
     if let Err(why) = check(&body) {
-        s.metrics.ingest_unauthorized.fetch_add(1, Ordering::Relaxed);
+        s.metrics
+            .ingest_unauthorized
+            .fetch_add(1, Ordering::Relaxed);
         tracing::warn!(source, why, "ingest request refused: 401");
         let mut r = answer(StatusCode::UNAUTHORIZED, json!({"error": why}));
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"nightwatch\""));
-        return Err(r);
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"nightwatch\""),
+        );
+        return Err(Box::new(r));
     }
-    let rate = s.config.borrow().get("INGEST_AUTH").pointer(&format!("/{source}/rate_per_sec")).and_then(Value::as_f64);
-    if let Some(rate) = rate {
-        if !s.limits.allow(source, rate) {
-            s.metrics.ingest_busy.fetch_add(1, Ordering::Relaxed);
-            return Err(retry_later(1, "rate limit for this source exceeded"));
-        }
+    let rate = s
+        .config
+        .borrow()
+        .get("INGEST_AUTH")
+        .pointer(&format!("/{source}/rate_per_sec"))
+        .and_then(Value::as_f64);
+    if let Some(rate) = rate
+        && !s.limits.allow(source, rate)
+    {
+        s.metrics.ingest_busy.fetch_add(1, Ordering::Relaxed);
+        return Err(Box::new(retry_later(
+            1,
+            "rate limit for this source exceeded",
+        )));
     }
     Ok(body)
 }
@@ -94,11 +114,15 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let value: Value = serde_json::from_slice(body).map_err(|e| format!("body: {e}"))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let msg = e
-            .inner()
-            .to_string()
-            .replace("data did not match any variant of untagged enum Scalar", "expected a string, number or boolean");
-        if path == "." { format!("body: {msg}") } else { format!("{path}: {msg}") }
+        let msg = e.inner().to_string().replace(
+            "data did not match any variant of untagged enum Scalar",
+            "expected a string, number or boolean",
+        );
+        if path == "." {
+            format!("body: {msg}")
+        } else {
+            format!("{path}: {msg}")
+        }
     })
 }
 
@@ -113,11 +137,21 @@ async fn write(s: &IngestState, items: Vec<Incoming>) -> Response {
     }
 }
 
-async fn alertmanager_hook(State(s): State<IngestState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let cfg = s.config.borrow().get("INGEST_AUTH").get("alertmanager").cloned().unwrap_or(Value::Null);
+async fn alertmanager_hook(
+    State(s): State<IngestState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let cfg = s
+        .config
+        .borrow()
+        .get("INGEST_AUTH")
+        .get("alertmanager")
+        .cloned()
+        .unwrap_or(Value::Null);
     let body = match admit(&s, "alertmanager", body, |b| auth::check(&cfg, &headers, b)) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let payload: alertmanager::Payload = match parse(&body) {
         Ok(p) => p,
@@ -128,10 +162,17 @@ async fn alertmanager_hook(State(s): State<IngestState>, headers: HeaderMap, bod
     }
     tracing::debug!(receiver = %payload.receiver, group = %payload.group_key, alerts = payload.alerts.len(), "alertmanager group");
     if payload.truncated_alerts > 0 {
-        tracing::warn!(truncated = payload.truncated_alerts, "Alertmanager truncated this group (max_alerts)");
+        tracing::warn!(
+            truncated = payload.truncated_alerts,
+            "Alertmanager truncated this group (max_alerts)"
+        );
     }
     let now = now_ms();
-    let items = payload.alerts.into_iter().map(|a| normalise::from_alertmanager(a, &s.settings, now)).collect();
+    let items = payload
+        .alerts
+        .into_iter()
+        .map(|a| normalise::from_alertmanager(a, &s.settings, now))
+        .collect();
     write(&s, items).await
 }
 
@@ -139,7 +180,11 @@ async fn alertmanager_hook(State(s): State<IngestState>, headers: HeaderMap, bod
 fn generic_items(s: &IngestState, body: &[u8], source: &str) -> Result<Vec<Incoming>, String> {
     let value: Value = parse(body)?;
     let list = match value {
-        Value::Array(items) => items.into_iter().enumerate().map(|(i, v)| (Some(i), v)).collect(),
+        Value::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Some(i), v))
+            .collect(),
         v @ Value::Object(_) => vec![(None, v)],
         _ => return Err("body: expected an event object or a list of them".into()),
     };
@@ -151,17 +196,28 @@ fn generic_items(s: &IngestState, body: &[u8], source: &str) -> Result<Vec<Incom
             None => m,
         };
         let text = serde_json::to_vec(&v).map_err(|e| e.to_string())?;
-        let e: generic::GenericEvent = parse(&text).map_err(|m| at(m.trim_start_matches("body: ").to_owned()))?;
+        let e: generic::GenericEvent =
+            parse(&text).map_err(|m| at(m.trim_start_matches("body: ").to_owned()))?;
         out.push(normalise::from_generic(e, source, &s.settings, now).map_err(at)?);
     }
     Ok(out)
 }
 
-async fn events_hook(State(s): State<IngestState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
-    let cfg = s.config.borrow().get("INGEST_AUTH").get("api").cloned().unwrap_or(Value::Null);
+async fn events_hook(
+    State(s): State<IngestState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let cfg = s
+        .config
+        .borrow()
+        .get("INGEST_AUTH")
+        .get("api")
+        .cloned()
+        .unwrap_or(Value::Null);
     let body = match admit(&s, "api", body, |b| auth::check(&cfg, &headers, b)) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match generic_items(&s, &body, "api") {
         Ok(items) => write(&s, items).await,
@@ -176,9 +232,11 @@ async fn rms_hook(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let cfg = s.config.borrow().get("NW_EMBEDDED_AK");
-    let body = match admit(&s, "rms", body, |_| auth::check_ak_sk(&cfg, &headers, query.as_deref())) {
+    let body = match admit(&s, "rms", body, |_| {
+        auth::check_ak_sk(&cfg, &headers, query.as_deref())
+    }) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match generic_items(&s, &body, "rms") {
         Ok(items) => write(&s, items).await,

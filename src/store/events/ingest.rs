@@ -32,9 +32,27 @@ pub struct IngestOutcome {
 const CHUNK: usize = 400;
 
 const NEW_COLS: [&str; 21] = [
-    "fingerprint", "source", "ds_type", "level", "title", "summary", "labels", "annotations", "component",
-    "status", "firing", "first_seen", "last_seen", "count", "flips", "flip_window_start", "flapping",
-    "assignee", "original_level", "source_url", "updated_at",
+    "fingerprint",
+    "source",
+    "ds_type",
+    "level",
+    "title",
+    "summary",
+    "labels",
+    "annotations",
+    "component",
+    "status",
+    "firing",
+    "first_seen",
+    "last_seen",
+    "count",
+    "flips",
+    "flip_window_start",
+    "flapping",
+    "assignee",
+    "original_level",
+    "source_url",
+    "updated_at",
 ];
 
 struct Existing {
@@ -58,7 +76,10 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         // 1. Existing rows of every fingerprint in the batch.
         let mut existing: HashMap<String, Existing> = HashMap::new();
-        let fps: Vec<&str> = items.iter().map(|i| i.incoming.fingerprint.as_str()).collect();
+        let fps: Vec<&str> = items
+            .iter()
+            .map(|i| i.incoming.fingerprint.as_str())
+            .collect();
         // Lock the rows on servers so two engines cannot interleave updates of one event; SQLite
         // has one writer at a time anyway.
         let lock = match self.dialect {
@@ -79,11 +100,15 @@ impl Store {
                 let level: String = row.try_get("level")?;
                 let original: String = row.try_get("original_level")?;
                 let status: String = row.try_get("status")?;
-                let bad = |what: String| StoreError::Corrupt { table: "risk_events", reason: what };
+                let bad = |what: String| StoreError::Corrupt {
+                    table: "risk_events",
+                    reason: what,
+                };
                 let prior = Prior {
                     status: Status::parse(&status).ok_or_else(|| bad(status.clone()))?,
                     firing: row.try_get::<i64, _>("firing")? != 0,
-                    level: crate::domain::event::Level::parse(&level).ok_or_else(|| bad(level.clone()))?,
+                    level: crate::domain::event::Level::parse(&level)
+                        .ok_or_else(|| bad(level.clone()))?,
                     original_level: crate::domain::event::Level::parse(&original)
                         .ok_or_else(|| bad(original.clone()))?,
                     count: row.try_get("count")?,
@@ -92,7 +117,13 @@ impl Store {
                     flapping: row.try_get::<i64, _>("flapping")? != 0,
                     first_seen: row.try_get("first_seen")?,
                 };
-                existing.insert(row.try_get("fingerprint")?, Existing { id: row.try_get("id")?, prior });
+                existing.insert(
+                    row.try_get("fingerprint")?,
+                    Existing {
+                        id: row.try_get("id")?,
+                        prior,
+                    },
+                );
             }
         }
 
@@ -172,7 +203,10 @@ impl Store {
                     .bind(now);
             }
             query.execute(&mut *tx).await?;
-            let q = format!("SELECT id, fingerprint FROM risk_events WHERE fingerprint IN ({})", marks(chunk.len()));
+            let q = format!(
+                "SELECT id, fingerprint FROM risk_events WHERE fingerprint IN ({})",
+                marks(chunk.len())
+            );
             let mut query = sqlx::query(self.sql(&q));
             for (idx, _) in chunk {
                 query = query.bind(items[*idx].incoming.fingerprint.clone());
@@ -180,10 +214,11 @@ impl Store {
             let base = c * CHUNK;
             for row in query.fetch_all(&mut *tx).await? {
                 let fp: String = row.try_get("fingerprint")?;
-                if let Some(&n) = new_index.get(fp.as_str()) {
-                    if n >= base && n < base + chunk.len() {
-                        new_ids[n] = row.try_get("id")?;
-                    }
+                if let Some(&n) = new_index.get(fp.as_str())
+                    && n >= base
+                    && n < base + chunk.len()
+                {
+                    new_ids[n] = row.try_get("id")?;
                 }
             }
         }
@@ -223,10 +258,19 @@ impl Store {
         let mut logs: Vec<(i64, &'static str, String)> = logs_old;
         logs.extend(logs_new.into_iter().map(|(n, k, m)| (new_ids[n], k, m)));
         for chunk in logs.chunks(CHUNK) {
-            let q = multi_insert("event_log", &["event_id", "at", "kind", "actor", "message"], chunk.len());
+            let q = multi_insert(
+                "event_log",
+                &["event_id", "at", "kind", "actor", "message"],
+                chunk.len(),
+            );
             let mut query = sqlx::query(self.sql(&q));
             for (id, kind, msg) in chunk {
-                query = query.bind(*id).bind(now).bind(*kind).bind("").bind(msg.clone());
+                query = query
+                    .bind(*id)
+                    .bind(now)
+                    .bind(*kind)
+                    .bind("")
+                    .bind(msg.clone());
             }
             query.execute(&mut *tx).await?;
         }
@@ -235,9 +279,19 @@ impl Store {
         let mut outbox: Vec<(String, i64, String)> = Vec::new();
         let mut push = |id: i64, idx: usize, kind: &'static str, t: &Transition| {
             let inc = &items[idx].incoming;
-            for ch in channels.iter().filter(|c| c.wants(t.level, &inc.source) && (kind == "firing" || c.resolved)) {
-                let n = Notification { kind: kind.to_owned(), event: event_of(id, inc, t, now) };
-                outbox.push((ch.name.clone(), id, serde_json::to_string(&n).unwrap_or_default()));
+            for ch in channels
+                .iter()
+                .filter(|c| c.wants(t.level, &inc.source) && (kind == "firing" || c.resolved))
+            {
+                let n = Notification {
+                    kind: kind.to_owned(),
+                    event: event_of(id, inc, t, now),
+                };
+                outbox.push((
+                    ch.name.clone(),
+                    id,
+                    serde_json::to_string(&n).unwrap_or_default(),
+                ));
             }
         };
         for (n, kind) in notify_new {
@@ -254,8 +308,17 @@ impl Store {
         out.notifications = outbox.len();
         for chunk in outbox.chunks(CHUNK) {
             let cols = [
-                "channel", "event_id", "payload", "status", "attempts", "next_try", "claimed_by", "lease_until",
-                "last_error", "created_at", "delivered_at",
+                "channel",
+                "event_id",
+                "payload",
+                "status",
+                "attempts",
+                "next_try",
+                "claimed_by",
+                "lease_until",
+                "last_error",
+                "created_at",
+                "delivered_at",
             ];
             let q = multi_insert("outbox", &cols, chunk.len());
             let mut query = sqlx::query(self.sql(&q));

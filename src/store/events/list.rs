@@ -27,25 +27,38 @@ pub struct EventStats {
 fn where_clause(q: &EventQuery) -> (String, Vec<String>) {
     let mut parts: Vec<String> = Vec::new();
     let mut binds: Vec<String> = Vec::new();
-    let any_of = |col: &str, values: Vec<String>, parts: &mut Vec<String>, binds: &mut Vec<String>| {
-        if !values.is_empty() {
-            parts.push(format!("{col} IN ({})", marks(values.len())));
-            binds.extend(values);
-        }
-    };
-    any_of("level", q.levels.iter().map(|l| l.as_str().to_owned()).collect(), &mut parts, &mut binds);
+    let any_of =
+        |col: &str, values: Vec<String>, parts: &mut Vec<String>, binds: &mut Vec<String>| {
+            if !values.is_empty() {
+                parts.push(format!("{col} IN ({})", marks(values.len())));
+                binds.extend(values);
+            }
+        };
+    any_of(
+        "level",
+        q.levels.iter().map(|l| l.as_str().to_owned()).collect(),
+        &mut parts,
+        &mut binds,
+    );
     if q.statuses.is_empty() {
         parts.push("status <> 'suppressed'".to_owned());
     } else {
-        any_of("status", q.statuses.iter().map(|s| s.as_str().to_owned()).collect(), &mut parts, &mut binds);
+        any_of(
+            "status",
+            q.statuses.iter().map(|s| s.as_str().to_owned()).collect(),
+            &mut parts,
+            &mut binds,
+        );
     }
     any_of("source", q.sources.clone(), &mut parts, &mut binds);
     any_of("ds_type", q.ds_types.clone(), &mut parts, &mut binds);
     any_of("assignee", q.assignees.clone(), &mut parts, &mut binds);
     any_of("component", q.components.clone(), &mut parts, &mut binds);
     for word in &q.text {
-        parts.push("(LOWER(title) LIKE ? OR LOWER(component) LIKE ? OR LOWER(summary) LIKE ?)".to_owned());
-        let pattern = format!("%{}%", word.replace('%', "").replace('_', ""));
+        parts.push(
+            "(LOWER(title) LIKE ? OR LOWER(component) LIKE ? OR LOWER(summary) LIKE ?)".to_owned(),
+        );
+        let pattern = format!("%{}%", word.replace(['%', '_'], ""));
         binds.extend([pattern.clone(), pattern.clone(), pattern]);
     }
     (parts.join(" AND "), binds)
@@ -64,7 +77,11 @@ impl Store {
         for b in binds {
             query = query.bind(b);
         }
-        let rows = query.bind(q.limit.clamp(0, 10_000)).bind(q.offset.max(0)).fetch_all(&self.pool).await?;
+        let rows = query
+            .bind(q.limit.clamp(0, 10_000))
+            .bind(q.offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(event).collect()
     }
 
@@ -93,18 +110,24 @@ impl Store {
     /// The timeline of an event, oldest first.
     pub async fn event_log(&self, id: i64) -> Result<Vec<LogEntry>, StoreError> {
         let sql = "SELECT id, event_id, at, kind, actor, message FROM event_log WHERE event_id = ? ORDER BY id";
-        let rows = sqlx::query(self.sql(sql)).bind(id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(self.sql(sql))
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.iter().map(log_entry).collect::<Result<_, _>>()?)
     }
 
     /// Counts by level and status, suppressed total, events per hour over 24 h.
     pub async fn event_stats(&self, now: i64) -> Result<EventStats, StoreError> {
-        let rows = sqlx::query("SELECT level, status, COUNT(*) AS n FROM risk_events GROUP BY level, status")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT level, status, COUNT(*) AS n FROM risk_events GROUP BY level, status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut stats = EventStats::default();
         for r in &rows {
-            let (level, status, n): (String, String, i64) = (r.try_get("level")?, r.try_get("status")?, r.try_get("n")?);
+            let (level, status, n): (String, String, i64) =
+                (r.try_get("level")?, r.try_get("status")?, r.try_get("n")?);
             if status == Status::Suppressed.as_str() {
                 stats.suppressed += n;
             }
@@ -113,10 +136,14 @@ impl Store {
         }
         let hour = 3_600_000;
         let since = now - hour * LEVELS_BY_HOUR as i64;
-        let sql = "SELECT first_seen FROM risk_events WHERE first_seen >= ? AND status <> 'suppressed'";
+        let sql =
+            "SELECT first_seen FROM risk_events WHERE first_seen >= ? AND status <> 'suppressed'";
         let mut per_hour = vec![0_i64; LEVELS_BY_HOUR];
         // Bucketing in Rust keeps the SQL portable (integer division differs between backends).
-        let firsts: Vec<i64> = sqlx::query_scalar(self.sql(sql)).bind(since).fetch_all(&self.pool).await?;
+        let firsts: Vec<i64> = sqlx::query_scalar(self.sql(sql))
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
         for t in firsts {
             let bucket = ((t - since) / hour) as usize;
             if let Some(slot) = per_hour.get_mut(bucket.min(LEVELS_BY_HOUR - 1)) {
@@ -124,7 +151,9 @@ impl Store {
             }
         }
         stats.per_hour = per_hour;
-        let stamp: Option<i64> = sqlx::query_scalar("SELECT MAX(updated_at) FROM risk_events").fetch_one(&self.pool).await?;
+        let stamp: Option<i64> = sqlx::query_scalar("SELECT MAX(updated_at) FROM risk_events")
+            .fetch_one(&self.pool)
+            .await?;
         stats.stamp = stamp.unwrap_or(0);
         Ok(stats)
     }
@@ -133,7 +162,10 @@ impl Store {
     pub async fn urgent_after(&self, after_id: i64) -> Result<Vec<(i64, Level)>, StoreError> {
         let sql = "SELECT id, level FROM risk_events WHERE id > ? AND status = 'open' \
                    AND level IN ('P0', 'P1') ORDER BY id";
-        let rows = sqlx::query(self.sql(sql)).bind(after_id).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(self.sql(sql))
+            .bind(after_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 let l: String = r.try_get("level")?;
@@ -144,7 +176,9 @@ impl Store {
 
     /// The highest event id (0 when none).
     pub async fn max_event_id(&self) -> Result<i64, StoreError> {
-        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM risk_events").fetch_one(&self.pool).await?;
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM risk_events")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(v.unwrap_or(0))
     }
 }
