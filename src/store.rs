@@ -81,6 +81,17 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Begin a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads first and writes later fails with
+    /// SQLITE_BUSY (not covered by the busy timeout) when another writer committed in between;
+    /// taking the lock up front makes it wait its turn instead.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::MySql | Dialect::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Rewrite a `?`-placeholder query for this backend.
     ///
     /// Every text given here is assembled inside `store/` from constant fragments (table and column

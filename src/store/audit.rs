@@ -52,7 +52,7 @@ const INSERT: &str = "INSERT INTO audit_log (at, actor, action, target, danger, 
 impl Store {
     /// Append an audit entry on its own.
     pub async fn insert_audit(&self, e: &NewAudit) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         self.insert_audit_in(&mut tx, e).await?;
         tx.commit().await?;
         Ok(())

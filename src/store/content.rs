@@ -95,7 +95,7 @@ impl Store {
             plan.added.iter().chain(plan.changed.iter()).collect();
         let is_changed =
             |kind: &str, name: &str| changed.iter().any(|(k, n)| k == kind && n == name);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for c in b
             .components
             .iter()

@@ -66,7 +66,7 @@ impl Store {
     ) -> Result<i64, StoreError> {
         let q = "INSERT INTO inspection_runs (task, status, trigger_kind, requested_by, claimed_by, lease_until, \
                  created_at, started_at, finished_at, summary) VALUES (?, 'queued', ?, ?, '', 0, ?, 0, 0, '{}')";
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(self.sql(q))
             .bind(task)
             .bind(trigger)

@@ -79,7 +79,7 @@ impl Store {
         stale_before: i64,
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done =
             sqlx::query(self.sql("DELETE FROM nw_component WHERE id = ? AND heartbeat_at < ?"))
                 .bind(id)

@@ -119,7 +119,7 @@ impl Store {
     pub async fn save_config(&self, s: &ConfigSave<'_>) -> Result<StoredConfig, StoreError> {
         let now = crate::domain::time::now_ms();
         let version = s.base_version + 1;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let won = if s.base_version == 0 {
             let q = self.dialect.insert_ignore(
                 "system_config",

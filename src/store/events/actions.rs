@@ -108,7 +108,7 @@ impl Store {
             ));
         }
         let mut results = Vec::new();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for &id in ids {
             let row = sqlx::query(
                 self.sql("SELECT status, level, assignee FROM risk_events WHERE id = ?"),

@@ -73,7 +73,7 @@ impl Store {
         if items.is_empty() {
             return Ok(out);
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // 1. Existing rows of every fingerprint in the batch.
         let mut existing: HashMap<String, Existing> = HashMap::new();
         let fps: Vec<&str> = items
