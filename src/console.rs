@@ -14,6 +14,7 @@ pub mod app;
 pub mod command;
 pub mod confirm;
 pub mod effect;
+pub mod events;
 pub mod filter;
 pub mod glyphs;
 pub mod keymap;
@@ -43,6 +44,8 @@ mod snapshot_tests;
 mod boundary_tests;
 #[cfg(test)]
 mod config_snapshot_tests;
+#[cfg(test)]
+mod events_snapshot_tests;
 #[cfg(test)]
 mod secret_tests;
 

@@ -8,7 +8,9 @@
 use ratatui::crossterm::event::KeyEvent;
 use serde::Deserialize;
 
+use crate::domain::event::{Event, Level, LogEntry};
 use crate::domain::{Danger, EngineState, Overview};
+use crate::store::{EventAction, EventStats};
 use crate::sysconfig::{ConfigView, HistoryEntry};
 
 /// An intent. Produced by the key map, the command line, the runtime (ticks, terminal events) and
@@ -111,6 +113,12 @@ pub enum Action {
     Reload,
     /// Conflict: apply the own edit on top of the value saved meanwhile (review again).
     Reapply,
+    /// Events: mark or unmark the selected row for a bulk action.
+    Mark,
+    /// Events: sort by the next column.
+    SortNext,
+    /// Events: flip the sort direction.
+    SortReverse,
 
     /// A key press, resolved through the key map of the current mode.
     #[serde(skip)]
@@ -121,9 +129,9 @@ pub enum Action {
     /// Bracketed paste: one event for the whole text.
     #[serde(skip)]
     Paste(String),
-    /// The terminal was resized: redraw.
+    /// The terminal has this size (columns, rows): at start and on every resize.
     #[serde(skip)]
-    Resize,
+    Resize(u16, u16),
     /// The clock moved (epoch ms): refresh data when due, update freshness.
     #[serde(skip)]
     Tick(i64),
@@ -176,6 +184,36 @@ pub enum Action {
     /// Show one configuration key (from `:config KEY`).
     #[serde(skip)]
     OpenConfigKey(String),
+    /// A page of events was read for `request` under filter generation `filter_gen`.
+    #[serde(skip)]
+    EventsLoaded {
+        request: u64,
+        filter_gen: u64,
+        result: Result<EventPage, String>,
+    },
+    /// One event and its timeline were read.
+    #[serde(skip)]
+    EventDetailLoaded {
+        id: i64,
+        result: Result<(Box<Event>, Vec<LogEntry>), String>,
+    },
+    /// The Overview's event statistics were read.
+    #[serde(skip)]
+    EventStatsLoaded(Result<EventStats, String>),
+    /// The bell check: the highest event id now, and the open P0/P1 events above the last one seen.
+    #[serde(skip)]
+    UrgentChecked(Result<(i64, Vec<(i64, Level)>), String>),
+}
+
+/// One page of the Events table: `rows` start at position `offset` of `total` matching events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventPage {
+    /// Position of the first row in the sorted, filtered result.
+    pub offset: i64,
+    /// The rows.
+    pub rows: Vec<Event>,
+    /// How many events match the filter.
+    pub total: i64,
 }
 
 /// Why a configuration change was not saved.
@@ -237,6 +275,9 @@ impl Action {
         Action::FindNext,
         Action::Reload,
         Action::Reapply,
+        Action::Mark,
+        Action::SortNext,
+        Action::SortReverse,
     ];
 
     /// The snake_case name used in key maps and the help.
@@ -291,6 +332,13 @@ pub enum Operation {
         version: i64,
         base_version: i64,
     },
+    /// An operator's action on risk events (G1 ack/assign/comment/resolve; G2 re-grade/close, whose
+    /// confirmation reason becomes the note). `target` names them for the confirmation.
+    Events {
+        ids: Vec<i64>,
+        action: EventAction,
+        target: String,
+    },
     /// A made-up operation of a chosen danger, for exercising the confirmation popup in tests.
     #[cfg(test)]
     Test { danger: Danger, target: String },
@@ -305,6 +353,7 @@ impl Operation {
             Operation::SaveConfig { .. }
             | Operation::ToggleSwitch { .. }
             | Operation::RollbackConfig { .. } => Danger::G2,
+            Operation::Events { action, .. } => action.danger(),
             #[cfg(test)]
             Operation::Test { danger, .. } => *danger,
         }
@@ -318,6 +367,14 @@ impl Operation {
             Operation::ToggleSwitch { on: true, .. } => "Switch on",
             Operation::ToggleSwitch { on: false, .. } => "Switch off",
             Operation::RollbackConfig { .. } => "Roll back configuration",
+            Operation::Events { action, .. } => match action {
+                EventAction::Ack { .. } => "Acknowledge",
+                EventAction::Assign { .. } => "Assign",
+                EventAction::Comment { .. } => "Comment on",
+                EventAction::Regrade { .. } => "Re-grade",
+                EventAction::Resolve { .. } => "Resolve",
+                EventAction::Close { .. } => "Close",
+            },
             #[cfg(test)]
             Operation::Test { .. } => "Test operation",
         }
@@ -330,6 +387,7 @@ impl Operation {
             Operation::SaveConfig { key, .. }
             | Operation::ToggleSwitch { key, .. }
             | Operation::RollbackConfig { key, .. } => key,
+            Operation::Events { target, .. } => target,
             #[cfg(test)]
             Operation::Test { target, .. } => target,
         }

@@ -9,6 +9,11 @@ mod config;
 mod config_tests;
 mod data;
 mod editor;
+mod event_menu;
+mod event_poll;
+mod events;
+#[cfg(test)]
+mod events_tests;
 mod keys;
 mod normal;
 mod popup;
@@ -16,9 +21,10 @@ mod prompt;
 #[cfg(test)]
 mod tests;
 
-use super::action::Action;
+use super::action::{Action, Operation};
 use super::confirm::ConfirmState;
 use super::effect::Effect;
+use super::events::EventsState;
 use super::filter::Filter;
 use super::glyphs::Glyphs;
 use super::keymap::Keymap;
@@ -46,6 +52,8 @@ pub struct AppConfig {
     pub components_view: View,
     /// Columns of the Config pane's table.
     pub config_view: View,
+    /// Columns of the Events table.
+    pub events_view: View,
     /// Theme names `:theme` accepts.
     pub themes: Vec<String>,
     /// Refuse every mutation.
@@ -141,6 +149,10 @@ pub struct App {
     pub filters: [Filter; 6],
     /// The Config pane (tab 6).
     pub sysconf: ConfigState,
+    /// The Events pane (tab 2) and the Overview's event statistics.
+    pub events: EventsState,
+    /// The terminal size (columns, rows) as last reported; sizes the Events page.
+    pub size: (u16, u16),
     /// Rows of the instances table that pass the Overview's filter.
     pub visible_instances: Vec<usize>,
     /// Selected position within `visible_instances`.
@@ -185,6 +197,8 @@ impl App {
             engine: EngineState::Starting,
             filters: Default::default(),
             sysconf: ConfigState::default(),
+            events: EventsState::new(),
+            size: (80, 24),
             visible_instances: Vec::new(),
             selected: 0,
             message,
@@ -232,8 +246,12 @@ impl App {
             Action::Key(key) => self.on_key(key),
             Action::Insert(c) => self.on_text(&c.to_string()),
             Action::Paste(text) => self.on_text(&text),
-            Action::Resize => {
+            Action::Resize(width, height) => {
+                self.size = (width, height);
                 self.dirty = true;
+                if self.tab == Tab::Events {
+                    return self.fetch_if_needed();
+                }
                 Vec::new()
             }
             Action::Tick(now) => self.on_tick(now),
@@ -252,6 +270,9 @@ impl App {
             Action::Request(op) => self.on_request(op),
             Action::Confirmed { op, reason } => {
                 self.popup = None;
+                if let Operation::Events { ids, .. } = &op {
+                    self.events.acting = ids.clone();
+                }
                 self.mark_saving(&op);
                 self.info(&format!("{}: {} …", op.label(), op.target()));
                 vec![Effect::Mutate {
@@ -266,7 +287,9 @@ impl App {
                     error: failed,
                 });
                 self.dirty = true;
-                self.load()
+                let mut effects = self.load();
+                effects.extend(self.after_event_action(failed));
+                effects
             }
             Action::ConfigLoaded { generation, result } => {
                 self.on_config_loaded(generation, result);
@@ -278,6 +301,20 @@ impl App {
             }
             Action::ConfigSaved { key, result } => self.on_config_saved(&key, result),
             Action::OpenConfigKey(key) => self.open_config_key(key),
+            Action::EventsLoaded {
+                request,
+                filter_gen,
+                result,
+            } => self.on_events_loaded(request, filter_gen, result),
+            Action::EventDetailLoaded { id, result } => {
+                self.on_event_detail_loaded(id, result);
+                Vec::new()
+            }
+            Action::EventStatsLoaded(result) => {
+                self.on_event_stats(result);
+                Vec::new()
+            }
+            Action::UrgentChecked(result) => self.on_urgent(result),
             Action::Quit => {
                 self.quit = true;
                 Vec::new()

@@ -2,6 +2,7 @@
 //! turns the result back into an [`super::Action`]. Nothing here performs IO itself.
 
 use super::action::Operation;
+use crate::domain::event::EventQuery;
 
 /// A request for IO, produced by `update` and executed by `runtime.rs`.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +21,20 @@ pub enum Effect {
     LoadConfig { generation: u64 },
     /// Read the history of one key (masked, with diffs).
     LoadHistory { key: String },
+    /// Read one page of events (`query.offset`, `query.limit`) and the count of all that match.
+    LoadEvents {
+        request: u64,
+        filter_gen: u64,
+        query: EventQuery,
+    },
+    /// Read one event and its timeline.
+    LoadEventDetail { id: i64 },
+    /// Read the Overview's event statistics as of `now`.
+    LoadEventStats { now: i64 },
+    /// Read the highest event id and the open P0/P1 events above `after` (none: only the id).
+    CheckUrgent { after: Option<i64> },
+    /// Ring the terminal bell (done by the event loop itself, not on a task).
+    Bell,
 }
 
 impl Effect {

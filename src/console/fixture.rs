@@ -1,8 +1,10 @@
 //! Deterministic test fixtures: an app with built-in configuration and a fixed Overview at a fixed
 //! "now", so update tests and snapshots never depend on the wall clock or the user's files.
 
+mod events;
 mod sysconf;
 
+pub use events::{answer, event, events_app, log, page, stats};
 pub use sysconf::{config_app, config_views, history, sysconf_view};
 
 use super::action::Action;
@@ -27,6 +29,7 @@ pub fn config(read_only: bool) -> AppConfig {
         instances_view: View::builtin("instances", Instance::COLUMNS),
         components_view: View::builtin("components", LayerRow::COLUMNS),
         config_view: View::builtin("config", ConfigRow::COLUMNS),
+        events_view: View::builtin("events", crate::domain::event::Event::COLUMNS),
         themes: theme::BUILTIN
             .iter()
             .map(|(n, _)| (*n).to_owned())
@@ -120,12 +123,16 @@ pub fn empty_app(read_only: bool) -> App {
 pub fn app(read_only: bool) -> App {
     let mut app = empty_app(read_only);
     let effects = app.update(Action::Tick(NOW));
-    assert_eq!(effects.len(), 1, "the first tick polls");
+    assert!(
+        effects.contains(&crate::console::effect::Effect::LoadOverview { generation: 1 }),
+        "the first tick polls: {effects:?}"
+    );
     let result = Ok(Box::new(overview()));
     app.update(Action::OverviewLoaded {
         generation: app.generation,
         at: NOW,
         result,
     });
+    app.update(Action::EventStatsLoaded(Ok(stats())));
     app
 }

@@ -28,6 +28,14 @@ pub struct Glyphs {
     pub critical: &'static str,
     /// One cell of a bar chart.
     pub bar: &'static str,
+    /// A marked row (bulk actions).
+    pub mark: &'static str,
+    /// Sorted ascending / descending (table headers).
+    pub ascending: &'static str,
+    /// Sorted descending.
+    pub descending: &'static str,
+    /// An event that flips state often.
+    pub flapping: &'static str,
 }
 
 /// Box drawing with plain ASCII.
@@ -55,6 +63,10 @@ impl Glyphs {
         sep: "│",
         critical: "▲",
         bar: "■",
+        mark: "✓",
+        ascending: "↑",
+        descending: "↓",
+        flapping: "↯",
     };
 
     /// ASCII only.
@@ -69,6 +81,10 @@ impl Glyphs {
         sep: "|",
         critical: "!",
         bar: "#",
+        mark: "+",
+        ascending: "^",
+        descending: "v",
+        flapping: "~",
     };
 
     /// Pick by setting and locale (`lookup` reads an environment variable; injected for tests).

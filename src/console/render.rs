@@ -13,6 +13,7 @@ use super::app::{App, Popup};
 use super::mode::Mode;
 use super::panes;
 use super::popups::{ConfirmPopup, DetailPopup, HelpPopup, MenuPopup, PromptLine};
+use super::tab::Tab;
 use super::widgets::{StatusBar, TabBar};
 
 impl App {
@@ -84,6 +85,16 @@ impl App {
             Mode::Confirm if self.popup.is_none() => {
                 &[(Action::Yes, "discard"), (Action::No, "keep editing")]
             }
+            Mode::Normal if self.tab == Tab::Events && self.events.detail.is_some() => &[
+                (Action::Back, "back"),
+                (Action::Menu, "actions"),
+                (Action::Help, "help"),
+            ],
+            Mode::Normal if self.tab == Tab::Events => &[
+                (Action::Menu, "actions"),
+                (Action::Filter, "filter"),
+                (Action::Help, "help"),
+            ],
             Mode::Normal => &[
                 (Action::Help, "help"),
                 (Action::CommandLine, "cmd"),
@@ -116,6 +127,7 @@ impl App {
         let mode: &'static str = self.mode().into();
         let badge = match self.popup {
             Some(Popup::Detail { .. }) => "DETAIL",
+            None if self.tab == Tab::Events && self.events.detail.is_some() => "DETAIL",
             _ => mode_badge(mode),
         };
         StatusBar {
@@ -190,6 +202,7 @@ impl Widget for &App {
             active: self.tab,
             theme: t,
             sep: self.config.glyphs.sep,
+            flash_events: self.events.flash,
         }
         .render(tabs, buf);
         panes::render(self, body, buf);

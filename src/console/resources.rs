@@ -11,6 +11,7 @@ use super::theme::{self, Theme};
 use super::view::View;
 use super::widgets::DataToCell;
 use crate::domain::Instance;
+use crate::domain::event::Event;
 use crate::settings::Settings;
 
 use super::rows::{ConfigRow, LayerRow};
@@ -122,6 +123,7 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
     let (instances_view, inst_src) = view::<Instance>(dir, "instances", &mut warnings);
     let (components_view, comp_src) = view::<LayerRow>(dir, "components", &mut warnings);
     let (config_view, config_src) = view::<ConfigRow<'static>>(dir, "config", &mut warnings);
+    let (events_view, events_src) = view::<Event>(dir, "events", &mut warnings);
     let glyphs = Glyphs::choose(c.ascii, &env);
     for w in &warnings {
         tracing::warn!("{w}");
@@ -161,7 +163,10 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
         ("key map", keymap_src),
         (
             "views",
-            format!("instances: {inst_src}; components: {comp_src}; config: {config_src}"),
+            format!(
+                "instances: {inst_src}; components: {comp_src}; config: {config_src}; \
+                 events: {events_src}"
+            ),
         ),
         ("actor", actor.clone()),
     ];
@@ -172,6 +177,7 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
         instances_view,
         components_view,
         config_view,
+        events_view,
         themes: theme_names(dir),
         read_only: c.read_only,
         refresh_ms: c.refresh_ms.max(100),

@@ -1,9 +1,11 @@
 //! How domain rows appear in tables and filters: [`DataToCell`] and [`Filterable`] for instances
-//! and components-by-layer. Column ids here are what `views/*.toml` may name.
+//! and components-by-layer (events and configuration keys in `rows/`). Column ids here are what `views/*.toml` may name.
 
 mod config;
+mod event;
 
 pub use config::{ConfigRow, group_name, preview, state_span};
+pub use event::{level_span, level_style, status_style};
 
 use ratatui::text::{Line, Span};
 

@@ -6,6 +6,9 @@
 //! when `update` marked the app dirty AND the rendered frame differs from the last one, so an idle
 //! console writes nothing to the terminal after the first frame.
 
+mod events;
+
+use std::io::Write;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -34,6 +37,8 @@ pub async fn run(mut ctx: ConsoleContext) -> color_eyre::Result<()> {
     app.engine = ctx.engine.borrow_and_update().clone();
 
     let mut tui = Tui::enter()?;
+    let size = tui.terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut tasks = JoinSet::new();
     let mut events = EventStream::new();
@@ -79,6 +84,10 @@ pub async fn run(mut ctx: ConsoleContext) -> color_eyre::Result<()> {
             }
         };
         for effect in app.update(action) {
+            if effect == Effect::Bell {
+                bell(&mut tui);
+                continue;
+            }
             spawn(&mut tasks, &ctx, effect, tx.clone());
         }
     }
@@ -119,11 +128,19 @@ fn draw(
     Ok(())
 }
 
+/// Ring the terminal bell: one BEL byte, written between frames (never inside one).
+fn bell(tui: &mut Tui) {
+    let out = tui.terminal.backend_mut();
+    if let Err(e) = out.write_all(b"\x07").and_then(|()| out.flush()) {
+        tracing::warn!(error = %e, "ringing the bell failed");
+    }
+}
+
 fn to_action(ev: Event) -> Option<Action> {
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => Some(Action::Key(k)),
         Event::Paste(text) => Some(Action::Paste(text)),
-        Event::Resize(..) => Some(Action::Resize),
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
         _ => None,
     }
 }
@@ -205,6 +222,9 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
                 | Operation::RollbackConfig { .. } => {
                     config_change(sysconfig, op, &actor, &reason).await
                 }
+                Operation::Events { ids, action, .. } => {
+                    events::act(store, &ids, action, &actor, &reason).await
+                }
                 #[cfg(test)]
                 Operation::Test { .. } => Action::OperationDone {
                     message: String::new(),
@@ -212,6 +232,11 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
                 },
             }
         }
+        e @ (Effect::LoadEvents { .. }
+        | Effect::LoadEventDetail { .. }
+        | Effect::LoadEventStats { .. }
+        | Effect::CheckUrgent { .. }
+        | Effect::Bell) => events::perform(store, e).await,
         Effect::LoadTheme(name) => {
             let r = tokio::task::spawn_blocking(move || resources::load_theme(&config_dir, &name))
                 .await;

@@ -62,11 +62,6 @@ fn overview_ascii() {
 }
 
 #[test]
-fn events() {
-    both_sizes("events", &on_tab(Tab::Events));
-}
-
-#[test]
 fn dr() {
     both_sizes("dr", &on_tab(Tab::Dr));
 }

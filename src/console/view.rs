@@ -14,6 +14,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("instances", include_str!("../../views/instances.toml")),
     ("components", include_str!("../../views/components.toml")),
     ("config", include_str!("../../views/config.toml")),
+    ("events", include_str!("../../views/events.toml")),
 ];
 
 /// One column of a table.

@@ -31,14 +31,20 @@ impl App {
         if tab == Tab::Config && before != Tab::Config {
             return self.load_config();
         }
-        Vec::new()
+        self.on_show_events_tab(before)
     }
 
     /// Reload everything the active tab shows.
     pub(super) fn reload_all(&mut self) -> Vec<Effect> {
         let mut effects = self.load();
-        if self.tab == Tab::Config {
-            effects.extend(self.load_config());
+        match self.tab {
+            Tab::Config => effects.extend(self.load_config()),
+            Tab::Events => effects.extend(self.request_events()),
+            Tab::Overview => {
+                self.events.stats_in_flight = Default::default();
+                effects.extend(self.load_event_stats());
+            }
+            _ => {}
         }
         effects
     }

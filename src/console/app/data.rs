@@ -32,17 +32,21 @@ impl App {
             _ => self.load(),
         };
         effects.extend(self.poll_config());
+        effects.extend(self.poll_events());
         effects
     }
 
     /// Everything on screen that depends on the clock alone; a tick redraws only if it changes.
     fn clock_view(&self) -> (String, Vec<String>) {
-        let ages = self.overview.as_ref().map_or_else(Vec::new, |o| {
+        let mut ages = self.overview.as_ref().map_or_else(Vec::new, |o| {
             o.instances
                 .iter()
                 .map(|i| self.heartbeat_label(i.heartbeat_at))
                 .collect()
         });
+        if self.tab == crate::console::tab::Tab::Events {
+            ages.extend(self.events.rows.iter().map(|e| age(e.last_seen, self.now)));
+        }
         (self.freshness().0, ages)
     }
 

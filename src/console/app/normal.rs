@@ -11,6 +11,11 @@ use crate::domain::time::{age, format_utc};
 impl App {
     /// A bound action while browsing.
     pub(super) fn on_normal(&mut self, action: Action) -> Vec<Effect> {
+        if self.tab == Tab::Events
+            && let Some(effects) = self.on_events(&action)
+        {
+            return effects;
+        }
         match action {
             Action::Down => self.move_selection(1),
             Action::Up => self.move_selection(-1),
@@ -35,7 +40,7 @@ impl App {
             Action::Menu => self.open_menu(),
             Action::Select => self.open_detail(),
             Action::Refresh => return self.reload_all(),
-            Action::Back => self.back(),
+            Action::Back => return self.back(),
             _ => {}
         }
         Vec::new()
@@ -57,10 +62,11 @@ impl App {
     }
 
     /// Esc in normal mode: clear the message first, then the filter.
-    fn back(&mut self) {
+    fn back(&mut self) -> Vec<Effect> {
         if self.message.take().is_none() && !self.filter().is_empty() {
-            self.apply_filter("");
+            return self.apply_filter("");
         }
+        Vec::new()
     }
 
     /// The selected instance, if the Overview has one.

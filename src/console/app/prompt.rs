@@ -77,6 +77,9 @@ impl App {
 
     /// Set the active tab's filter and recompute what the table shows.
     pub(super) fn apply_filter(&mut self, text: &str) -> Vec<Effect> {
+        if self.tab == Tab::Events {
+            return self.apply_event_filter(text);
+        }
         let filter = Filter::parse(text);
         let (unknown, what, keys): (Vec<&str>, &str, &[&str]) = match self.tab {
             Tab::Overview => (

@@ -162,7 +162,10 @@ fn refresh_command_polls_with_a_new_generation_and_drops_stale_answers() {
     assert_eq!(press(&mut app, ":refresh").len(), 0);
     assert_eq!(
         enter(&mut app),
-        vec![Effect::LoadOverview { generation: g + 1 }]
+        vec![
+            Effect::LoadOverview { generation: g + 1 },
+            Effect::LoadEventStats { now: NOW }
+        ]
     );
     let mut changed = fixture::overview();
     changed.instances.clear();
@@ -184,7 +187,16 @@ fn ticks_poll_once_at_a_time_and_idle_ticks_do_not_redraw() {
     let mut app = fixture::app(false);
     app.dirty = false;
     let effects = app.update(Action::Tick(NOW + 1000));
-    assert_eq!(effects.len(), 1);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::LoadOverview {
+                generation: app.generation
+            },
+            Effect::LoadEventStats { now: NOW + 1000 }
+        ],
+        "the bell check of the first tick is still pending"
+    );
     assert!(!app.dirty, "nothing visible changed");
     assert!(
         app.update(Action::Tick(NOW + 2000)).is_empty(),

@@ -1,15 +1,18 @@
 //! The Overview pane: what exists so far: the database, the engine and master lease, components by
-//! layer, and the nightwatch instances (selectable; `m` opens the action menu, Enter the detail).
+//! layer, risk events by level and status with a 24-hour sparkline, and the nightwatch instances (selectable; `m` opens the action menu, Enter the detail).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+mod event_stats;
+
 use super::title;
 use crate::console::app::App;
 use crate::console::rows::LayerRow;
 use crate::console::widgets::{CellCtx, DataTable, fit};
+use event_stats::EventStatsBlock;
 
 /// The Overview tab.
 pub struct OverviewPane<'a> {
@@ -162,12 +165,17 @@ impl OverviewPane<'_> {
 
 impl Widget for OverviewPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let [top, bottom] =
-            Layout::vertical([Constraint::Length(8), Constraint::Fill(1)]).areas(area);
+        let [top, events, bottom] = Layout::vertical([
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
         let [left, right] =
             Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(top);
         self.summary(left, buf);
         self.components(right, buf);
+        EventStatsBlock { app: self.app }.render(events, buf);
         self.instances(bottom, buf);
     }
 }

@@ -2,6 +2,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use strum::IntoEnumIterator;
@@ -17,6 +18,8 @@ pub struct TabBar<'a> {
     pub theme: &'a Theme,
     /// Separator glyph.
     pub sep: &'a str,
+    /// The Events tab flashes (reverse video) until visited: new P0/P1 events arrived.
+    pub flash_events: bool,
 }
 
 impl TabBar<'_> {
@@ -35,6 +38,9 @@ impl TabBar<'_> {
             };
             let style = if tab == self.active {
                 self.theme.tab_active
+            } else if tab == Tab::Events && self.flash_events {
+                // Reverse video reads without colour (NO_COLOR keeps modifiers).
+                self.theme.level[0].add_modifier(Modifier::REVERSED | Modifier::BOLD)
             } else {
                 self.theme.tab
             };

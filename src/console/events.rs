@@ -1,0 +1,142 @@
+//! The Events pane's state (tab 2): the filter and sort, the loaded window of rows, the selection,
+//! the marks, the open detail, the Overview's statistics and the bell's memory.
+//!
+//! The table is windowed (DESIGN.md §10): only the visible page plus a small margin is ever loaded
+//! (`LIMIT`/`OFFSET`), and the total comes from a count. Pure data and arithmetic; `app/events.rs`
+//! changes it in response to actions, `panes/events*` draw it. No IO here.
+
+mod sort;
+pub mod window;
+
+pub use sort::{default_descending, sort_for_column, sort_label};
+
+use std::collections::BTreeSet;
+
+use crate::domain::event::{Event, EventQuery, LogEntry, SortKey};
+use crate::store::EventStats;
+
+/// A read that is under way since this time (epoch ms); one hanging for ten seconds is given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InFlight(pub Option<i64>);
+
+impl InFlight {
+    /// Whether a new read may be sent at `now`.
+    pub fn due(&self, now: i64) -> bool {
+        self.0.is_none_or(|since| now - since >= 10_000)
+    }
+}
+
+/// One event opened with Enter.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventDetail {
+    /// Which event.
+    pub id: i64,
+    /// The event (from the list at once, then as read).
+    pub event: Option<Event>,
+    /// Its timeline, oldest first (empty until read).
+    pub log: Vec<LogEntry>,
+    /// The timeline has been read.
+    pub loaded: bool,
+    /// Lines scrolled.
+    pub scroll: u16,
+    /// The last read error.
+    pub error: Option<String>,
+    /// A read is under way.
+    pub in_flight: InFlight,
+}
+
+/// The Events pane's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventsState {
+    /// The parsed filter (its page fields are set per request).
+    pub query: EventQuery,
+    /// The sort column (from `s`, or `sort:` in the filter).
+    pub sort: SortKey,
+    /// The sort direction.
+    pub descending: bool,
+    /// Bumped by every filter or sort change; answers for an older one are dropped.
+    pub filter_gen: u64,
+    /// The newest page request.
+    pub request: u64,
+    /// The page read under way.
+    pub in_flight: InFlight,
+    /// A page arrived at least once.
+    pub loaded: bool,
+    /// Position of `rows[0]` in the result.
+    pub offset: i64,
+    /// The loaded window.
+    pub rows: Vec<Event>,
+    /// How many events match.
+    pub total: i64,
+    /// The selected position in the result (0-based).
+    pub selected: i64,
+    /// The first visible position (kept steady while the selection moves inside the page).
+    pub scroll: i64,
+    /// Marked event ids (bulk actions), across pages and filters.
+    pub marks: BTreeSet<i64>,
+    /// Ids a confirmed bulk action is running on (unmarked when it succeeds).
+    pub acting: Vec<i64>,
+    /// The last page read error.
+    pub error: Option<String>,
+    /// The detail opened with Enter.
+    pub detail: Option<EventDetail>,
+    /// The Overview's statistics.
+    pub stats: Option<EventStats>,
+    /// The statistics read under way.
+    pub stats_in_flight: InFlight,
+    /// The highest event id seen by the bell check (`None` before the first check).
+    pub last_id: Option<i64>,
+    /// The bell check under way.
+    pub urgent_in_flight: InFlight,
+    /// New P0/P1 events arrived while the tab was not shown: its title flashes until visited.
+    pub flash: bool,
+}
+
+impl EventsState {
+    /// A fresh state sorted by last seen, newest first.
+    pub fn new() -> EventsState {
+        EventsState {
+            query: EventQuery {
+                descending: true,
+                ..EventQuery::default()
+            },
+            descending: true,
+            ..EventsState::default()
+        }
+    }
+
+    /// The selected event, if its row is loaded.
+    pub fn selected_event(&self) -> Option<&Event> {
+        self.row_at(self.selected)
+    }
+
+    /// The event at a position of the result, if loaded.
+    pub fn row_at(&self, position: i64) -> Option<&Event> {
+        let i = usize::try_from(position - self.offset).ok()?;
+        self.rows.get(i)
+    }
+
+    /// The query for a page: the filter with the sort and the window.
+    pub fn page_query(&self, offset: i64, limit: i64) -> EventQuery {
+        EventQuery {
+            sort: self.sort,
+            descending: self.descending,
+            offset,
+            limit,
+            ..self.query.clone()
+        }
+    }
+
+    /// What a bulk action acts on: the marks, else the selected event (or the open detail's).
+    pub fn targets(&self) -> Vec<i64> {
+        if let Some(d) = &self.detail {
+            return vec![d.id];
+        }
+        if !self.marks.is_empty() {
+            return self.marks.iter().copied().collect();
+        }
+        self.selected_event()
+            .map(|e| vec![e.id])
+            .unwrap_or_default()
+    }
+}

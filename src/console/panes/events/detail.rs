@@ -1,0 +1,188 @@
+//! One risk event in full: what it is, where it comes from (source link), its labels and
+//! annotations, whether it flaps or was re-graded, and its timeline (every change, who, when).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use crate::console::app::App;
+use crate::console::events::EventDetail;
+use crate::console::panes::config::hints;
+use crate::console::rows::{level_span, status_style};
+use crate::console::widgets::CellCtx;
+use crate::domain::event::Event;
+use crate::domain::time::{age, format_utc};
+
+/// The detail screen over the Events table.
+pub struct EventDetailPane<'a> {
+    /// The app (theme, clock).
+    pub app: &'a App,
+    /// What is shown.
+    pub detail: &'a EventDetail,
+}
+
+impl EventDetailPane<'_> {
+    fn facts(&self, e: &Event, ctx: &CellCtx<'_>) -> Vec<Line<'static>> {
+        let t = ctx.theme;
+        let row = |label: &str, value: Vec<Span<'static>>| {
+            let mut spans = vec![Span::styled(format!("{label:<12}"), t.muted)];
+            spans.extend(value);
+            Line::from(spans)
+        };
+        let text = |s: String| vec![Span::styled(s, t.text)];
+        let mut level = vec![level_span(e.level, ctx)];
+        if e.original_level != e.level {
+            level.push(Span::styled(
+                format!("  re-graded from {}", e.original_level.as_str()),
+                t.warn,
+            ));
+        }
+        let mut status = vec![Span::styled(
+            e.status.as_str().to_owned(),
+            status_style(e.status, t),
+        )];
+        status.push(Span::styled(
+            if e.firing {
+                " · firing"
+            } else {
+                " · not firing"
+            },
+            t.text,
+        ));
+        if e.flapping {
+            status.push(Span::styled(
+                format!(" · {} flapping", ctx.glyphs.flapping),
+                t.warn,
+            ));
+        }
+        let or_dash = |s: &str| {
+            if s.is_empty() {
+                "-".to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
+        vec![
+            row("Title", text(e.title.clone())),
+            row("Level", level),
+            row("Status", status),
+            row("Count", text(e.count.to_string())),
+            row(
+                "First seen",
+                text(format!("{} UTC", format_utc(e.first_seen))),
+            ),
+            row(
+                "Last seen",
+                text(format!(
+                    "{} UTC ({} ago)",
+                    format_utc(e.last_seen),
+                    age(e.last_seen, ctx.now)
+                )),
+            ),
+            row(
+                "Source",
+                text(format!(
+                    "{} · ds {} · component {}",
+                    e.source,
+                    or_dash(&e.ds_type),
+                    or_dash(&e.component)
+                )),
+            ),
+            row("Assignee", text(or_dash(&e.assignee))),
+            row("Link", text(or_dash(&e.source_url))),
+            row("Summary", text(or_dash(&e.summary))),
+            row(
+                "Fingerprint",
+                vec![Span::styled(e.fingerprint.clone(), t.muted)],
+            ),
+        ]
+    }
+
+    fn pairs(
+        &self,
+        title: &str,
+        map: &std::collections::BTreeMap<String, String>,
+        ctx: &CellCtx<'_>,
+    ) -> Vec<Line<'static>> {
+        let mut lines = vec![Line::styled(
+            format!("{title} ({})", map.len()),
+            ctx.theme.title,
+        )];
+        lines.extend(map.iter().map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!("  {k}"), ctx.theme.key),
+                Span::styled(format!(" = {v}"), ctx.theme.text),
+            ])
+        }));
+        lines
+    }
+
+    fn timeline(&self, ctx: &CellCtx<'_>) -> Vec<Line<'static>> {
+        let (d, t) = (self.detail, ctx.theme);
+        let mut lines = vec![Line::styled(format!("Timeline ({})", d.log.len()), t.title)];
+        if !d.loaded {
+            lines.push(Line::styled("  loading…", t.muted));
+        }
+        lines.extend(d.log.iter().map(|l| {
+            Line::from(vec![
+                Span::styled(format!("  {} ", format_utc(l.at)), t.muted),
+                Span::styled(format!("{:<10} ", l.kind), t.key),
+                Span::styled(format!("{:<16} ", l.actor), t.text),
+                Span::styled(l.message.clone(), t.text),
+            ])
+        }));
+        lines
+    }
+}
+
+impl Widget for EventDetailPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let c = &app.config;
+        let ctx = CellCtx {
+            theme: &c.theme,
+            glyphs: &c.glyphs,
+            now: app.now,
+            ttl_ms: c.ttl_ms,
+        };
+        let d = self.detail;
+        let title = match &d.event {
+            Some(e) => format!(
+                " Event #{} · {} · {} ",
+                e.id,
+                e.level.as_str(),
+                e.status.as_str()
+            ),
+            None => format!(" Event #{} ", d.id),
+        };
+        let block = app.block(title, true).title_bottom(hints(
+            app,
+            &[
+                ("Esc", "back", false),
+                ("m", "actions", false),
+                ("j/k", "scroll", false),
+            ],
+        ));
+        let mut lines = Vec::new();
+        if let Some(err) = &d.error {
+            lines.push(Line::styled(
+                format!("{} {err}", c.glyphs.error),
+                c.theme.error,
+            ));
+        }
+        if let Some(e) = &d.event {
+            lines.extend(self.facts(e, &ctx));
+            lines.push(Line::default());
+            lines.extend(self.pairs("Labels", &e.labels, &ctx));
+            lines.extend(self.pairs("Annotations", &e.annotations, &ctx));
+            lines.push(Line::default());
+        }
+        lines.extend(self.timeline(&ctx));
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((d.scroll, 0))
+            .render(area, buf);
+    }
+}
