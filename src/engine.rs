@@ -13,6 +13,7 @@ mod identity;
 pub mod ingest;
 pub mod inspect;
 mod metrics;
+pub mod notify;
 mod registry;
 pub mod scheduler;
 mod server;
@@ -119,6 +120,7 @@ impl Engine {
             Arc::clone(&notify_wake),
         );
         tasks.spawn(writer_task);
+        notify::spawn(&tasks, &store, &me.id, &config, &notify_wake, &cancel);
         let ingest_routes = ingest::routes(ingest::IngestState::new(
             writer,
             config.clone(),

@@ -16,6 +16,7 @@ mod events;
 mod inspection;
 mod instances;
 mod migrate;
+mod outbox;
 mod overview;
 mod sysconfig;
 mod target;
@@ -28,6 +29,7 @@ pub use error::StoreError;
 pub use inspection::{ResultRow, RunRow};
 pub use events::{EventAction, EventStats, IngestItem, IngestOutcome};
 pub use migrate::MigrateReport;
+pub use outbox::OutboxItem;
 pub use sysconfig::{ConfigSave, StoredConfig};
 pub use target::{MAX_TARGET_ROWS, TargetRows, query_target};
 

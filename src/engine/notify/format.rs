@@ -1,0 +1,168 @@
+//! What a notification says on each kind of channel: DingTalk robot markdown and Slack text (the
+//! generic webhook gets the `Notification` JSON itself). Pure. Only event fields appear here:
+//! never a channel URL, token or secret.
+
+use serde_json::{Value, json};
+
+use crate::domain::notify::Notification;
+use crate::domain::time::format_utc;
+
+/// Longest summary quoted (characters): DingTalk refuses messages over 20,000 bytes.
+const MAX_SUMMARY: usize = 1_000;
+
+/// `FIRING`, `RESOLVED`, or the kind as given.
+fn headline(n: &Notification) -> String {
+    let e = &n.event;
+    let flap = if e.flapping { " (flapping)" } else { "" };
+    format!(
+        "[{}] {}{flap}: {}",
+        e.level.as_str(),
+        n.kind.to_uppercase(),
+        e.title
+    )
+}
+
+/// The facts every format lists, as (label, value); empty values are left out.
+fn facts(n: &Notification) -> Vec<(&'static str, String)> {
+    let e = &n.event;
+    let source = if e.ds_type.is_empty() {
+        e.source.clone()
+    } else {
+        format!("{} · {}", e.source, e.ds_type)
+    };
+    let mut out = vec![
+        ("Status", e.status.as_str().to_owned()),
+        ("Component", e.component.clone()),
+        ("Source", source),
+        ("Count", e.count.to_string()),
+        ("First seen", format!("{} UTC", format_utc(e.first_seen))),
+        ("Last seen", format!("{} UTC", format_utc(e.last_seen))),
+    ];
+    if e.level != e.original_level {
+        out.push(("Graded from", e.original_level.as_str().to_owned()));
+    }
+    out.retain(|(_, v)| !v.is_empty());
+    out
+}
+
+fn summary(n: &Notification) -> &str {
+    let s = n.event.summary.trim();
+    s.char_indices()
+        .nth(MAX_SUMMARY)
+        .map_or(s, |(i, _)| &s[..i])
+}
+
+/// A link worth showing: only http(s), so a stored label cannot smuggle another scheme in.
+fn link(n: &Notification) -> Option<&str> {
+    let u = n.event.source_url.trim();
+    (u.starts_with("https://") || u.starts_with("http://")).then_some(u)
+}
+
+/// The DingTalk robot body: `{"msgtype":"markdown","markdown":{"title","text"}}`.
+pub fn dingtalk(n: &Notification) -> Value {
+    let mut text = format!("#### {}\n\n", headline(n));
+    for (k, v) in facts(n) {
+        text.push_str(&format!("- **{k}**: {v}\n"));
+    }
+    let s = summary(n);
+    if !s.is_empty() {
+        text.push_str(&format!("\n{s}\n"));
+    }
+    if let Some(u) = link(n) {
+        text.push_str(&format!("\n[Open in source]({u})\n"));
+    }
+    json!({"msgtype": "markdown", "markdown": {"title": headline(n), "text": text}})
+}
+
+/// Slack's three control characters in `mrkdwn` text.
+fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The Slack incoming-webhook body: `{"text": …}` in Slack's `mrkdwn`.
+pub fn slack(n: &Notification) -> Value {
+    let mut text = format!("*{}*\n", slack_escape(&headline(n)));
+    for (k, v) in facts(n) {
+        text.push_str(&format!("• {k}: {}\n", slack_escape(&v)));
+    }
+    let s = summary(n);
+    if !s.is_empty() {
+        text.push_str(&format!("{}\n", slack_escape(s)));
+    }
+    if let Some(u) = link(n) {
+        text.push_str(&format!("<{}|Open in source>\n", slack_escape(u)));
+    }
+    json!({ "text": text })
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::domain::event::{Event, Level, Status};
+
+    pub(in crate::engine::notify) fn sample() -> Notification {
+        Notification {
+            kind: "firing".into(),
+            event: Event {
+                id: 7,
+                fingerprint: "f".into(),
+                source: "alertmanager".into(),
+                ds_type: "STACK#rds".into(),
+                level: Level::P1,
+                title: "disk <full> & slow".into(),
+                summary: "98% used".into(),
+                labels: BTreeMap::new(),
+                annotations: BTreeMap::new(),
+                component: "db-1".into(),
+                status: Status::Open,
+                firing: true,
+                first_seen: 0,
+                last_seen: 60_000,
+                count: 3,
+                flapping: false,
+                assignee: String::new(),
+                original_level: Level::P1,
+                source_url: "http://prom/graph?g0=1".into(),
+                updated_at: 60_000,
+            },
+        }
+    }
+
+    #[test]
+    fn dingtalk_markdown_lists_the_facts() {
+        let v = dingtalk(&sample());
+        assert_eq!(v["msgtype"], "markdown");
+        assert_eq!(v["markdown"]["title"], "[P1] FIRING: disk <full> & slow");
+        let text = v["markdown"]["text"].as_str().unwrap();
+        for want in [
+            "**Count**: 3",
+            "**Component**: db-1",
+            "alertmanager · STACK#rds",
+            "98% used",
+        ] {
+            assert!(text.contains(want), "{want} in {text}");
+        }
+        assert!(text.contains("1970-01-01 00:01:00 UTC"), "{text}");
+        assert!(
+            text.contains("[Open in source](http://prom/graph?g0=1)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn slack_text_is_escaped_and_links_only_http() {
+        let mut n = sample();
+        let t = slack(&n)["text"].as_str().unwrap().to_owned();
+        assert!(
+            t.starts_with("*[P1] FIRING: disk &lt;full&gt; &amp; slow*"),
+            "{t}"
+        );
+        assert!(t.contains("<http://prom/graph?g0=1|Open in source>"), "{t}");
+        n.event.source_url = "javascript:alert(1)".into();
+        assert!(!slack(&n)["text"].as_str().unwrap().contains("javascript"));
+    }
+}
