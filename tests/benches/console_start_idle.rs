@@ -7,7 +7,7 @@
 //! Run: `cargo bench --bench console_start_idle` (release). Env: RUNS (default 5), IDLE_SECS
 //! (default 10).
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,7 +25,7 @@ struct Session {
     bytes: Arc<AtomicU64>,
     screen: Arc<Mutex<Vec<u8>>>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
-    writer: Box<dyn std::io::Write + Send>,
+    writer: Arc<Mutex<Box<dyn std::io::Write + Send>>>,
 }
 
 fn start(home: &std::path::Path, port: u16) -> Session {
@@ -47,15 +47,22 @@ fn start(home: &std::path::Path, port: u16) -> Session {
     let child = pty.slave.spawn_command(cmd).expect("spawn");
     drop(pty.slave);
     let mut reader = pty.master.try_clone_reader().expect("reader");
-    let writer = pty.master.take_writer().expect("writer");
+    let writer = Arc::new(Mutex::new(pty.master.take_writer().expect("writer")));
     let bytes = Arc::new(AtomicU64::new(0));
     let screen = Arc::new(Mutex::new(Vec::new()));
-    let (b, s) = (Arc::clone(&bytes), Arc::clone(&screen));
+    let (b, s, w) = (Arc::clone(&bytes), Arc::clone(&screen), Arc::clone(&writer));
     std::thread::spawn(move || {
         let mut buf = [0u8; 65536];
         while let Ok(n) = reader.read(&mut buf) {
             if n == 0 {
                 break;
+            }
+            // Answer a cursor-position query (DSR) the way a terminal emulator does.
+            if buf[..n].windows(4).any(|x| x == b"\x1b[6n") {
+                if let Ok(mut w) = w.lock() {
+                    let _ = w.write_all(b"\x1b[1;1R");
+                    let _ = w.flush();
+                }
             }
             b.fetch_add(n as u64, Ordering::Relaxed);
             if let Ok(mut s) = s.lock() {
@@ -89,8 +96,10 @@ impl Session {
     }
 
     fn quit(mut self) {
-        let _ = self.writer.write_all(b"q");
-        let _ = self.writer.flush();
+        if let Ok(mut w) = self.writer.lock() {
+            let _ = w.write_all(b"q");
+            let _ = w.flush();
+        }
         let t0 = Instant::now();
         while t0.elapsed() < Duration::from_secs(10) {
             if let Ok(Some(_)) = self.child.try_wait() {
