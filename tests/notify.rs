@@ -221,8 +221,9 @@ async fn pending_rows_survive_a_restart(store: Store, db: TestDb) -> TestDb {
         enqueue(&store, "hook", &notification(id, Level::P0)).await;
     }
     // An engine claimed three rows and died before sending them (its lease runs out in 300 ms).
+    let claimed_at = now_ms();
     let dead = store
-        .claim_due_outbox("dead-engine", now_ms(), 300, 3)
+        .claim_due_outbox("dead-engine", claimed_at, 300, 3)
         .await
         .unwrap();
     assert_eq!(dead.len(), 3);
@@ -234,14 +235,17 @@ async fn pending_rows_survive_a_restart(store: Store, db: TestDb) -> TestDb {
         channels(json!([{"name": "hook", "kind": "webhook", "url": rx.url("/hook/restart")}]));
     let (cancel, task) =
         start(Notifier::new(fresh.clone(), "new-engine".into(), cfg, fast()).unwrap());
-    until("the two free rows", || async {
-        rx.accepted("restart").len() == 2
-    })
-    .await;
-    until("the dead engine's rows after its lease", || async {
+    until("all five rows delivered", || async {
         fresh.outbox_counts().await.unwrap().1 == 5
     })
     .await;
+    for row in &dead {
+        let after = &fresh.outbox_for_event(row.event_id).await.unwrap()[0];
+        assert!(
+            after.delivered_at > claimed_at + 300,
+            "a claimed row waits for the lease to run out"
+        );
+    }
     cancel.cancel();
     task.await.unwrap();
     let mut ids: Vec<i64> = rx

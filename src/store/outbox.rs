@@ -96,7 +96,7 @@ impl Store {
         payload_json: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         self.enqueue_outbox_in(&mut tx, channel, event_id, payload_json, now)
             .await?;
         tx.commit().await?;
@@ -232,8 +232,8 @@ impl Store {
                  last_error = COALESCE(?, last_error), next_try = COALESCE(?, next_try), \
                  claimed_by = '', lease_until = 0 \
                  WHERE id = ? AND claimed_by = ? AND status = 'pending'";
-        // The UPDATE comes first in the transaction: on SQLite a transaction that reads before it
-        // writes can fail at once (not wait) when another connection wrote in between.
+        // Not `begin_write`: a deadlock victim must be recognised (`sqlx::Error`). The UPDATE comes
+        // first, which on SQLite takes the write lock at once, as BEGIN IMMEDIATE would.
         let mut tx = self.pool.begin().await?;
         let won = sqlx::query(self.sql(q))
             .bind(status)
