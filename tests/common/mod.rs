@@ -161,6 +161,8 @@ impl Sandbox {
             .env("XDG_DATA_HOME", d.join("data"))
             .env("XDG_STATE_HOME", d.join("state"))
             .env("HOME", d)
+            // Files a command keeps for the user (a rejected `config edit`) stay in the sandbox.
+            .env("TMPDIR", d)
             .env_remove("NIGHTWATCH_DATABASE_URL")
             .env_remove("NIGHTWATCH_CONFIG")
             .stdin(std::process::Stdio::null());
@@ -195,7 +197,10 @@ pub fn wait_until<T>(what: &str, secs: u64, mut check: impl FnMut() -> Option<T>
         if let Some(v) = check() {
             return v;
         }
-        assert!(std::time::Instant::now() < deadline, "timed out after {secs}s waiting for: {what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {secs}s waiting for: {what}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
@@ -216,11 +221,17 @@ pub fn serve(sb: &Sandbox, db_url: &str, extra_env: &[(&str, &str)]) -> (Proc, u
     use std::io::BufRead as _;
     let port = free_port();
     let mut cmd = sb.command();
-    cmd.args(["--database-url", db_url, "--listen", &format!("127.0.0.1:{port}"), "serve"])
-        .env("NIGHTWATCH_ENGINE_HEARTBEAT_SECS", "1")
-        .env("NIGHTWATCH_ENGINE_LEASE_SECS", "3")
-        .env("NIGHTWATCH_ENGINE_CONFIG_POLL_SECS", "1")
-        .stderr(std::process::Stdio::piped());
+    cmd.args([
+        "--database-url",
+        db_url,
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "serve",
+    ])
+    .env("NIGHTWATCH_ENGINE_HEARTBEAT_SECS", "1")
+    .env("NIGHTWATCH_ENGINE_LEASE_SECS", "3")
+    .env("NIGHTWATCH_ENGINE_CONFIG_POLL_SECS", "1")
+    .stderr(std::process::Stdio::piped());
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
@@ -228,19 +239,27 @@ pub fn serve(sb: &Sandbox, db_url: &str, extra_env: &[(&str, &str)]) -> (Proc, u
     let stderr = child.stderr.take().expect("stderr");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             if line.contains("engine listening on") {
                 let _ = tx.send(());
             }
         }
     });
-    rx.recv_timeout(std::time::Duration::from_secs(60)).expect("serve did not become ready");
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("serve did not become ready");
     (Proc(child), port)
 }
 
 /// Run the binary with `args`, return stdout parsed as JSON.
 pub fn json_of(sb: &Sandbox, args: &[&str]) -> serde_json::Value {
     let out = sb.command().args(args).output().expect("run nightwatch");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("JSON output")
 }
