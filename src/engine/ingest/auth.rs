@@ -37,10 +37,16 @@ pub fn check(cfg: &Value, headers: &HeaderMap, body: &[u8]) -> Result<(), String
             let expected = format!("{}:{}", field("user"), field("password"));
             let given = authz
                 .strip_prefix("Basic ")
-                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+                .and_then(|b| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(b.trim())
+                        .ok()
+                })
                 .and_then(|b| String::from_utf8(b).ok());
             match given {
-                Some(g) if field("password").is_empty() => Err(format!("no password configured ({} bytes given)", g.len())),
+                Some(g) if field("password").is_empty() => {
+                    Err(format!("no password configured ({} bytes given)", g.len()))
+                }
                 Some(g) if same(&g, &expected) => Ok(()),
                 Some(_) => Err("wrong user or password".into()),
                 None => Err("missing `Authorization: Basic …`".into()),
@@ -53,7 +59,8 @@ pub fn check(cfg: &Value, headers: &HeaderMap, body: &[u8]) -> Result<(), String
             }
             let given = header(headers, "x-nightwatch-signature").unwrap_or("");
             let given = given.strip_prefix("sha256=").unwrap_or(given);
-            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).map_err(|e| e.to_string())?;
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
+                .map_err(|e| e.to_string())?;
             mac.update(body);
             let expected = hex::encode(mac.finalize().into_bytes());
             if same(&given.to_ascii_lowercase(), &expected) {
@@ -74,16 +81,28 @@ pub fn check_ak_sk(cfg: &Value, headers: &HeaderMap, query: Option<&str>) -> Res
         return Err("NW_EMBEDDED_AK has no ak/sk configured".into());
     }
     let from_query = |k: &str| {
-        url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).find(|(n, _)| n == k).map(|(_, v)| v.into_owned())
+        url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.into_owned())
     };
-    let ak = header(headers, "ak").map(str::to_owned).or_else(|| from_query("ak")).unwrap_or_default();
-    let sk = header(headers, "sk").map(str::to_owned).or_else(|| from_query("sk")).unwrap_or_default();
+    let ak = header(headers, "ak")
+        .map(str::to_owned)
+        .or_else(|| from_query("ak"))
+        .unwrap_or_default();
+    let sk = header(headers, "sk")
+        .map(str::to_owned)
+        .or_else(|| from_query("sk"))
+        .unwrap_or_default();
     if ak.is_empty() || sk.is_empty() {
         return Err("missing ak/sk (query parameters or headers)".into());
     }
     // Both compared, always, so timing does not tell which one was wrong.
     let ok = same(&ak, want_ak) & same(&sk, want_sk);
-    if ok { Ok(()) } else { Err("wrong ak/sk".into()) }
+    if ok {
+        Ok(())
+    } else {
+        Err("wrong ak/sk".into())
+    }
 }
 
 #[cfg(test)]
@@ -104,16 +123,44 @@ mod tests {
         let bearer = json!({"mode": "bearer", "token": "t0k"});
         assert!(check(&bearer, &headers(&[("authorization", "Bearer t0k")]), b"").is_ok());
         assert!(check(&bearer, &headers(&[("authorization", "Bearer nope")]), b"").is_err());
-        assert!(check(&json!({"mode": "bearer", "token": ""}), &headers(&[("authorization", "Bearer ")]), b"").is_err());
+        assert!(
+            check(
+                &json!({"mode": "bearer", "token": ""}),
+                &headers(&[("authorization", "Bearer ")]),
+                b""
+            )
+            .is_err()
+        );
         let basic = json!({"mode": "basic", "user": "am", "password": "pw"});
         let b64 = base64::engine::general_purpose::STANDARD.encode("am:pw");
-        assert!(check(&basic, &headers(&[("authorization", &format!("Basic {b64}"))]), b"").is_ok());
+        assert!(
+            check(
+                &basic,
+                &headers(&[("authorization", &format!("Basic {b64}"))]),
+                b""
+            )
+            .is_ok()
+        );
         let hmac = json!({"mode": "hmac", "secret": "k"});
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"k").unwrap();
         mac.update(b"body");
         let sig = hex::encode(mac.finalize().into_bytes());
-        assert!(check(&hmac, &headers(&[("x-nightwatch-signature", &format!("sha256={sig}"))]), b"body").is_ok());
-        assert!(check(&hmac, &headers(&[("x-nightwatch-signature", &sig)]), b"other").is_err());
+        assert!(
+            check(
+                &hmac,
+                &headers(&[("x-nightwatch-signature", &format!("sha256={sig}"))]),
+                b"body"
+            )
+            .is_ok()
+        );
+        assert!(
+            check(
+                &hmac,
+                &headers(&[("x-nightwatch-signature", &sig)]),
+                b"other"
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -122,6 +169,13 @@ mod tests {
         assert!(check_ak_sk(&cfg, &HeaderMap::new(), Some("ak=A&sk=S")).is_ok());
         assert!(check_ak_sk(&cfg, &headers(&[("ak", "A"), ("sk", "S")]), None).is_ok());
         assert!(check_ak_sk(&cfg, &HeaderMap::new(), Some("ak=A&sk=x")).is_err());
-        assert!(check_ak_sk(&json!({"ak": "", "sk": ""}), &HeaderMap::new(), Some("ak=&sk=")).is_err());
+        assert!(
+            check_ak_sk(
+                &json!({"ak": "", "sk": ""}),
+                &HeaderMap::new(),
+                Some("ak=&sk=")
+            )
+            .is_err()
+        );
     }
 }

@@ -18,9 +18,13 @@ impl RateLimits {
         if rate <= 0.0 {
             return true;
         }
-        let Ok(mut buckets) = self.buckets.lock() else { return true };
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return true;
+        };
         let now = Instant::now();
-        let (tokens, at) = buckets.entry(source.to_owned()).or_insert((rate.max(1.0), now));
+        let (tokens, at) = buckets
+            .entry(source.to_owned())
+            .or_insert((rate.max(1.0), now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(rate.max(1.0));
         *at = now;
         if *tokens >= 1.0 {

@@ -39,7 +39,11 @@ fn component_of(labels: &BTreeMap<String, String>) -> String {
 
 /// Cut `s` to at most `max` characters (on a char boundary).
 pub fn bounded(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_owned() } else { s.chars().take(max).collect() }
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        s.chars().take(max).collect()
+    }
 }
 
 /// RFC 3339 to epoch ms; `None` for year 1 (Alertmanager's "not set") or unparsable text.
@@ -50,7 +54,11 @@ pub fn parse_time(s: Option<&str>) -> Option<i64> {
 
 /// One Alertmanager alert.
 pub fn from_alertmanager(a: Alert, settings: &IngestSettings, now: i64) -> Incoming {
-    let fp = if a.fingerprint.is_empty() { fingerprint(&a.labels) } else { a.fingerprint.clone() };
+    let fp = if a.fingerprint.is_empty() {
+        fingerprint(&a.labels)
+    } else {
+        a.fingerprint.clone()
+    };
     let ends = parse_time(a.ends_at.as_deref());
     // Firing unless Alertmanager says resolved, or gives an end time already in the past.
     let firing = a.status != "resolved" && ends.is_none_or(|e| e > now);
@@ -66,7 +74,11 @@ pub fn from_alertmanager(a: Alert, settings: &IngestSettings, now: i64) -> Incom
         ds_type: bounded(&ds_type_of(&a.labels, "prometheus"), 64),
         level: level_of(&a.labels, settings),
         title: bounded(&title, 512),
-        summary: a.annotations.get("description").cloned().unwrap_or_default(),
+        summary: a
+            .annotations
+            .get("description")
+            .cloned()
+            .unwrap_or_default(),
         component: bounded(&component_of(&a.labels), 255),
         firing,
         starts_at: parse_time(a.starts_at.as_deref()).unwrap_or(now),
@@ -77,15 +89,29 @@ pub fn from_alertmanager(a: Alert, settings: &IngestSettings, now: i64) -> Incom
 }
 
 /// One generic event. `Err` names the field.
-pub fn from_generic(e: GenericEvent, source: &str, settings: &IngestSettings, now: i64) -> Result<Incoming, String> {
-    let labels: BTreeMap<String, String> = e.labels.into_iter().map(|(k, v)| (k, v.into_text())).collect();
-    let annotations: BTreeMap<String, String> =
-        e.annotations.into_iter().map(|(k, v)| (k, v.into_text())).collect();
+pub fn from_generic(
+    e: GenericEvent,
+    source: &str,
+    settings: &IngestSettings,
+    now: i64,
+) -> Result<Incoming, String> {
+    let labels: BTreeMap<String, String> = e
+        .labels
+        .into_iter()
+        .map(|(k, v)| (k, v.into_text()))
+        .collect();
+    let annotations: BTreeMap<String, String> = e
+        .annotations
+        .into_iter()
+        .map(|(k, v)| (k, v.into_text()))
+        .collect();
     if e.title.trim().is_empty() {
         return Err("title: must not be empty".to_owned());
     }
     let level = match e.level.as_deref() {
-        Some(l) => Level::parse(l).ok_or_else(|| format!("level: {l:?} is not one of P0, P1, P2, P3"))?,
+        Some(l) => {
+            Level::parse(l).ok_or_else(|| format!("level: {l:?} is not one of P0, P1, P2, P3"))?
+        }
         None => level_of(&labels, settings),
     };
     let firing = match e.status.as_deref().unwrap_or("firing") {
@@ -94,7 +120,8 @@ pub fn from_generic(e: GenericEvent, source: &str, settings: &IngestSettings, no
         other => return Err(format!("status: {other:?} is not firing or resolved")),
     };
     let starts_at = match e.starts_at.as_deref() {
-        Some(t) => parse_time(Some(t)).ok_or_else(|| format!("starts_at: {t:?} is not an RFC 3339 time"))?,
+        Some(t) => parse_time(Some(t))
+            .ok_or_else(|| format!("starts_at: {t:?} is not an RFC 3339 time"))?,
         None => now,
     };
     let fp = match e.fingerprint.filter(|f| !f.is_empty()) {
@@ -108,11 +135,21 @@ pub fn from_generic(e: GenericEvent, source: &str, settings: &IngestSettings, no
     Ok(Incoming {
         fingerprint: bounded(&format!("{source}:{fp}"), 128),
         source: source.to_owned(),
-        ds_type: bounded(&e.ds_type.unwrap_or_else(|| ds_type_of(&labels, source)), 64),
+        ds_type: bounded(
+            &e.ds_type.unwrap_or_else(|| ds_type_of(&labels, source)),
+            64,
+        ),
         level,
         title: bounded(&e.title, 512),
         summary: e.summary,
-        component: bounded(&if e.component.is_empty() { component_of(&labels) } else { e.component }, 255),
+        component: bounded(
+            &if e.component.is_empty() {
+                component_of(&labels)
+            } else {
+                e.component
+            },
+            255,
+        ),
         firing,
         starts_at,
         source_url: e.source_url,
@@ -126,14 +163,23 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn level_label_wins_then_severity_then_p2() {
         let s = IngestSettings::default();
-        assert_eq!(level_of(&labels(&[("level", "P0"), ("severity", "info")]), &s), Level::P0);
-        assert_eq!(level_of(&labels(&[("severity", "Critical")]), &s), Level::P0);
+        assert_eq!(
+            level_of(&labels(&[("level", "P0"), ("severity", "info")]), &s),
+            Level::P0
+        );
+        assert_eq!(
+            level_of(&labels(&[("severity", "Critical")]), &s),
+            Level::P0
+        );
         assert_eq!(level_of(&labels(&[("severity", "warning")]), &s), Level::P2);
         assert_eq!(level_of(&labels(&[("severity", "weird")]), &s), Level::P2);
         assert_eq!(level_of(&labels(&[]), &s), Level::P2);

@@ -47,8 +47,11 @@ impl Writer {
     /// Queue alerts and wait until they are committed.
     pub async fn submit(&self, items: Vec<Incoming>) -> Result<Accepted, WriteError> {
         let (reply, done) = oneshot::channel();
-        self.tx.try_send(Job { items, reply }).map_err(|_| WriteError::Busy)?;
-        done.await.unwrap_or(Err(WriteError::Database("the writer stopped".into())))
+        self.tx
+            .try_send(Job { items, reply })
+            .map_err(|_| WriteError::Busy)?;
+        done.await
+            .unwrap_or(Err(WriteError::Database("the writer stopped".into())))
     }
 }
 
@@ -61,9 +64,15 @@ pub fn spawn_writer(
     queue: usize,
     batch_max: usize,
     wake: Arc<Notify>,
-) -> (Writer, impl std::future::Future<Output = ()> + Send + 'static) {
+) -> (
+    Writer,
+    impl std::future::Future<Output = ()> + Send + 'static,
+) {
     let (tx, rx) = mpsc::channel(queue);
-    (Writer { tx }, run(store, config, metrics, rx, batch_max, wake))
+    (
+        Writer { tx },
+        run(store, config, metrics, rx, batch_max, wake),
+    )
 }
 
 async fn run(
@@ -123,14 +132,20 @@ async fn store_jobs(store: &Store, effective: &Effective, jobs: &[Job]) -> Resul
     let items: Vec<IngestItem> = jobs
         .iter()
         .flat_map(|j| j.items.iter())
-        .map(|inc| IngestItem { keep: keep(effective, inc), incoming: inc.clone() })
+        .map(|inc| IngestItem {
+            keep: keep(effective, inc),
+            incoming: inc.clone(),
+        })
         .collect();
     let (channels, problems) = parse_channels(&effective.get("NOTIFY_CHANNELS"));
     for p in problems {
         tracing::warn!(problem = %p, "NOTIFY_CHANNELS entry ignored");
     }
     let now = crate::domain::time::now_ms();
-    let outcome = store.ingest_batch(&items, &channels, now).await.map_err(|e| e.to_string())?;
+    let outcome = store
+        .ingest_batch(&items, &channels, now)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(outcome.notifications)
 }
 
@@ -138,9 +153,16 @@ fn reply_all(jobs: Vec<Job>, effective: &Effective, metrics: &Metrics) {
     metrics.ingest_batches.fetch_add(1, Ordering::Relaxed);
     for job in jobs {
         let suppressed = job.items.iter().filter(|i| !keep(effective, i)).count();
-        metrics.alerts_accepted.fetch_add(job.items.len() as u64, Ordering::Relaxed);
-        metrics.alerts_suppressed.fetch_add(suppressed as u64, Ordering::Relaxed);
-        let _ = job.reply.send(Ok(Accepted { accepted: job.items.len(), suppressed }));
+        metrics
+            .alerts_accepted
+            .fetch_add(job.items.len() as u64, Ordering::Relaxed);
+        metrics
+            .alerts_suppressed
+            .fetch_add(suppressed as u64, Ordering::Relaxed);
+        let _ = job.reply.send(Ok(Accepted {
+            accepted: job.items.len(),
+            suppressed,
+        }));
     }
 }
 
