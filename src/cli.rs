@@ -214,10 +214,7 @@ pub enum EventsCommand {
         to: String,
     },
     /// Add a comment to an event's timeline (G1).
-    Comment {
-        id: i64,
-        text: String,
-    },
+    Comment { id: i64, text: String },
     /// Change an event's level with a reason (risk grading, G2).
     Regrade {
         id: i64,

@@ -5,8 +5,8 @@ mod apply;
 mod config;
 mod console;
 mod events;
-mod inspect;
 mod info;
+mod inspect;
 mod migrate;
 mod serve;
 

@@ -162,7 +162,12 @@ impl Default for IngestSettings {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-        IngestSettings { max_body_bytes: 16 * 1024 * 1024, queue: 1024, batch_max: 2000, severity }
+        IngestSettings {
+            max_body_bytes: 16 * 1024 * 1024,
+            queue: 1024,
+            batch_max: 2000,
+            severity,
+        }
     }
 }
 

@@ -35,10 +35,17 @@ async fn start(max_body: usize) -> Running {
     s.database.url = format!("sqlite://{}?mode=rwc", db_file.display());
     s.engine.listen = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     s.ingest.max_body_bytes = max_body;
-    let store = Store::connect(&s.database_url(), &ConnectOptions::default()).await.unwrap();
+    let store = Store::connect(&s.database_url(), &ConnectOptions::default())
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
-    let engine = Engine::start(&s, store.clone(), CancellationToken::new()).await.unwrap();
-    let (_, auth) = SysConfig::from_settings(store.clone(), &s).effective("INGEST_AUTH").await.unwrap();
+    let engine = Engine::start(&s, store.clone(), CancellationToken::new())
+        .await
+        .unwrap();
+    let (_, auth) = SysConfig::from_settings(store.clone(), &s)
+        .effective("INGEST_AUTH")
+        .await
+        .unwrap();
     Running {
         url: format!("http://{}/api/v1/alerts/alertmanager", engine.listen),
         token: auth["alertmanager"]["token"].as_str().unwrap().to_owned(),
@@ -52,36 +59,70 @@ async fn start(max_body: usize) -> Running {
 
 impl Running {
     async fn post(&self, body: Vec<u8>) -> (u16, String) {
-        let r = self.client.post(&self.url).bearer_auth(&self.token).body(body).send().await.unwrap();
+        let r = self
+            .client
+            .post(&self.url)
+            .bearer_auth(&self.token)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         (r.status().as_u16(), r.text().await.unwrap_or_default())
     }
 
     async fn stored_fingerprints(&self) -> BTreeSet<String> {
-        let q = EventQuery { statuses: nightwatch::domain::event::Status::ALL.to_vec(), limit: 10_000, ..EventQuery::default() };
+        let q = EventQuery {
+            statuses: nightwatch::domain::event::Status::ALL.to_vec(),
+            limit: 10_000,
+            ..EventQuery::default()
+        };
         let mut out = BTreeSet::new();
         let mut offset = 0;
         loop {
-            let page = self.store.list_events(&EventQuery { offset, ..q.clone() }).await.unwrap();
+            let page = self
+                .store
+                .list_events(&EventQuery {
+                    offset,
+                    ..q.clone()
+                })
+                .await
+                .unwrap();
             if page.is_empty() {
                 return out;
             }
             offset += page.len() as i64;
-            out.extend(page.into_iter().filter(|e| e.source == "alertmanager").map(|e| e.fingerprint));
+            out.extend(
+                page.into_iter()
+                    .filter(|e| e.source == "alertmanager")
+                    .map(|e| e.fingerprint),
+            );
         }
     }
 
     async fn stored_reqs(&self) -> BTreeMap<String, usize> {
-        let q = EventQuery { statuses: nightwatch::domain::event::Status::ALL.to_vec(), limit: 10_000, ..EventQuery::default() };
+        let q = EventQuery {
+            statuses: nightwatch::domain::event::Status::ALL.to_vec(),
+            limit: 10_000,
+            ..EventQuery::default()
+        };
         let mut out = BTreeMap::new();
         let mut offset = 0;
         loop {
-            let page = self.store.list_events(&EventQuery { offset, ..q.clone() }).await.unwrap();
+            let page = self
+                .store
+                .list_events(&EventQuery {
+                    offset,
+                    ..q.clone()
+                })
+                .await
+                .unwrap();
             if page.is_empty() {
                 return out;
             }
             offset += page.len() as i64;
             for e in page.into_iter().filter(|e| e.source == "alertmanager") {
-                *out.entry(e.labels.get("req").cloned().unwrap_or_default()).or_default() += 1;
+                *out.entry(e.labels.get("req").cloned().unwrap_or_default())
+                    .or_default() += 1;
             }
         }
     }
@@ -121,7 +162,7 @@ fn mutate(rng: &mut rand::rngs::StdRng, id: usize) -> (Vec<u8>, usize) {
     let good = valid(id, n);
     let text = serde_json::to_vec(&good).unwrap();
     let body = match rng.random_range(0..9) {
-        0 => text, // valid
+        0 => text,                                             // valid
         1 => text[..rng.random_range(0..text.len())].to_vec(), // truncated
         2 => {
             let mut t = text;
@@ -142,7 +183,9 @@ fn mutate(rng: &mut rand::rngs::StdRng, id: usize) -> (Vec<u8>, usize) {
             v["alerts"] = serde_json::json!({"not": "a list"});
             serde_json::to_vec(&v).unwrap()
         }
-        5 => (0..rng.random_range(0..2000)).map(|_| rng.random()).collect(), // random bytes
+        5 => (0..rng.random_range(0..2000))
+            .map(|_| rng.random())
+            .collect(), // random bytes
         6 => format!("{}1{}", "[".repeat(200), "]".repeat(200)).into_bytes(), // nesting bomb
         7 => {
             let mut v = good;
@@ -176,7 +219,11 @@ async fn ten_thousand_hostile_bodies_get_4xx_and_leave_no_partial_rows() {
                 let v: serde_json::Value = serde_json::from_str(&text).unwrap();
                 let sent: serde_json::Value = serde_json::from_slice(&body).unwrap();
                 let alerts = sent["alerts"].as_array().unwrap();
-                assert_eq!(v["accepted"].as_u64(), Some(alerts.len() as u64), "a 200 stores every alert of the request");
+                assert_eq!(
+                    v["accepted"].as_u64(),
+                    Some(alerts.len() as u64),
+                    "a 200 stores every alert of the request"
+                );
                 assert!(alerts.len() <= n);
                 for a in alerts {
                     expected.insert(identity(a));
@@ -184,19 +231,33 @@ async fn ten_thousand_hostile_bodies_get_4xx_and_leave_no_partial_rows() {
             }
             400 => {
                 let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-                assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "400 says why: {text}");
+                assert!(
+                    v["error"].as_str().is_some_and(|e| !e.is_empty()),
+                    "400 says why: {text}"
+                );
                 rejected.extend((0..n).map(|k| format!("am:fp{id}_{k}")));
             }
             other => panic!("request {id}: unexpected {other}: {text}"),
         }
     }
     eprintln!("answers: {codes:?}");
-    assert!(codes.get(&200).copied().unwrap_or(0) > 1000 && codes.get(&400).copied().unwrap_or(0) > 5000);
+    assert!(
+        codes.get(&200).copied().unwrap_or(0) > 1000
+            && codes.get(&400).copied().unwrap_or(0) > 5000
+    );
     let stored = r.stored_fingerprints().await;
-    assert_eq!(stored, expected, "rows exist exactly for the alerts of requests answered 200");
-    let leaked: Vec<&String> = rejected.iter().filter(|fp| stored.contains(*fp) && !expected.contains(*fp)).collect();
+    assert_eq!(
+        stored, expected,
+        "rows exist exactly for the alerts of requests answered 200"
+    );
+    let leaked: Vec<&String> = rejected
+        .iter()
+        .filter(|fp| stored.contains(*fp) && !expected.contains(*fp))
+        .collect();
     assert!(leaked.is_empty(), "rejected requests left rows: {leaked:?}");
-    let health = reqwest::get(format!("http://{}/healthz", r.engine.listen)).await.unwrap();
+    let health = reqwest::get(format!("http://{}/healthz", r.engine.listen))
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200, "still serving");
     r.engine.shutdown().await;
 }
@@ -209,8 +270,16 @@ async fn huge_bodies_get_413_and_are_counted() {
     let (code, text) = r.post(serde_json::to_vec(&big).unwrap()).await;
     assert_eq!(code, 413, "{text}");
     assert!(text.contains("max_body_bytes"), "{text}");
-    let metrics = reqwest::get(format!("http://{}/metrics", r.engine.listen)).await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("nightwatch_ingest_too_large_total 1"), "{metrics}");
+    let metrics = reqwest::get(format!("http://{}/metrics", r.engine.listen))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("nightwatch_ingest_too_large_total 1"),
+        "{metrics}"
+    );
     assert!(r.stored_reqs().await.is_empty());
     let (code, _) = r.post(serde_json::to_vec(&valid(2, 1)).unwrap()).await;
     assert_eq!(code, 200, "a body under the limit still passes");
@@ -221,15 +290,32 @@ async fn huge_bodies_get_413_and_are_counted() {
 async fn database_trouble_answers_503_with_retry_after_and_stores_nothing() {
     let r = start(1024 * 1024).await;
     let sqlite = |sql: &str| {
-        let ok = std::process::Command::new("sqlite3").arg(&r.db_file).arg(sql).status().unwrap();
+        let ok = std::process::Command::new("sqlite3")
+            .arg(&r.db_file)
+            .arg(sql)
+            .status()
+            .unwrap();
         assert!(ok.success());
     };
     sqlite("ALTER TABLE risk_events RENAME TO risk_events_away");
-    let resp = r.client.post(&r.url).bearer_auth(&r.token).json(&valid(1, 2)).send().await.unwrap();
+    let resp = r
+        .client
+        .post(&r.url)
+        .bearer_auth(&r.token)
+        .json(&valid(1, 2))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 503);
-    assert!(resp.headers().get("retry-after").is_some(), "Retry-After tells Alertmanager to come back");
+    assert!(
+        resp.headers().get("retry-after").is_some(),
+        "Retry-After tells Alertmanager to come back"
+    );
     sqlite("ALTER TABLE risk_events_away RENAME TO risk_events");
-    assert!(r.stored_reqs().await.is_empty(), "nothing of the failed request was stored");
+    assert!(
+        r.stored_reqs().await.is_empty(),
+        "nothing of the failed request was stored"
+    );
     let (code, _) = r.post(serde_json::to_vec(&valid(1, 2)).unwrap()).await;
     assert_eq!(code, 200, "the retry succeeds");
     assert_eq!(r.stored_reqs().await.get("1"), Some(&2));
@@ -255,8 +341,23 @@ async fn kill_9_while_alerts_stream_in_loses_no_acknowledged_alert() {
     let sb = Sandbox::new();
     let url = format!("sqlite://{}/nw.db?mode=rwc", sb.dir.path().display());
     let (mut proc, port) = serve(&sb, &url, &[]);
-    let auth = json_of(&sb, &["--database-url", &url, "config", "get", "INGEST_AUTH", "--reveal", "-o", "json"]);
-    let token = auth["value"]["alertmanager"]["token"].as_str().unwrap().to_owned();
+    let auth = json_of(
+        &sb,
+        &[
+            "--database-url",
+            &url,
+            "config",
+            "get",
+            "INGEST_AUTH",
+            "--reveal",
+            "-o",
+            "json",
+        ],
+    );
+    let token = auth["value"]["alertmanager"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let endpoint = format!("http://127.0.0.1:{port}/api/v1/alerts/alertmanager");
     // Four senders stream requests until the engine dies under them.
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<usize>::new()));
@@ -267,7 +368,13 @@ async fn kill_9_while_alerts_stream_in_loses_no_acknowledged_alert() {
             let client = reqwest::Client::new();
             for i in 0.. {
                 let id = s * 1_000_000 + i;
-                match client.post(&endpoint).bearer_auth(&token).json(&valid(id, 5)).send().await {
+                match client
+                    .post(&endpoint)
+                    .bearer_auth(&token)
+                    .json(&valid(id, 5))
+                    .send()
+                    .await
+                {
                     Ok(r) if r.status().is_success() => acked.lock().unwrap().push(id),
                     Ok(_) => {}
                     Err(_) => return, // connection refused: the engine is gone
@@ -277,17 +384,28 @@ async fn kill_9_while_alerts_stream_in_loses_no_acknowledged_alert() {
     }
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     while acked.lock().unwrap().len() < 200 {
-        assert!(tokio::time::Instant::now() < deadline, "no alerts acknowledged within 60 s");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no alerts acknowledged within 60 s"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    std::process::Command::new("kill").args(["-9", &proc.0.id().to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-9", &proc.0.id().to_string()])
+        .status()
+        .unwrap();
     let _ = proc.0.wait();
     for s in senders {
         s.await.unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    let store = Store::connect(&url, &ConnectOptions::default()).await.unwrap();
-    let q = EventQuery { limit: 1_000_000, ..EventQuery::default() };
+    let store = Store::connect(&url, &ConnectOptions::default())
+        .await
+        .unwrap();
+    let q = EventQuery {
+        limit: 1_000_000,
+        ..EventQuery::default()
+    };
     let events = store.list_events(&q).await.unwrap();
     let mut per_req: BTreeMap<String, usize> = BTreeMap::new();
     // Only the alerts this test sent (the engine's own host inspections may add events too).
@@ -295,10 +413,21 @@ async fn kill_9_while_alerts_stream_in_loses_no_acknowledged_alert() {
         *per_req.entry(e.labels["req"].clone()).or_default() += 1;
     }
     for id in &acked {
-        assert_eq!(per_req.get(&id.to_string()), Some(&5), "request {id} was acknowledged: all 5 alerts must be stored");
+        assert_eq!(
+            per_req.get(&id.to_string()),
+            Some(&5),
+            "request {id} was acknowledged: all 5 alerts must be stored"
+        );
     }
     for (req, n) in &per_req {
-        assert_eq!(*n, 5, "request {req}: a request is stored whole or not at all");
+        assert_eq!(
+            *n, 5,
+            "request {req}: a request is stored whole or not at all"
+        );
     }
-    eprintln!("acknowledged {} requests before kill -9; stored {} requests", acked.len(), per_req.len());
+    eprintln!(
+        "acknowledged {} requests before kill -9; stored {} requests",
+        acked.len(),
+        per_req.len()
+    );
 }

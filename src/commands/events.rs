@@ -9,7 +9,11 @@ use crate::store::{EventAction, Store};
 use super::{Failure, actor};
 
 pub async fn run(settings: Settings, cmd: EventsCommand) -> Result<(), Failure> {
-    let _log = crate::logging::init(&settings.paths.state_dir, &settings.log.level, crate::logging::Echo::FileOnly);
+    let _log = crate::logging::init(
+        &settings.paths.state_dir,
+        &settings.log.level,
+        crate::logging::Echo::FileOnly,
+    );
     let store = super::open_store(&settings).await?;
     let result = dispatch(&store, cmd, settings.console.read_only).await;
     store.close().await;
@@ -18,14 +22,22 @@ pub async fn run(settings: Settings, cmd: EventsCommand) -> Result<(), Failure> 
 
 async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<(), Failure> {
     let (ids, action) = match cmd {
-        EventsCommand::List { filter, output, limit, offset } => {
+        EventsCommand::List {
+            filter,
+            output,
+            limit,
+            offset,
+        } => {
             let mut q = EventQuery::parse(&filter.join(" "), &actor()).map_err(Failure::Other)?;
             q.limit = limit;
             q.offset = offset;
             let events = store.list_events(&q).await?;
             let total = store.count_events(&q).await?;
             match output {
-                Output::Json => crate::outln!("{}", serde_json::to_string_pretty(&events).unwrap_or_default()),
+                Output::Json => crate::outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&events).unwrap_or_default()
+                ),
                 Output::Table => print_list(&events, total),
             }
             return Ok(());
@@ -42,7 +54,11 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
                     print_event(&event);
                     crate::outln!("timeline:");
                     for e in log {
-                        let who = if e.actor.is_empty() { String::new() } else { format!(" by {}", e.actor) };
+                        let who = if e.actor.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" by {}", e.actor)
+                        };
                         crate::outln!("  {} {:<10}{who} {}", format_utc(e.at), e.kind, e.message);
                     }
                 }
@@ -53,8 +69,9 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
         EventsCommand::Assign { ids, to } => (ids, EventAction::Assign { to }),
         EventsCommand::Comment { id, text } => (vec![id], EventAction::Comment { text }),
         EventsCommand::Regrade { id, level, reason } => {
-            let level = Level::parse(&level)
-                .ok_or_else(|| Failure::Other(format!("level {level:?}: expected P0, P1, P2 or P3")))?;
+            let level = Level::parse(&level).ok_or_else(|| {
+                Failure::Other(format!("level {level:?}: expected P0, P1, P2 or P3"))
+            })?;
             (vec![id], EventAction::Regrade { level, reason })
         }
         EventsCommand::Resolve { ids, note } => (ids, EventAction::Resolve { note }),
@@ -66,9 +83,14 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
         }
     };
     if read_only {
-        return Err(Failure::Other(format!("{} is refused in read-only mode", action.kind())));
+        return Err(Failure::Other(format!(
+            "{} is refused in read-only mode",
+            action.kind()
+        )));
     }
-    let results = store.event_action(&ids, &action, &actor(), now_ms()).await?;
+    let results = store
+        .event_action(&ids, &action, &actor(), now_ms())
+        .await?;
     let mut failed = 0;
     for (id, r) in results {
         match r {
@@ -80,13 +102,25 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
         }
     }
     if failed > 0 {
-        return Err(Failure::Other(format!("{failed} of {} events not changed", ids.len())));
+        return Err(Failure::Other(format!(
+            "{failed} of {} events not changed",
+            ids.len()
+        )));
     }
     Ok(())
 }
 
 fn print_list(events: &[Event], total: i64) {
-    crate::outln!("{:>6} {:<3} {:<10} {:>5} {:<19} {:<14} {}", "ID", "LVL", "STATUS", "COUNT", "LAST SEEN (UTC)", "SOURCE", "TITLE");
+    crate::outln!(
+        "{:>6} {:<3} {:<10} {:>5} {:<19} {:<14} {}",
+        "ID",
+        "LVL",
+        "STATUS",
+        "COUNT",
+        "LAST SEEN (UTC)",
+        "SOURCE",
+        "TITLE"
+    );
     for e in events {
         let flap = if e.flapping { " ~flapping" } else { "" };
         crate::outln!(
@@ -104,14 +138,34 @@ fn print_list(events: &[Event], total: i64) {
 }
 
 fn print_event(e: &Event) {
-    crate::outln!("event {} [{} {}] {}", e.id, e.level.as_str(), e.status.as_str(), e.title);
+    crate::outln!(
+        "event {} [{} {}] {}",
+        e.id,
+        e.level.as_str(),
+        e.status.as_str(),
+        e.title
+    );
     if e.level != e.original_level {
         crate::outln!("re-graded from {}", e.original_level.as_str());
     }
-    crate::outln!("source:     {} ({}), fingerprint {}", e.source, e.ds_type, e.fingerprint);
+    crate::outln!(
+        "source:     {} ({}), fingerprint {}",
+        e.source,
+        e.ds_type,
+        e.fingerprint
+    );
     crate::outln!("component:  {}", e.component);
-    crate::outln!("seen:       {} times, first {} UTC, last {} UTC", e.count, format_utc(e.first_seen), format_utc(e.last_seen));
-    crate::outln!("firing:     {}{}", e.firing, if e.flapping { " (flapping)" } else { "" });
+    crate::outln!(
+        "seen:       {} times, first {} UTC, last {} UTC",
+        e.count,
+        format_utc(e.first_seen),
+        format_utc(e.last_seen)
+    );
+    crate::outln!(
+        "firing:     {}{}",
+        e.firing,
+        if e.flapping { " (flapping)" } else { "" }
+    );
     if !e.assignee.is_empty() {
         crate::outln!("assignee:   {}", e.assignee);
     }

@@ -61,10 +61,18 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [Status::Open, Status::Acked, Status::Resolved, Status::Closed, Status::Suppressed];
+    pub const ALL: [Status; 5] = [
+        Status::Open,
+        Status::Acked,
+        Status::Resolved,
+        Status::Closed,
+        Status::Suppressed,
+    ];
 
     pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s.trim().to_ascii_lowercase())
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s.trim().to_ascii_lowercase())
     }
 
     pub fn as_str(self) -> &'static str {
@@ -167,21 +175,31 @@ mod tests {
     fn fingerprint_matches_alertmanager() {
         // The vectors of Prometheus' TestMetricToFingerprint (common/model).
         let empty = BTreeMap::new();
-        assert_eq!(fingerprint(&empty), format!("{:016x}", 14_695_981_039_346_656_037_u64));
+        assert_eq!(
+            fingerprint(&empty),
+            format!("{:016x}", 14_695_981_039_346_656_037_u64)
+        );
         let set: BTreeMap<String, String> =
             [("name", "garland, briggs"), ("fear", "love is not enough")]
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect();
-        assert_eq!(fingerprint(&set), format!("{:016x}", 5_799_056_148_416_392_346_u64));
+        assert_eq!(
+            fingerprint(&set),
+            format!("{:016x}", 5_799_056_148_416_392_346_u64)
+        );
     }
 
     #[test]
     fn fingerprint_ignores_insertion_order() {
-        let a: BTreeMap<String, String> =
-            [("a", "1"), ("b", "2")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-        let b: BTreeMap<String, String> =
-            [("b", "2"), ("a", "1")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let a: BTreeMap<String, String> = [("a", "1"), ("b", "2")]
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        let b: BTreeMap<String, String> = [("b", "2"), ("a", "1")]
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         assert_eq!(fingerprint(&a), fingerprint(&b));
     }
 

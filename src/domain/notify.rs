@@ -43,15 +43,21 @@ fn yes() -> bool {
 impl std::fmt::Debug for Channel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL of a robot carries its access token: never print it.
-        f.debug_struct("Channel").field("name", &self.name).field("kind", &self.kind).finish_non_exhaustive()
+        f.debug_struct("Channel")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
     }
 }
 
 impl Channel {
     /// Whether an event of `level` from `source` goes to this channel.
     pub fn wants(&self, level: Level, source: &str) -> bool {
-        let level_ok =
-            if self.levels.is_empty() { level.is_urgent() } else { self.levels.contains(&level) };
+        let level_ok = if self.levels.is_empty() {
+            level.is_urgent()
+        } else {
+            self.levels.contains(&level)
+        };
         let source_ok = self.sources.is_empty() || self.sources.iter().any(|s| s == source);
         level_ok && source_ok
     }
@@ -61,7 +67,13 @@ impl Channel {
 pub fn parse_channels(value: &Value) -> (Vec<Channel>, Vec<String>) {
     let mut ok = Vec::new();
     let mut errors = Vec::new();
-    for (i, c) in value.get("channels").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, c) in value
+        .get("channels")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         match serde_json::from_value::<Channel>(c.clone()) {
             Ok(ch) => ok.push(ch),
             Err(e) => errors.push(format!("/channels/{i}: {e}")),
@@ -93,8 +105,13 @@ mod tests {
         let (chs, errs) = parse_channels(&v);
         assert_eq!(chs.len(), 2);
         assert!(errs[0].starts_with("/channels/2"), "{errs:?}");
-        assert!(chs[0].wants(Level::P1, "alertmanager") && !chs[0].wants(Level::P2, "alertmanager"));
+        assert!(
+            chs[0].wants(Level::P1, "alertmanager") && !chs[0].wants(Level::P2, "alertmanager")
+        );
         assert!(chs[1].wants(Level::P3, "inspection") && !chs[1].wants(Level::P0, "alertmanager"));
-        assert!(!format!("{:?}", chs[0]).contains("https://x"), "Debug hides the URL");
+        assert!(
+            !format!("{:?}", chs[0]).contains("https://x"),
+            "Debug hides the URL"
+        );
     }
 }

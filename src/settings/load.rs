@@ -162,13 +162,20 @@ fn validate(s: &Settings, file: Option<&Path>) -> Result<(), SettingsError> {
     }
     for (sev, level) in &s.ingest.severity {
         if crate::domain::event::Level::parse(level).is_none() {
-            return Err(invalid(&format!("ingest.severity.{sev}"), level.clone(), "expected P0, P1, P2 or P3"));
+            return Err(invalid(
+                &format!("ingest.severity.{sev}"),
+                level.clone(),
+                "expected P0, P1, P2 or P3",
+            ));
         }
     }
     if s.ingest.queue == 0 || s.ingest.batch_max == 0 || s.ingest.max_body_bytes < 1024 {
         return Err(invalid(
             "ingest",
-            format!("queue={} batch_max={} max_body_bytes={}", s.ingest.queue, s.ingest.batch_max, s.ingest.max_body_bytes),
+            format!(
+                "queue={} batch_max={} max_body_bytes={}",
+                s.ingest.queue, s.ingest.batch_max, s.ingest.max_body_bytes
+            ),
             "expected queue and batch_max of at least 1 and max_body_bytes of at least 1024",
         ));
     }

@@ -27,7 +27,10 @@ pub(super) const EVENT_COLS: &str = "id, fingerprint, source, ds_type, level, ti
     original_level, source_url, updated_at";
 
 pub(super) fn event(row: &sqlx::any::AnyRow) -> Result<Event, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt { table: "risk_events", reason };
+    let corrupt = |reason: String| StoreError::Corrupt {
+        table: "risk_events",
+        reason,
+    };
     let level: String = row.try_get("level")?;
     let original: String = row.try_get("original_level")?;
     let status: String = row.try_get("status")?;
@@ -53,7 +56,8 @@ pub(super) fn event(row: &sqlx::any::AnyRow) -> Result<Event, StoreError> {
         count: row.try_get("count")?,
         flapping: row.try_get::<i64, _>("flapping")? != 0,
         assignee: row.try_get("assignee")?,
-        original_level: Level::parse(&original).ok_or_else(|| corrupt(format!("level {original:?}")))?,
+        original_level: Level::parse(&original)
+            .ok_or_else(|| corrupt(format!("level {original:?}")))?,
         source_url: row.try_get("source_url")?,
         updated_at: row.try_get("updated_at")?,
     })

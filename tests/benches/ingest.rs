@@ -19,7 +19,10 @@ use nightwatch::sysconfig::SysConfig;
 use tokio_util::sync::CancellationToken;
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn alert(i: usize) -> serde_json::Value {
@@ -44,9 +47,14 @@ async fn fresh(dir: &std::path::Path, name: &str) -> (Settings, Store) {
     let mut s = Settings::default();
     s.paths.data_dir = dir.join("data");
     s.database.url = format!("sqlite://{}/{name}.db?mode=rwc", dir.display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0);
     s.engine.listen = format!("127.0.0.1:{port}").parse().expect("addr");
-    let store = Store::connect(&s.database_url(), &ConnectOptions::default()).await.expect("connect");
+    let store = Store::connect(&s.database_url(), &ConnectOptions::default())
+        .await
+        .expect("connect");
     store.migrate().await.expect("migrate");
     (s, store)
 }
@@ -54,9 +62,17 @@ async fn fresh(dir: &std::path::Path, name: &str) -> (Settings, Store) {
 /// The raw baseline: the same rows (as ingest would write them) with sqlx directly.
 async fn raw_insert(url: &str, rows: usize) -> f64 {
     use sqlx::Connection as _;
-    let mut conn = sqlx::SqliteConnection::connect(url).await.expect("raw connect");
-    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut conn).await.expect("wal");
-    sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut conn).await.expect("sync");
+    let mut conn = sqlx::SqliteConnection::connect(url)
+        .await
+        .expect("raw connect");
+    sqlx::query("PRAGMA journal_mode = WAL")
+        .execute(&mut conn)
+        .await
+        .expect("wal");
+    sqlx::query("PRAGMA synchronous = NORMAL")
+        .execute(&mut conn)
+        .await
+        .expect("sync");
     let cols = "fingerprint, source, ds_type, level, title, summary, labels, annotations, component, status, firing, \
                 first_seen, last_seen, count, flips, flip_window_start, flapping, assignee, original_level, source_url, updated_at";
     let one = format!("({})", vec!["?"; 21].join(", "));
@@ -64,7 +80,10 @@ async fn raw_insert(url: &str, rows: usize) -> f64 {
     let mut tx = conn.begin().await.expect("begin");
     for start in (0..rows).step_by(1000) {
         let n = 1000.min(rows - start);
-        let sql = format!("INSERT INTO risk_events ({cols}) VALUES {}", vec![one.as_str(); n].join(", "));
+        let sql = format!(
+            "INSERT INTO risk_events ({cols}) VALUES {}",
+            vec![one.as_str(); n].join(", ")
+        );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for i in start..start + n {
             let a = alert(i);
@@ -98,7 +117,9 @@ async fn raw_insert(url: &str, rows: usize) -> f64 {
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1).min(sorted.len() - 1)]
+    sorted[((sorted.len() as f64 * p).ceil() as usize)
+        .saturating_sub(1)
+        .min(sorted.len() - 1)]
 }
 
 #[tokio::main]
@@ -107,35 +128,67 @@ async fn main() {
     let senders = env("SENDERS", 8);
     let paced_secs = env("PACED_SECS", 10);
     let dir = tempfile::tempdir().expect("tmp");
-    println!("machine: {} cores; SQLite embedded (WAL, synchronous=NORMAL)", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "machine: {} cores; SQLite embedded (WAL, synchronous=NORMAL)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
 
     let (raw_settings, raw_store) = fresh(dir.path(), "raw").await;
     raw_store.close().await;
     let raw = raw_insert(&raw_settings.database_url(), alerts).await;
-    println!("raw multi-row INSERT (1,000 rows/statement, one transaction): {raw:.0} rows/s ({alerts} rows)");
+    println!(
+        "raw multi-row INSERT (1,000 rows/statement, one transaction): {raw:.0} rows/s ({alerts} rows)"
+    );
 
     let (settings, store) = fresh(dir.path(), "ingest").await;
-    let engine = Engine::start(&settings, store.clone(), CancellationToken::new()).await.expect("engine");
-    let (_, auth) = SysConfig::from_settings(store.clone(), &settings).effective("INGEST_AUTH").await.expect("auth");
-    let token = auth["alertmanager"]["token"].as_str().unwrap_or_default().to_owned();
+    let engine = Engine::start(&settings, store.clone(), CancellationToken::new())
+        .await
+        .expect("engine");
+    let (_, auth) = SysConfig::from_settings(store.clone(), &settings)
+        .effective("INGEST_AUTH")
+        .await
+        .expect("auth");
+    let token = auth["alertmanager"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let url = format!("http://{}/api/v1/alerts/alertmanager", engine.listen);
-    let client = reqwest::Client::builder().pool_max_idle_per_host(senders * 2).build().expect("client");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(senders * 2)
+        .build()
+        .expect("client");
 
     let requests = alerts / 50;
-    let bodies: Vec<Vec<u8>> = (0..requests).map(|r| body(1_000_000 + r * 50, 50)).collect();
+    let bodies: Vec<Vec<u8>> = (0..requests)
+        .map(|r| body(1_000_000 + r * 50, 50))
+        .collect();
     let bodies = std::sync::Arc::new(bodies);
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..senders {
-        let (client, url, token, bodies, next) = (client.clone(), url.clone(), token.clone(), bodies.clone(), next.clone());
+        let (client, url, token, bodies, next) = (
+            client.clone(),
+            url.clone(),
+            token.clone(),
+            bodies.clone(),
+            next.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut retries = 0_u64;
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(b) = bodies.get(i) else { return retries };
+                let Some(b) = bodies.get(i) else {
+                    return retries;
+                };
                 loop {
-                    let r = client.post(&url).bearer_auth(&token).body(b.clone()).send().await.expect("send");
+                    let r = client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .body(b.clone())
+                        .send()
+                        .await
+                        .expect("send");
                     if r.status().is_success() {
                         break;
                     }
@@ -152,8 +205,15 @@ async fn main() {
     }
     let secs = t0.elapsed().as_secs_f64();
     let rate = (requests * 50) as f64 / secs;
-    let stored = store.count_events(&nightwatch::domain::event::EventQuery::default()).await.expect("count");
-    assert_eq!(stored as usize, requests * 50, "every acknowledged alert is stored");
+    let stored = store
+        .count_events(&nightwatch::domain::event::EventQuery::default())
+        .await
+        .expect("count");
+    assert_eq!(
+        stored as usize,
+        requests * 50,
+        "every acknowledged alert is stored"
+    );
     println!(
         "endpoint (Alertmanager v4, 50 alerts/request, {senders} senders): {rate:.0} alerts/s ({} alerts in {secs:.2} s, {retries} 503-retries) = {:.0} % of raw",
         requests * 50,
@@ -171,8 +231,18 @@ async fn main() {
         let b = body(10_000_000 + i * 50, 50);
         handles.push(tokio::spawn(async move {
             let t = Instant::now();
-            let r = client.post(&url).bearer_auth(&token).body(b).send().await.expect("send");
-            assert!(r.status().is_success(), "paced request failed: {}", r.status());
+            let r = client
+                .post(&url)
+                .bearer_auth(&token)
+                .body(b)
+                .send()
+                .await
+                .expect("send");
+            assert!(
+                r.status().is_success(),
+                "paced request failed: {}",
+                r.status()
+            );
             t.elapsed()
         }));
     }

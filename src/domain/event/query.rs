@@ -65,9 +65,16 @@ pub struct EventQuery {
 impl EventQuery {
     /// Parse filter text. `me` replaces `assignee:me`.
     pub fn parse(text: &str, me: &str) -> Result<EventQuery, String> {
-        let mut q = EventQuery { descending: true, limit: 100, ..EventQuery::default() };
+        let mut q = EventQuery {
+            descending: true,
+            limit: 100,
+            ..EventQuery::default()
+        };
         for word in text.split_whitespace() {
-            let Some((key, value)) = word.split_once(':').filter(|(k, _)| !k.is_empty() && !k.contains('#')) else {
+            let Some((key, value)) = word
+                .split_once(':')
+                .filter(|(k, _)| !k.is_empty() && !k.contains('#'))
+            else {
                 q.text.push(word.to_lowercase());
                 continue;
             };
@@ -75,22 +82,31 @@ impl EventQuery {
             match key {
                 "level" | "l" => {
                     for v in values {
-                        q.levels.push(Level::parse(v).ok_or_else(|| format!("level:{v}: expected P0, P1, P2 or P3"))?);
+                        q.levels.push(
+                            Level::parse(v)
+                                .ok_or_else(|| format!("level:{v}: expected P0, P1, P2 or P3"))?,
+                        );
                     }
                 }
                 "status" | "s" => {
                     for v in values {
                         q.statuses.push(Status::parse(v).ok_or_else(|| {
-                            format!("status:{v}: expected open, acked, resolved, closed or suppressed")
+                            format!(
+                                "status:{v}: expected open, acked, resolved, closed or suppressed"
+                            )
                         })?);
                     }
                 }
                 "source" | "src" => q.sources.extend(values.map(str::to_owned)),
                 "ds" | "ds_type" => q.ds_types.extend(values.map(str::to_owned)),
                 "component" | "c" => q.components.extend(values.map(str::to_owned)),
-                "assignee" | "a" => {
-                    q.assignees.extend(values.map(|v| if v == "me" { me.to_owned() } else { v.to_owned() }))
-                }
+                "assignee" | "a" => q.assignees.extend(values.map(|v| {
+                    if v == "me" {
+                        me.to_owned()
+                    } else {
+                        v.to_owned()
+                    }
+                })),
                 "sort" => {
                     let (col, desc) = match value.strip_prefix('-') {
                         Some(c) => (c, true),
@@ -118,7 +134,11 @@ mod tests {
 
     #[test]
     fn parses_terms_and_words() {
-        let q = EventQuery::parse("level:P0,P1 status:open source:alertmanager ds:STACK#rds assignee:me disk full", "alice").unwrap();
+        let q = EventQuery::parse(
+            "level:P0,P1 status:open source:alertmanager ds:STACK#rds assignee:me disk full",
+            "alice",
+        )
+        .unwrap();
         assert_eq!(q.levels, vec![Level::P0, Level::P1]);
         assert_eq!(q.statuses, vec![Status::Open]);
         assert_eq!(q.sources, vec!["alertmanager"]);
@@ -132,8 +152,20 @@ mod tests {
     fn sort_and_errors() {
         let q = EventQuery::parse("sort:-count", "").unwrap();
         assert_eq!((q.sort, q.descending), (SortKey::Count, true));
-        assert!(EventQuery::parse("level:P9", "").unwrap_err().contains("P0"));
-        assert!(EventQuery::parse("colour:red", "").unwrap_err().contains("unknown filter colour"));
-        assert_eq!(EventQuery::parse("STACK#rds:x", "").unwrap().text, vec!["stack#rds:x"], "no key with #");
+        assert!(
+            EventQuery::parse("level:P9", "")
+                .unwrap_err()
+                .contains("P0")
+        );
+        assert!(
+            EventQuery::parse("colour:red", "")
+                .unwrap_err()
+                .contains("unknown filter colour")
+        );
+        assert_eq!(
+            EventQuery::parse("STACK#rds:x", "").unwrap().text,
+            vec!["stack#rds:x"],
+            "no key with #"
+        );
     }
 }

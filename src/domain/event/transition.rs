@@ -52,7 +52,11 @@ pub fn apply(prior: Option<&Prior>, inc: &Incoming, keep: bool, now: i64) -> Tra
             (true, false) => Status::Resolved,
         };
         let kind = if keep { "received" } else { "suppressed" };
-        let why = if keep { String::new() } else { " (filtered by RISK_DASHBOARD_CONFIG)".to_owned() };
+        let why = if keep {
+            String::new()
+        } else {
+            " (filtered by RISK_DASHBOARD_CONFIG)".to_owned()
+        };
         let state = if inc.firing { "firing" } else { "resolved" };
         return Transition {
             status,
@@ -64,7 +68,10 @@ pub fn apply(prior: Option<&Prior>, inc: &Incoming, keep: bool, now: i64) -> Tra
             flip_window_start: now,
             flapping: false,
             first_seen: inc.starts_at.min(now).max(0),
-            log: vec![(kind, format!("{} {state} from {}{why}", inc.level.as_str(), inc.source))],
+            log: vec![(
+                kind,
+                format!("{} {state} from {}{why}", inc.level.as_str(), inc.source),
+            )],
             alerting: keep && inc.firing,
             resolved: false,
         };
@@ -73,7 +80,11 @@ pub fn apply(prior: Option<&Prior>, inc: &Incoming, keep: bool, now: i64) -> Tra
         status: p.status,
         firing: inc.firing,
         // An operator's re-grade stands; otherwise follow the source.
-        level: if p.level == p.original_level { inc.level } else { p.level },
+        level: if p.level == p.original_level {
+            inc.level
+        } else {
+            p.level
+        },
         original_level: inc.level,
         count: p.count + 1,
         flips: p.flips,
@@ -93,7 +104,10 @@ pub fn apply(prior: Option<&Prior>, inc: &Incoming, keep: bool, now: i64) -> Tra
         }
         if !t.flapping && t.flips >= FLAP_THRESHOLD {
             t.flapping = true;
-            t.log.push(("flapping", format!("{} state changes within an hour", t.flips)));
+            t.log.push((
+                "flapping",
+                format!("{} state changes within an hour", t.flips),
+            ));
         }
     } else if t.flapping && now - p.flip_window_start > FLAP_WINDOW_MS {
         t.flapping = false;
@@ -103,12 +117,14 @@ pub fn apply(prior: Option<&Prior>, inc: &Incoming, keep: bool, now: i64) -> Tra
         (false, true) if matches!(p.status, Status::Resolved | Status::Closed) => {
             t.status = Status::Open;
             t.alerting = true;
-            t.log.push(("reopened", format!("firing again from {}", inc.source)));
+            t.log
+                .push(("reopened", format!("firing again from {}", inc.source)));
         }
         (true, false) if matches!(p.status, Status::Open | Status::Acked) => {
             t.status = Status::Resolved;
             t.resolved = true;
-            t.log.push(("resolved", format!("resolved by {}", inc.source)));
+            t.log
+                .push(("resolved", format!("resolved by {}", inc.source)));
         }
         (true, true) | (false, false) if visible && (t.count == 2 || is_power_of_ten(t.count)) => {
             // A timeline entry per repeat would flood it: log the 2nd, 10th, 100th, … only.
@@ -117,7 +133,15 @@ pub fn apply(prior: Option<&Prior>, inc: &Incoming, keep: bool, now: i64) -> Tra
         _ => {}
     }
     if t.level != p.level {
-        t.log.push(("regraded", format!("{} → {} by {}", p.level.as_str(), t.level.as_str(), inc.source)));
+        t.log.push((
+            "regraded",
+            format!(
+                "{} → {} by {}",
+                p.level.as_str(),
+                t.level.as_str(),
+                inc.source
+            ),
+        ));
     }
     t
 }
@@ -183,7 +207,11 @@ mod tests {
         assert!(!t.alerting);
         assert_eq!(t.log[0].0, "suppressed");
         let r = apply(Some(&prior(&t)), &inc(false, Level::P3), false, 2_000);
-        assert_eq!(r.status, Status::Suppressed, "a suppressed event stays suppressed");
+        assert_eq!(
+            r.status,
+            Status::Suppressed,
+            "a suppressed event stays suppressed"
+        );
         assert!(!r.resolved);
     }
 
@@ -205,34 +233,67 @@ mod tests {
     #[test]
     fn acked_event_resolves_but_closed_stays_closed_until_it_fires_again() {
         let a = apply(None, &inc(true, Level::P0), true, 0);
-        let acked = Prior { status: Status::Acked, ..prior(&a) };
-        assert_eq!(apply(Some(&acked), &inc(false, Level::P0), true, 1).status, Status::Resolved);
-        let closed = Prior { status: Status::Closed, firing: false, ..prior(&a) };
-        assert_eq!(apply(Some(&closed), &inc(false, Level::P0), true, 1).status, Status::Closed);
-        assert_eq!(apply(Some(&closed), &inc(true, Level::P0), true, 1).status, Status::Open);
+        let acked = Prior {
+            status: Status::Acked,
+            ..prior(&a)
+        };
+        assert_eq!(
+            apply(Some(&acked), &inc(false, Level::P0), true, 1).status,
+            Status::Resolved
+        );
+        let closed = Prior {
+            status: Status::Closed,
+            firing: false,
+            ..prior(&a)
+        };
+        assert_eq!(
+            apply(Some(&closed), &inc(false, Level::P0), true, 1).status,
+            Status::Closed
+        );
+        assert_eq!(
+            apply(Some(&closed), &inc(true, Level::P0), true, 1).status,
+            Status::Open
+        );
     }
 
     #[test]
     fn flipping_often_marks_flapping() {
         let mut t = apply(None, &inc(true, Level::P1), true, 0);
         for i in 1..=FLAP_THRESHOLD {
-            t = apply(Some(&prior(&t)), &inc(i % 2 == 0, Level::P1), true, i * 1_000);
+            t = apply(
+                Some(&prior(&t)),
+                &inc(i % 2 == 0, Level::P1),
+                true,
+                i * 1_000,
+            );
         }
         assert!(t.flapping);
         assert!(t.log.iter().any(|(k, _)| *k == "flapping"));
         // A flip after a quiet hour starts a new window.
-        let later = apply(Some(&prior(&t)), &inc(!t.firing, Level::P1), true, 10 * FLAP_WINDOW_MS);
+        let later = apply(
+            Some(&prior(&t)),
+            &inc(!t.firing, Level::P1),
+            true,
+            10 * FLAP_WINDOW_MS,
+        );
         assert_eq!(later.flips, 1);
     }
 
     #[test]
     fn operator_regrade_survives_source_repeats() {
         let a = apply(None, &inc(true, Level::P2), true, 0);
-        let regraded = Prior { level: Level::P0, ..prior(&a) };
+        let regraded = Prior {
+            level: Level::P0,
+            ..prior(&a)
+        };
         let b = apply(Some(&regraded), &inc(true, Level::P2), true, 1);
         assert_eq!(b.level, Level::P0);
         let c = apply(Some(&prior(&a)), &inc(true, Level::P1), true, 1);
-        assert_eq!(c.level, Level::P1, "without a re-grade the source's level wins");
+        assert_eq!(
+            c.level,
+            Level::P1,
+            "without a re-grade the source's level wins"
+        );
         assert!(c.log.iter().any(|(k, _)| *k == "regraded"));
     }
 

@@ -323,7 +323,9 @@ pub static REGISTRY: &[KeySpec] = &[
         Kind::Json,
         "Where risk-event notifications go: DingTalk robots (signed when a secret is set), Slack, generic webhooks; each with the levels and sources it wants (empty sources = all). URLs and secrets are sealed.",
         || json!({"channels": []}),
-        || obj(json!({"channels": {"type": "array", "items": obj(json!({
+        || {
+            obj(
+                json!({"channels": {"type": "array", "items": obj(json!({
             "name": {"type": "string", "minLength": 1},
             "kind": {"enum": ["dingtalk", "slack", "webhook"]},
             "url": {"type": "string", "minLength": 1},
@@ -331,7 +333,10 @@ pub static REGISTRY: &[KeySpec] = &[
             "levels": {"type": "array", "items": {"enum": ["P0", "P1", "P2", "P3"]}},
             "sources": {"type": "array", "items": s()},
             "resolved": bool_schema()
-        }), &["name", "kind", "url"])}}), &["channels"]),
+        }), &["name", "kind", "url"])}}),
+                &["channels"],
+            )
+        },
         &["/channels/*/url", "/channels/*/secret"],
     ),
     KeySpec {
@@ -346,9 +351,19 @@ pub static REGISTRY: &[KeySpec] = &[
                     "mode": {"enum": ["bearer", "basic", "hmac"]}, "token": s(), "user": s(), "password": s(), "secret": s(),
                     "rate_per_sec": {"type": "number", "exclusiveMinimum": 0}
                 }, "required": ["mode"]});
-                obj(json!({"alertmanager": src.clone(), "api": src}), &["alertmanager", "api"])
+                obj(
+                    json!({"alertmanager": src.clone(), "api": src}),
+                    &["alertmanager", "api"],
+                )
             },
-            &["/alertmanager/token", "/alertmanager/password", "/alertmanager/secret", "/api/token", "/api/password", "/api/secret"],
+            &[
+                "/alertmanager/token",
+                "/alertmanager/password",
+                "/alertmanager/secret",
+                "/api/token",
+                "/api/password",
+                "/api/secret",
+            ],
         )
     },
     switch("yunyouPlus", false, "Platform plus edition."),

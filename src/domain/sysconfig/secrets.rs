@@ -53,9 +53,16 @@ fn expand(pattern: &str, value: &Value) -> Vec<String> {
         for (at, v) in found {
             match (seg, v) {
                 ("*", Value::Array(items)) => {
-                    next.extend(items.iter().enumerate().map(|(i, x)| (format!("{at}/{i}"), x)));
+                    next.extend(
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, x)| (format!("{at}/{i}"), x)),
+                    );
                 }
-                ("*", Value::Object(m)) => next.extend(m.iter().map(|(k, x)| (format!("{at}/{k}"), x))),
+                ("*", Value::Object(m)) => {
+                    next.extend(m.iter().map(|(k, x)| (format!("{at}/{k}"), x)))
+                }
                 (key, Value::Object(m)) => {
                     if let Some(x) = m.get(key) {
                         next.push((format!("{at}/{key}"), x));
