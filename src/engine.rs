@@ -120,7 +120,8 @@ impl Engine {
             Arc::clone(&notify_wake),
         );
         tasks.spawn(writer_task);
-        notify::spawn(&tasks, &store, &me.id, &config, &notify_wake, &cancel);
+        let notifier = notify::spawn(&tasks, &store, &me.id, &config, &notify_wake, &cancel);
+        let _ = metrics.notify.set(Arc::clone(&notifier.metrics));
         let ingest_routes = ingest::routes(ingest::IngestState::new(
             writer,
             config.clone(),

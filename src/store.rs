@@ -117,11 +117,14 @@ pub async fn create_database(url: &str) -> Result<(), StoreError> {
         })
 }
 
-/// Drop the database a URL names, forcibly closing other sessions where the backend allows it.
+/// Drop the database a URL names. PostgreSQL closes other sessions first (`force`); MySQL has
+/// no such thing and takes a plain drop.
 pub async fn drop_database(url: &str) -> Result<(), StoreError> {
     use sqlx::migrate::MigrateDatabase;
     sqlx::any::install_default_drivers();
-    sqlx::Any::force_drop_database(url)
-        .await
-        .map_err(|e| StoreError::Query(format!("drop {}: {e}", mask_url(url))))
+    let result = match Dialect::from_url(url) {
+        Some(Dialect::Postgres) => sqlx::Any::force_drop_database(url).await,
+        _ => sqlx::Any::drop_database(url).await,
+    };
+    result.map_err(|e| StoreError::Query(format!("drop {}: {e}", mask_url(url))))
 }

@@ -291,6 +291,7 @@ async fn database_trouble_answers_503_with_retry_after_and_stores_nothing() {
     let r = start(1024 * 1024).await;
     let sqlite = |sql: &str| {
         let ok = std::process::Command::new("sqlite3")
+            .args(["-cmd", ".timeout 5000"])
             .arg(&r.db_file)
             .arg(sql)
             .status()

@@ -15,6 +15,8 @@ pub struct Metrics {
     pub lease_changes: AtomicU64,
     pub started_at_ms: AtomicI64,
     pub config_reloads: AtomicU64,
+    /// The notification worker's counters, once it runs.
+    pub notify: std::sync::OnceLock<std::sync::Arc<super::notify::NotifyMetrics>>,
     pub ingest_requests: AtomicU64,
     pub ingest_bad_request: AtomicU64,
     pub ingest_unauthorized: AtomicU64,
@@ -182,6 +184,9 @@ impl Metrics {
                 out,
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{labels} {value}"
             );
+        }
+        if let Some(n) = self.notify.get() {
+            n.render_into(&mut out);
         }
         out
     }

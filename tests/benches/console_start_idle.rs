@@ -58,11 +58,11 @@ fn start(home: &std::path::Path, port: u16) -> Session {
                 break;
             }
             // Answer a cursor-position query (DSR) the way a terminal emulator does.
-            if buf[..n].windows(4).any(|x| x == b"\x1b[6n") {
-                if let Ok(mut w) = w.lock() {
-                    let _ = w.write_all(b"\x1b[1;1R");
-                    let _ = w.flush();
-                }
+            if buf[..n].windows(4).any(|x| x == b"\x1b[6n")
+                && let Ok(mut w) = w.lock()
+            {
+                let _ = w.write_all(b"\x1b[1;1R");
+                let _ = w.flush();
             }
             b.fetch_add(n as u64, Ordering::Relaxed);
             if let Ok(mut s) = s.lock() {
