@@ -31,9 +31,11 @@ pub struct Accepted {
     pub suppressed: usize,
 }
 
+type Reply = oneshot::Sender<Result<Accepted, WriteError>>;
+
 struct Job {
     items: Vec<Incoming>,
-    reply: oneshot::Sender<Result<Accepted, WriteError>>,
+    reply: Reply,
 }
 
 /// The handle the HTTP handlers hold. Dropping every handle stops the writer after it drained the
@@ -96,26 +98,62 @@ async fn run(
             }
         }
         let effective = Arc::clone(&*config.borrow());
-        match store_jobs(&store, &effective, &jobs).await {
-            Ok(queued) => {
-                if queued > 0 {
+        // Everything a batch needs from the configuration, read once per batch (not per alert).
+        let dashboard = effective.get("RISK_DASHBOARD_CONFIG");
+        let (channels, problems) = parse_channels(&effective.get("NOTIFY_CHANNELS"));
+        for p in problems {
+            tracing::warn!(problem = %p, "NOTIFY_CHANNELS entry ignored");
+        }
+        // The alerts move into one batch; each request keeps its range of it for the answer.
+        let mut items = Vec::with_capacity(total);
+        let mut replies = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let start = items.len();
+            let mut suppressed = 0;
+            for inc in job.items {
+                let keep = keeps_ds_type(&dashboard, &inc.ds_type)
+                    && keeps_level(&dashboard, inc.level.as_str());
+                suppressed += usize::from(!keep);
+                items.push(IngestItem {
+                    incoming: inc,
+                    keep,
+                });
+            }
+            replies.push((start..items.len(), suppressed, job.reply));
+        }
+        let now = crate::domain::time::now_ms();
+        match store.ingest_batch(&items, &channels, now).await {
+            Ok(outcome) => {
+                if outcome.notifications > 0 {
                     wake.notify_one();
                 }
-                reply_all(jobs, &effective, &metrics);
+                metrics.ingest_batches.fetch_add(1, Ordering::Relaxed);
+                for (range, suppressed, reply) in replies {
+                    answer(reply, range.len(), suppressed, &metrics);
+                }
             }
-            Err(e) if jobs.len() > 1 => {
+            Err(e) if replies.len() > 1 => {
                 // One bad request must not sink the others: retry each on its own.
-                tracing::warn!(error = %e, jobs = jobs.len(), "batch failed; storing requests one by one");
-                for job in jobs {
-                    match store_jobs(&store, &effective, std::slice::from_ref(&job)).await {
-                        Ok(_) => reply_all(vec![job], &effective, &metrics),
-                        Err(e) => fail(job, e, &metrics),
+                tracing::warn!(error = %e, jobs = replies.len(), "batch failed; storing requests one by one");
+                for (range, suppressed, reply) in replies {
+                    match store
+                        .ingest_batch(&items[range.clone()], &channels, now)
+                        .await
+                    {
+                        Ok(outcome) => {
+                            if outcome.notifications > 0 {
+                                wake.notify_one();
+                            }
+                            metrics.ingest_batches.fetch_add(1, Ordering::Relaxed);
+                            answer(reply, range.len(), suppressed, &metrics);
+                        }
+                        Err(e) => fail(reply, range.len(), e.to_string(), &metrics),
                     }
                 }
             }
             Err(e) => {
-                for job in jobs {
-                    fail(job, e.clone(), &metrics);
+                for (range, _, reply) in replies {
+                    fail(reply, range.len(), e.to_string(), &metrics);
                 }
             }
         }
@@ -123,51 +161,21 @@ async fn run(
     tracing::info!("ingest writer drained and stopped");
 }
 
-fn keep(effective: &Effective, inc: &Incoming) -> bool {
-    let dashboard = effective.get("RISK_DASHBOARD_CONFIG");
-    keeps_ds_type(&dashboard, &inc.ds_type) && keeps_level(&dashboard, inc.level.as_str())
+fn answer(reply: Reply, accepted: usize, suppressed: usize, metrics: &Metrics) {
+    metrics
+        .alerts_accepted
+        .fetch_add(accepted as u64, Ordering::Relaxed);
+    metrics
+        .alerts_suppressed
+        .fetch_add(suppressed as u64, Ordering::Relaxed);
+    let _ = reply.send(Ok(Accepted {
+        accepted,
+        suppressed,
+    }));
 }
 
-async fn store_jobs(store: &Store, effective: &Effective, jobs: &[Job]) -> Result<usize, String> {
-    let items: Vec<IngestItem> = jobs
-        .iter()
-        .flat_map(|j| j.items.iter())
-        .map(|inc| IngestItem {
-            keep: keep(effective, inc),
-            incoming: inc.clone(),
-        })
-        .collect();
-    let (channels, problems) = parse_channels(&effective.get("NOTIFY_CHANNELS"));
-    for p in problems {
-        tracing::warn!(problem = %p, "NOTIFY_CHANNELS entry ignored");
-    }
-    let now = crate::domain::time::now_ms();
-    let outcome = store
-        .ingest_batch(&items, &channels, now)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(outcome.notifications)
-}
-
-fn reply_all(jobs: Vec<Job>, effective: &Effective, metrics: &Metrics) {
-    metrics.ingest_batches.fetch_add(1, Ordering::Relaxed);
-    for job in jobs {
-        let suppressed = job.items.iter().filter(|i| !keep(effective, i)).count();
-        metrics
-            .alerts_accepted
-            .fetch_add(job.items.len() as u64, Ordering::Relaxed);
-        metrics
-            .alerts_suppressed
-            .fetch_add(suppressed as u64, Ordering::Relaxed);
-        let _ = job.reply.send(Ok(Accepted {
-            accepted: job.items.len(),
-            suppressed,
-        }));
-    }
-}
-
-fn fail(job: Job, error: String, metrics: &Metrics) {
+fn fail(reply: Reply, alerts: usize, error: String, metrics: &Metrics) {
     metrics.ingest_db_errors.fetch_add(1, Ordering::Relaxed);
-    tracing::error!(error = %error, alerts = job.items.len(), "alerts not stored; the sender gets 503 and retries");
-    let _ = job.reply.send(Err(WriteError::Database(error)));
+    tracing::error!(error = %error, alerts, "alerts not stored; the sender gets 503 and retries");
+    let _ = reply.send(Err(WriteError::Database(error)));
 }
