@@ -70,61 +70,48 @@ impl Running {
         (r.status().as_u16(), r.text().await.unwrap_or_default())
     }
 
-    async fn stored_fingerprints(&self) -> BTreeSet<String> {
+    /// Every event this test's alerts made (the engine's own inspections may add others).
+    async fn stored_alerts(&self) -> Vec<nightwatch::domain::event::Event> {
         let q = EventQuery {
             statuses: nightwatch::domain::event::Status::ALL.to_vec(),
             limit: 10_000,
             ..EventQuery::default()
         };
-        let mut out = BTreeSet::new();
-        let mut offset = 0;
+        let mut out = Vec::new();
         loop {
             let page = self
                 .store
                 .list_events(&EventQuery {
-                    offset,
+                    offset: out.len() as i64,
                     ..q.clone()
                 })
                 .await
                 .unwrap();
             if page.is_empty() {
-                return out;
+                return out
+                    .into_iter()
+                    .filter(|e: &nightwatch::domain::event::Event| e.source == "alertmanager")
+                    .collect();
             }
-            offset += page.len() as i64;
-            out.extend(
-                page.into_iter()
-                    .filter(|e| e.source == "alertmanager")
-                    .map(|e| e.fingerprint),
-            );
+            out.extend(page);
         }
     }
 
+    async fn stored_fingerprints(&self) -> BTreeSet<String> {
+        self.stored_alerts()
+            .await
+            .into_iter()
+            .map(|e| e.fingerprint)
+            .collect()
+    }
+
     async fn stored_reqs(&self) -> BTreeMap<String, usize> {
-        let q = EventQuery {
-            statuses: nightwatch::domain::event::Status::ALL.to_vec(),
-            limit: 10_000,
-            ..EventQuery::default()
-        };
         let mut out = BTreeMap::new();
-        let mut offset = 0;
-        loop {
-            let page = self
-                .store
-                .list_events(&EventQuery {
-                    offset,
-                    ..q.clone()
-                })
-                .await
-                .unwrap();
-            if page.is_empty() {
-                return out;
-            }
-            offset += page.len() as i64;
-            for e in page.into_iter().filter(|e| e.source == "alertmanager") {
-                *out.entry(e.labels.get("req").cloned().unwrap_or_default())
-                    .or_default() += 1;
-            }
+        for e in self.stored_alerts().await {
+            *out.entry(e.labels.get("req").cloned().unwrap_or_default())
+                .or_default() += 1;
         }
+        out
     }
 }
 

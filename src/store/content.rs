@@ -20,30 +20,26 @@ pub struct ApplyPlan {
 impl Store {
     /// Every stored rule.
     pub async fn list_rules(&self) -> Result<Vec<Rule>, StoreError> {
-        let rows = sqlx::query("SELECT definition FROM rules ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let text: String = r.try_get("definition")?;
-                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
-                    table: "rules",
-                    reason: e.to_string(),
-                })
-            })
-            .collect()
+        self.list_definitions("rules").await
     }
 
     /// Every stored task.
     pub async fn list_tasks(&self) -> Result<Vec<Task>, StoreError> {
-        let rows = sqlx::query("SELECT definition FROM tasks ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+        self.list_definitions("tasks").await
+    }
+
+    /// The JSON `definition` column of `table` (a constant: `rules` or `tasks`), by name.
+    async fn list_definitions<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        let q = format!("SELECT definition FROM {table} ORDER BY name");
+        let rows = sqlx::query(self.sql(&q)).fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
                 let text: String = r.try_get("definition")?;
                 serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
-                    table: "tasks",
+                    table,
                     reason: e.to_string(),
                 })
             })

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
+mod naming;
+
+use naming::{check_name, random_token};
+
 use super::view::{self, EngineFacts};
 use super::{ConfigError, ConfigView, GENERATOR, HistoryEntry, SecretBox};
 use crate::domain::Danger;
@@ -473,29 +477,4 @@ impl SysConfig {
         }
         Ok(())
     }
-}
-
-fn check_name(key: &str) -> Result<(), ConfigError> {
-    let ok = !key.is_empty()
-        && key.len() <= 128
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ConfigError::BadName {
-            key: key.to_owned(),
-            message: "a key name is 1 to 128 characters of A-Z, a-z, 0-9, _ - .".into(),
-        })
-    }
-}
-
-fn random_token(len: usize) -> String {
-    use rand::Rng as _;
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
 }
