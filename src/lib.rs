@@ -2,12 +2,17 @@
 //!
 //! The architecture map (DESIGN.md §2–§3):
 //!
-//! - [`domain`]: pure types (components, instances, danger levels, audit entries). No IO, no async.
+//! - [`domain`]: pure types and rules: components, instances, danger levels, audit entries, risk
+//!   events and their transitions, the system-configuration registry, inspection conditions and
+//!   windows, content-as-code validation. No IO, no async.
 //! - [`settings`]: layered app settings: embedded defaults < config file < `NIGHTWATCH_*` env < flags.
 //! - [`store`]: the ONLY module that names `sqlx`. One implementation over SQLite, MySQL-compatible and
 //!   PostgreSQL databases; dialect differences live in `store/dialect.rs`.
-//! - [`engine`]: the headless side: HTTP server (`/healthz`, `/metrics`), instance registry heartbeat,
-//!   master election, graceful shutdown. In-process for the embedded SQLite, `nightwatch serve` otherwise.
+//! - [`engine`]: the headless side: HTTP server (`/healthz`, `/metrics`, alert ingest), instance
+//!   heartbeat, master election, live configuration, notification outbox delivery, inspection
+//!   scheduling and runs, graceful shutdown. In-process for the embedded SQLite, `serve` otherwise.
+//! - [`sysconfig`]: system configuration as operators use it: versions, validation, secrets sealed
+//!   at rest and masked wherever shown.
 //! - [`probes`]: inspection probes (host, http, page, tcp, process, command, sql, redis, prometheus):
 //!   measure one target and return named values; never decide pass/fail.
 //! - [`console`]: the TUI. `App::update(Action) -> Vec<Effect>` is synchronous; effects run on tokio
