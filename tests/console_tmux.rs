@@ -178,7 +178,7 @@ fn tabs_help_commands_filter_resize_and_quit() {
 
     // Every tab, by number, then Tab wraps around.
     for (key, title) in [
-        ("2", "No risk events yet"),
+        ("2", "no risk events (suppressed"),
         ("3", "No DR architecture described yet"),
         ("4", "No inspection runs yet"),
         ("5", "No plan runs yet"),
@@ -189,7 +189,7 @@ fn tabs_help_commands_filter_resize_and_quit() {
         t.wait_for(title);
     }
     t.keys(&["Tab"]);
-    t.wait_for("No risk events yet");
+    t.wait_for("no risk events (suppressed");
     t.keys(&["BTab"]);
     t.wait_for("Database & engine");
 
@@ -233,7 +233,8 @@ fn tabs_help_commands_filter_resize_and_quit() {
         // At 80 columns the engine keeps a compact segment; the key hint goes first.
         lines.len() == 24
             && lines[23].contains("eng:in-proc")
-            && lines[9].starts_with("┌ Instances")
+            && lines[9].starts_with("┌ Risk events")
+            && lines[17].starts_with("┌ Instances")
     });
     for line in screen.lines() {
         assert!(line.chars().count() <= 80, "line wider than 80: {line:?}");
@@ -302,7 +303,7 @@ fn ctrl_c_quits_and_read_only_and_broken_keymap_show_in_the_status_bar() {
     t.wait_for("Enter view · h history · / filter · read-only");
     // The built-in map still works.
     t.keys(&["2"]);
-    t.wait_for("No risk events yet");
+    t.wait_for("no risk events (suppressed");
     // ctrl-c quits from normal mode.
     t.keys(&["C-c"]);
     let screen = t.wait_for("EXIT=0");
@@ -337,7 +338,7 @@ fn an_idle_console_writes_nothing_to_the_terminal() {
     // The same pipe does see output when something changes (the measurement is not vacuous).
     t.tmux(&["pipe-pane", "-o", "-t", "nw", &cmd]);
     t.keys(&["2"]);
-    t.wait_for("No risk events yet");
+    t.wait_for("no risk events (suppressed");
     let deadline = Instant::now() + Duration::from_secs(5);
     while std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0) == 0 {
         assert!(

@@ -22,10 +22,13 @@ pub enum Effect {
     /// Read the history of one key (masked, with diffs).
     LoadHistory { key: String },
     /// Read one page of events (`query.offset`, `query.limit`) and the count of all that match.
+    /// `from_end`: the page lies in the second half; read it in the opposite order from the end
+    /// (a small OFFSET instead of a deep one) and turn it around.
     LoadEvents {
         request: u64,
         filter_gen: u64,
         query: EventQuery,
+        from_end: bool,
     },
     /// Read one event and its timeline.
     LoadEventDetail { id: i64 },

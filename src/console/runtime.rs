@@ -8,6 +8,8 @@
 
 mod events;
 
+pub use events::read_page;
+
 use std::io::Write;
 use std::time::Duration;
 

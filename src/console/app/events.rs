@@ -33,6 +33,7 @@ impl App {
             request: e.request,
             filter_gen: e.filter_gen,
             query: e.page_query(offset, limit),
+            from_end: e.loaded && offset > e.total / 2,
         }]
     }
 
@@ -204,6 +205,7 @@ impl App {
             self.events.descending = query.descending;
         }
         self.events.query = query;
+        self.events.detail = None;
         let filter = Filter::parse(text);
         if filter.is_empty() {
             self.info("filter cleared");

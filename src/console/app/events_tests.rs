@@ -67,6 +67,12 @@ fn only_the_visible_page_and_a_margin_are_requested() {
         page_request(&effects),
         Some((100_000 - body - MARGIN, body + 2 * MARGIN))
     );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadEvents { from_end: true, .. })),
+        "the second half is read from the end (a short OFFSET)"
+    );
     answer(&mut app, &effects, 100_000);
     assert_eq!(app.events.selected_event().map(|e| e.id), Some(1));
 

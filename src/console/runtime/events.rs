@@ -7,11 +7,34 @@ use crate::domain::event::EventQuery;
 use crate::domain::time::now_ms;
 use crate::store::{EventAction, Store};
 
-/// Read a page and the total for `query`.
-pub(super) async fn page(store: &Store, query: &EventQuery) -> Result<EventPage, String> {
+/// Read a page and the total for `query` (as the Events pane asks for it). With `from_end`, a
+/// page in the second half of the result is read from the end in the opposite order and turned
+/// around: the rows are the same (the sort ends with `id`, so the order is total), and SQL
+/// `OFFSET` costs what it skips, so the last page of 100,000 rows costs what the first does.
+pub async fn read_page(
+    store: &Store,
+    query: &EventQuery,
+    from_end: bool,
+) -> Result<EventPage, String> {
     // Two reads, not one transaction: a row arriving between them shows on the next poll.
-    let rows = store.list_events(query).await.map_err(|e| e.to_string())?;
     let total = store.count_events(query).await.map_err(|e| e.to_string())?;
+    let end = (query.offset + query.limit).min(total);
+    let rows = if from_end && query.offset > total / 2 {
+        let reversed = EventQuery {
+            descending: !query.descending,
+            offset: total - end,
+            limit: (end - query.offset).max(0),
+            ..query.clone()
+        };
+        let mut rows = store
+            .list_events(&reversed)
+            .await
+            .map_err(|e| e.to_string())?;
+        rows.reverse();
+        rows
+    } else {
+        store.list_events(query).await.map_err(|e| e.to_string())?
+    };
     Ok(EventPage {
         offset: query.offset,
         rows,
@@ -26,10 +49,11 @@ pub(super) async fn perform(store: &Store, effect: Effect) -> Action {
             request,
             filter_gen,
             query,
+            from_end,
         } => Action::EventsLoaded {
             request: *request,
             filter_gen: *filter_gen,
-            result: page(store, query).await,
+            result: read_page(store, query, *from_end).await,
         },
         Effect::LoadEventDetail { id } => {
             let result = async {

@@ -1,0 +1,269 @@
+//! End-to-end test of the Events pane in a real terminal, driven through tmux: events posted to
+//! the real HTTP endpoint (`POST /api/v1/events`, bearer token from `INGEST_AUTH`) ring the bell
+//! message while on the Overview, show in the Events pane, `level:P1` filters them, Enter opens a
+//! detail with labels and timeline, and an acknowledge through the `m` menu is seen in the pane and,
+//! from outside, in `nightwatch events show ID -o json`.
+//!
+//! Fresh XDG directories, a free port picked here (the endpoint must be known), every wait polls
+//! `capture-pane`; skipped without tmux or curl except under `CI=true`.
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_nightwatch");
+
+/// A tmux server with one session running `sh`, and a private XDG home for nightwatch.
+struct Tmux {
+    socket: String,
+    home: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start(name: &str, width: u16, height: u16) -> Option<Tmux> {
+        let missing = ["tmux", "curl"]
+            .into_iter()
+            .find(|p| Command::new(p).arg("-V").output().is_err());
+        if let Some(p) = missing {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{p} is required for the console end-to-end tests under CI"
+            );
+            eprintln!("skipping {name}: {p} is not installed");
+            return None;
+        }
+        let t = Tmux {
+            socket: format!("nw-e2e-{name}-{}", std::process::id()),
+            home: tempfile::tempdir().expect("temp dir"),
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        t.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "nw",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "sh",
+        ]);
+        t.tmux(&["set-option", "-g", "window-size", "manual"]);
+        Some(t)
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("run tmux");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn type_line(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "nw", "-l", text]);
+        self.keys(&["Enter"]);
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "nw"];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "nw"]).stdout).into_owned()
+    }
+
+    fn wait(&self, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait(&format!("{text:?}"), 15, |s| s.contains(text))
+    }
+
+    /// The binary with the private XDG directories, as a command for `Command`.
+    fn nightwatch(&self, args: &[&str]) -> serde_json::Value {
+        let xdg = |d: &str| self.home.path().join(d);
+        let out = Command::new(BIN)
+            .args(args)
+            .env("XDG_CONFIG_HOME", xdg("config"))
+            .env("XDG_DATA_HOME", xdg("data"))
+            .env("XDG_STATE_HOME", xdg("state"))
+            .output()
+            .expect("run nightwatch");
+        assert!(
+            out.status.success(),
+            "nightwatch {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    }
+
+    /// Launch the console (engine in-process) listening on `port`.
+    fn launch(&self, port: u16) {
+        let xdg = |d: &str| self.home.path().join(d).display().to_string();
+        self.type_line(&format!(
+            "XDG_CONFIG_HOME={} XDG_DATA_HOME={} XDG_STATE_HOME={} LANG=C.UTF-8 {BIN} \
+             --listen 127.0.0.1:{port}; echo EXIT=$?",
+            xdg("config"),
+            xdg("data"),
+            xdg("state")
+        ));
+        self.wait("the first frame with data", 30, |s| {
+            s.contains("Instances") && s.contains("live")
+        });
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// POST the generic event JSON; returns the HTTP status.
+fn post(port: u16, token: &str, body: &serde_json::Value) -> String {
+    let mut child = Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .args([
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            "@-",
+        ])
+        .arg(format!("http://127.0.0.1:{port}/api/v1/events"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("curl");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(body.to_string().as_bytes())
+        .expect("write body");
+    let out = child.wait_with_output().expect("curl output");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn event(title: &str, level: &str, fingerprint: &str, host: &str) -> serde_json::Value {
+    serde_json::json!({
+        "title": title, "level": level, "status": "firing", "ds_type": "STACK#rds",
+        "fingerprint": fingerprint, "component": host,
+        "labels": {"instance": host, "team": "dba"},
+        "annotations": {"runbook": "https://wiki.example/rb/e2e"},
+        "source_url": format!("http://prometheus.example/graph?host={host}"),
+    })
+}
+
+#[test]
+fn posted_events_show_filter_open_and_ack_through_the_menu() {
+    let Some(t) = Tmux::start("events", 140, 40) else {
+        return;
+    };
+    let port = free_port();
+    t.launch(port);
+    let auth = t.nightwatch(&["config", "get", "INGEST_AUTH", "--reveal", "-o", "json"]);
+    let token = auth["value"]["api"]["token"]
+        .as_str()
+        .expect("INGEST_AUTH.api.token")
+        .to_owned();
+
+    // Sent while the Overview shows: the bell check reports them in the status bar.
+    let body = serde_json::json!([
+        event("Disk full on db-1", "P1", "e2e-disk", "db-1"),
+        event("Replication broken on db-2", "P0", "e2e-repl", "db-2"),
+        event("Slow queries on db-4", "P2", "e2e-slow", "db-4"),
+    ]);
+    assert_eq!(post(port, &token, &body), "200");
+    t.wait_for("new P0/P1 events");
+    let body = serde_json::json!([event("Backup failed on db-3", "P1", "e2e-backup", "db-3")]);
+    assert_eq!(post(port, &token, &body), "200");
+
+    t.keys(&["2"]);
+    let screen = t.wait_for("Backup failed on db-3");
+    assert!(screen.contains("Replication broken on db-2"), "{screen}");
+    assert!(screen.contains("▲ P0"), "{screen}");
+    assert!(
+        !screen.contains("Slow queries"),
+        "P2 is suppressed by default, hidden:\n{screen}"
+    );
+
+    t.keys(&["/"]);
+    t.type_line("level:P1");
+    let screen = t.wait("the P1 filter", 15, |s| {
+        s.contains("/level:P1") && !s.contains("Replication broken")
+    });
+    assert!(screen.contains("Disk full on db-1"), "{screen}");
+    assert!(screen.contains("1–2 of 2"), "{screen}");
+
+    // The same order as the console's default sort: newest last seen first.
+    let listed = t.nightwatch(&["events", "list", "level:P1", "-o", "json"]);
+    let first = listed
+        .as_array()
+        .and_then(|a| a.first())
+        .unwrap_or(&listed["events"][0])
+        .clone();
+    let id = first["id"].as_i64().expect("an id");
+    let title = first["title"].as_str().expect("a title").to_owned();
+    assert_eq!(title, "Backup failed on db-3");
+
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Timeline (");
+    assert!(screen.contains(&format!("Event #{id}")), "{screen}");
+    assert!(screen.contains("team = dba"), "{screen}");
+    assert!(
+        screen.contains("http://prometheus.example/graph?host=db-3"),
+        "{screen}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("Space mark");
+
+    t.keys(&["m"]);
+    t.wait_for("Acknowledge (G1)");
+    t.keys(&["Enter"]);
+    t.wait_for("Proceed? y = yes");
+    t.keys(&["y"]);
+    t.wait_for("acked 1 of 1 event");
+    t.wait("the row acked", 15, |s| {
+        s.lines()
+            .any(|l| l.contains("Backup failed") && l.contains("acked"))
+    });
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0");
+
+    let shown = t.nightwatch(&["events", "show", &id.to_string(), "-o", "json"]);
+    assert_eq!(shown["event"]["status"], "acked", "{shown}");
+    let timeline = shown["timeline"].as_array().expect("timeline");
+    assert!(timeline.iter().any(|e| e["kind"] == "acked"), "{shown}");
+}
