@@ -12,7 +12,7 @@ use ratatui::crossterm::cursor::{Hide, Show};
 use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 
 type Hook = Arc<dyn Fn(&PanicHookInfo<'_>) + Send + Sync + 'static>;
@@ -41,13 +41,21 @@ impl Tui {
             restore();
             for_hook(info);
         }));
-        let mut tui = Tui {
+        let tui = Tui {
             terminal: Terminal::new(CrosstermBackend::new(stdout()))?,
             previous_hook: Some(previous),
         };
         enable_raw_mode()?;
-        execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste, Hide)?;
-        tui.terminal.clear()?;
+        // A plain clear, not `Terminal::clear()`: that one asks the terminal for the cursor position
+        // (ESC[6n) and fails after 2 s on a terminal that never answers; the first frame paints
+        // every cell anyway, since the terminal's buffers start empty.
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            Hide,
+            Clear(ClearType::All)
+        )?;
         Ok(tui)
     }
 }
