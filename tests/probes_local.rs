@@ -176,8 +176,13 @@ async fn process_count_by_name_and_command_line() {
     };
     assert_eq!(count(by_line.clone()).await, 0);
     let child = common::Proc(
+        // Null stdio: the `sleep` grandchild outlives the killed `sh` for a few seconds and must
+        // not hold the test runner's output pipes.
         std::process::Command::new("sh")
-            .args(["-c", "sleep 30; true", &marker])
+            .args(["-c", "sleep 10; true", &marker])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap(),
     );
