@@ -124,6 +124,24 @@ async fn main() {
         .await
         .expect("connect");
     store.migrate().await.expect("migrate");
+    // DROP_0005=1 measures without the indexes of migration 0005 (the before/after comparison).
+    if std::env::var("DROP_0005").is_ok_and(|v| v == "1") {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect(&settings.database_url())
+            .await
+            .expect("raw");
+        for idx in [
+            "risk_events_ds_type",
+            "risk_events_count",
+            "risk_events_status_last_seen",
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {idx}")))
+                .execute(&mut conn)
+                .await
+                .expect("drop");
+        }
+        println!("(migration 0005 indexes dropped)");
+    }
 
     let now = now_ms();
     let t = Instant::now();
