@@ -7,147 +7,11 @@
 //! Fresh XDG directories, a free port picked here (the endpoint must be known), every wait polls
 //! `capture-pane`; skipped without tmux or curl except under `CI=true`.
 
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_nightwatch");
+mod common;
 
-/// A tmux server with one session running `sh`, and a private XDG home for nightwatch.
-struct Tmux {
-    socket: String,
-    home: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(name: &str, width: u16, height: u16) -> Option<Tmux> {
-        let missing = ["tmux", "curl"]
-            .into_iter()
-            .find(|p| Command::new(p).arg("-V").output().is_err());
-        if let Some(p) = missing {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{p} is required for the console end-to-end tests under CI"
-            );
-            eprintln!("skipping {name}: {p} is not installed");
-            return None;
-        }
-        let t = Tmux {
-            socket: format!("nw-e2e-{name}-{}", std::process::id()),
-            home: tempfile::tempdir().expect("temp dir"),
-        };
-        let (w, h) = (width.to_string(), height.to_string());
-        t.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "nw",
-            "-x",
-            &w,
-            "-y",
-            &h,
-            "sh",
-        ]);
-        t.tmux(&["set-option", "-g", "window-size", "manual"]);
-        Some(t)
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("run tmux");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    fn type_line(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "nw", "-l", text]);
-        self.keys(&["Enter"]);
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "nw"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "nw"]).stdout).into_owned()
-    }
-
-    fn wait(&self, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        self.wait(&format!("{text:?}"), 15, |s| s.contains(text))
-    }
-
-    /// The binary with the private XDG directories, as a command for `Command`.
-    fn nightwatch(&self, args: &[&str]) -> serde_json::Value {
-        let xdg = |d: &str| self.home.path().join(d);
-        let out = Command::new(BIN)
-            .args(args)
-            .env("XDG_CONFIG_HOME", xdg("config"))
-            .env("XDG_DATA_HOME", xdg("data"))
-            .env("XDG_STATE_HOME", xdg("state"))
-            .output()
-            .expect("run nightwatch");
-        assert!(
-            out.status.success(),
-            "nightwatch {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("JSON")
-    }
-
-    /// Launch the console (engine in-process) listening on `port`.
-    fn launch(&self, port: u16) {
-        let xdg = |d: &str| self.home.path().join(d).display().to_string();
-        self.type_line(&format!(
-            "XDG_CONFIG_HOME={} XDG_DATA_HOME={} XDG_STATE_HOME={} LANG=C.UTF-8 {BIN} \
-             --listen 127.0.0.1:{port}; echo EXIT=$?",
-            xdg("config"),
-            xdg("data"),
-            xdg("state")
-        ));
-        self.wait("the first frame with data", 30, |s| {
-            s.contains("Instances") && s.contains("live")
-        });
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
+use common::tmux::Tmux;
 
 /// POST the generic event JSON; returns the HTTP status.
 fn post(port: u16, token: &str, body: &serde_json::Value) -> String {
@@ -191,8 +55,11 @@ fn posted_events_show_filter_open_and_ack_through_the_menu() {
     let Some(t) = Tmux::start("events", 140, 40) else {
         return;
     };
-    let port = free_port();
-    t.launch(port);
+    if !common::require_program("/usr/bin/curl", "curl") {
+        return;
+    }
+    let port = common::free_port();
+    t.launch_on(&format!("127.0.0.1:{port}"), "");
     let auth = t.nightwatch(&["config", "get", "INGEST_AUTH", "--reveal", "-o", "json"]);
     let token = auth["value"]["api"]["token"]
         .as_str()

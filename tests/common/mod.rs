@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use nightwatch::store::{ConnectOptions, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
