@@ -14,22 +14,10 @@ fn fixture(name: &str) -> String {
     )
 }
 
-fn run(sb: &Sandbox, args: &[&str]) -> (bool, String) {
-    let o = sb.command().args(args).output().unwrap();
-    (
-        o.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-    )
-}
-
 #[test]
 fn builtin_library_is_applied_on_first_start() {
     let sb = Sandbox::new();
-    let (ok, text) = run(&sb, &["export"]);
+    let (ok, text) = sb.run(&["export"]);
     assert!(ok, "{text}");
     assert!(
         text.contains("name = \"local-host\""),
@@ -52,24 +40,24 @@ fn builtin_library_is_applied_on_first_start() {
 #[test]
 fn good_content_applies_and_export_round_trips() {
     let sb = Sandbox::new();
-    let (ok, text) = run(&sb, &["apply", &fixture("good.toml"), "--dry-run"]);
+    let (ok, text) = sb.run(&["apply", &fixture("good.toml"), "--dry-run"]);
     assert!(
         ok && text.contains("+ rule redis-replicas") && text.contains("would apply: 4 added"),
         "{text}"
     );
-    let (_, export) = run(&sb, &["export"]);
+    let (_, export) = sb.run(&["export"]);
     assert!(!export.contains("redis-replicas"), "dry-run wrote nothing");
-    let (ok, text) = run(&sb, &["apply", &fixture("good.toml")]);
+    let (ok, text) = sb.run(&["apply", &fixture("good.toml")]);
     assert!(ok && text.contains("applied: 4 added"), "{text}");
-    let (ok, text) = run(&sb, &["apply", &fixture("good.toml")]);
+    let (ok, text) = sb.run(&["apply", &fixture("good.toml")]);
     assert!(
         ok && text.contains("0 added, 0 changed"),
         "idempotent: {text}"
     );
     let exported = sb.dir.path().join("all.toml");
-    let (_, export) = run(&sb, &["export"]);
+    let (_, export) = sb.run(&["export"]);
     std::fs::write(&exported, export).unwrap();
-    let (ok, text) = run(&sb, &["apply", exported.to_str().unwrap(), "--dry-run"]);
+    let (ok, text) = sb.run(&["apply", exported.to_str().unwrap(), "--dry-run"]);
     assert!(
         ok && text.contains("0 added, 0 changed"),
         "export is what apply reads back: {text}"
@@ -93,7 +81,7 @@ fn bad_content_is_refused_whole_with_file_line_and_reason() {
     ];
     for (file, expected) in cases {
         // Each bad file is applied together with a good one: nothing of either may land.
-        let (ok, text) = run(&sb, &["apply", &fixture("good.toml"), &fixture(file)]);
+        let (ok, text) = sb.run(&["apply", &fixture("good.toml"), &fixture(file)]);
         assert!(!ok, "{file} must be refused");
         assert!(
             text.contains(expected),
@@ -101,15 +89,12 @@ fn bad_content_is_refused_whole_with_file_line_and_reason() {
         );
         assert!(text.contains("nothing applied"), "{text}");
     }
-    let (ok, text) = run(
-        &sb,
-        &["apply", &fixture("good.toml"), &fixture("duplicate.toml")],
-    );
+    let (ok, text) = sb.run(&["apply", &fixture("good.toml"), &fixture("duplicate.toml")]);
     assert!(
         !ok && text.contains("duplicate component \"redis-a\""),
         "{text}"
     );
-    let (_, export) = run(&sb, &["export"]);
+    let (_, export) = sb.run(&["export"]);
     assert!(
         !export.contains("redis-a") && !export.contains("redis-replicas"),
         "nothing applied: {export}"

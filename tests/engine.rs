@@ -4,47 +4,22 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use common::{Sandbox, free_port};
 use nightwatch::store::{ConnectOptions, Store};
 
+/// A `serve` process (killed if the test fails before stopping it) and its port.
 struct Serve {
-    child: Child,
+    proc: common::Proc,
     port: u16,
 }
 
-/// Start `serve` and wait for its readiness line on stderr.
+/// Start `serve` and wait until it listens.
 fn serve(sb: &Sandbox, db_url: &str) -> Serve {
-    let port = free_port();
-    let mut child = sb
-        .command()
-        .args([
-            "--database-url",
-            db_url,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "serve",
-        ])
-        .env("NIGHTWATCH_ENGINE_HEARTBEAT_SECS", "1")
-        .env("NIGHTWATCH_ENGINE_LEASE_SECS", "3")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("engine listening on") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(30))
-        .expect("serve did not become ready");
-    Serve { child, port }
+    let (proc, port) = common::serve(sb, db_url, &[]);
+    Serve { proc, port }
 }
 
 fn signal(child: &Child, sig: &str) {
@@ -95,14 +70,14 @@ async fn serve_answers_health_and_metrics_registers_and_is_master() {
         .unwrap();
     assert_eq!(health["service"], "nightwatch");
     assert_eq!(health["status"], "ok");
-    assert_eq!(health["pid"], s.child.id());
+    assert_eq!(health["pid"], s.proc.0.id());
 
     let store = Store::connect(&db(&sb), &ConnectOptions::default())
         .await
         .unwrap();
     let instances = store.list_instances().await.unwrap();
     assert_eq!(instances.len(), 1);
-    assert_eq!(instances[0].pid, i64::from(s.child.id()));
+    assert_eq!(instances[0].pid, i64::from(s.proc.0.id()));
     assert_eq!(instances[0].listen, format!("127.0.0.1:{}", s.port));
     assert_eq!(
         store.count_leases().await.unwrap(),
@@ -138,8 +113,11 @@ async fn serve_answers_health_and_metrics_registers_and_is_master() {
         .unwrap();
     assert!(beats >= 2, "{text}");
 
-    signal(&s.child, "-TERM");
-    assert!(wait_exit(&mut s.child).success(), "SIGTERM is a clean stop");
+    signal(&s.proc.0, "-TERM");
+    assert!(
+        wait_exit(&mut s.proc.0).success(),
+        "SIGTERM is a clean stop"
+    );
     assert!(
         store.list_instances().await.unwrap().is_empty(),
         "deregistered on shutdown"
@@ -165,16 +143,16 @@ async fn two_engines_one_master_and_failover_on_sighup() {
     .await;
     let lease = store.get_lease("master").await.unwrap().unwrap();
     assert_eq!(store.count_leases().await.unwrap(), 1);
-    let (master, standby) = if lease.holder.contains(&format!(":{}:", a.child.id())) {
+    let (master, standby) = if lease.holder.contains(&format!(":{}:", a.proc.0.id())) {
         (&mut a, &mut b)
     } else {
         (&mut b, &mut a)
     };
     let first_term = lease.term;
     // SIGHUP (an SSH session ending) stops the master cleanly; the standby takes over.
-    signal(&master.child, "-HUP");
-    assert!(wait_exit(&mut master.child).success());
-    let standby_pid = format!(":{}:", standby.child.id());
+    signal(&master.proc.0, "-HUP");
+    assert!(wait_exit(&mut master.proc.0).success());
+    let standby_pid = format!(":{}:", standby.proc.0.id());
     until("the standby becomes master", || {
         let store = store.clone();
         let pid = standby_pid.clone();
@@ -191,8 +169,8 @@ async fn two_engines_one_master_and_failover_on_sighup() {
         store.get_lease("master").await.unwrap().unwrap().term > first_term,
         "fencing token grew"
     );
-    signal(&standby.child, "-INT");
-    assert!(wait_exit(&mut standby.child).success());
+    signal(&standby.proc.0, "-INT");
+    assert!(wait_exit(&mut standby.proc.0).success());
 }
 
 #[tokio::test]
@@ -216,8 +194,8 @@ async fn a_taken_port_is_reported_with_its_owner() {
         err.contains("already in use by a nightwatch engine"),
         "{err}"
     );
-    signal(&first.child, "-TERM");
-    wait_exit(&mut first.child);
+    signal(&first.proc.0, "-TERM");
+    wait_exit(&mut first.proc.0);
 }
 
 #[test]

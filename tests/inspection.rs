@@ -8,26 +8,13 @@ mod common;
 
 use common::{Sandbox, free_port, json_of, serve};
 
-fn run(sb: &Sandbox, args: &[&str]) -> (bool, String) {
-    let o = sb.command().args(args).output().unwrap();
-    (
-        o.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-    )
-}
-
 #[test]
 fn builtin_host_task_runs_and_reports() {
     let sb = Sandbox::new();
     let url = format!("sqlite://{}/nw.db?mode=rwc", sb.dir.path().display());
     let (_engine, _) = serve(&sb, &url, &[]);
     let db = ["--database-url", url.as_str()];
-    let (ok, text) = run(
-        &sb,
+    let (ok, text) = sb.run(
         &[
             &db[..],
             &["inspect", "run", "host-basics", "--timeout", "120"],
@@ -66,16 +53,12 @@ fn builtin_host_task_runs_and_reports() {
             "{values}"
         );
     }
-    let (ok, md) = run(
-        &sb,
-        &[&db[..], &["inspect", "report", &id.to_string(), "-o", "md"]].concat(),
-    );
+    let (ok, md) = sb.run(&[&db[..], &["inspect", "report", &id.to_string(), "-o", "md"]].concat());
     assert!(
         ok && md.contains("# Inspection report: host-basics") && md.contains("| host-load |"),
         "{md}"
     );
-    let (ok, html) = run(
-        &sb,
+    let (ok, html) = sb.run(
         &[
             &db[..],
             &["inspect", "report", &id.to_string(), "-o", "html"],
@@ -105,15 +88,9 @@ fn a_failing_check_raises_an_event_that_resolves_when_it_passes() {
         ),
     )
     .unwrap();
-    let (ok, text) = run(
-        &sb,
-        &[&db[..], &["apply", content.to_str().unwrap()]].concat(),
-    );
+    let (ok, text) = sb.run(&[&db[..], &["apply", content.to_str().unwrap()]].concat());
     assert!(ok, "{text}");
-    let (ok, text) = run(
-        &sb,
-        &[&db[..], &["inspect", "run", "svc", "--timeout", "60"]].concat(),
-    );
+    let (ok, text) = sb.run(&[&db[..], &["inspect", "run", "svc", "--timeout", "60"]].concat());
     assert!(
         !ok && text.contains("fail") && text.contains("svc-port"),
         "closed port fails: {text}"
@@ -139,10 +116,7 @@ fn a_failing_check_raises_an_event_that_resolves_when_it_passes() {
     assert_eq!(e["fingerprint"], "inspection:svc-port:svc-1");
 
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let (ok, text) = run(
-        &sb,
-        &[&db[..], &["inspect", "run", "svc", "--timeout", "60"]].concat(),
-    );
+    let (ok, text) = sb.run(&[&db[..], &["inspect", "run", "svc", "--timeout", "60"]].concat());
     assert!(ok && text.contains("pass"), "open port passes: {text}");
     let shown = json_of(
         &sb,
@@ -155,10 +129,7 @@ fn a_failing_check_raises_an_event_that_resolves_when_it_passes() {
     assert_eq!(shown["event"]["status"], "resolved", "{shown}");
     drop(listener);
 
-    let (ok, text) = run(
-        &sb,
-        &[&db[..], &["inspect", "run", "no-such-task"]].concat(),
-    );
+    let (ok, text) = sb.run(&[&db[..], &["inspect", "run", "no-such-task"]].concat());
     assert!(!ok && text.contains("unknown task"), "{text}");
 }
 
@@ -175,15 +146,9 @@ fn a_rule_whose_targets_vanished_reports_no_executable_target() {
         "[[task]]\nname = \"cache\"\nrules = [\"redis-replication\"]\nevery = \"1h\"\n",
     )
     .unwrap();
-    let (ok, text) = run(
-        &sb,
-        &[&db[..], &["apply", content.to_str().unwrap()]].concat(),
-    );
+    let (ok, text) = sb.run(&[&db[..], &["apply", content.to_str().unwrap()]].concat());
     assert!(ok, "{text}");
-    let (ok, text) = run(
-        &sb,
-        &[&db[..], &["inspect", "run", "cache", "--timeout", "60"]].concat(),
-    );
+    let (ok, text) = sb.run(&[&db[..], &["inspect", "run", "cache", "--timeout", "60"]].concat());
     assert!(
         !ok && text.contains("no executable target") && text.contains("\"kind\":\"redis\""),
         "{text}"

@@ -156,6 +156,17 @@ impl Sandbox {
         }
     }
 
+    /// Run the binary; (success, stdout + stderr).
+    pub fn run(&self, args: &[&str]) -> (bool, String) {
+        let o = self.command().args(args).output().expect("run nightwatch");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.success(), text)
+    }
+
     pub fn command(&self) -> std::process::Command {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_nightwatch"));
         let d = self.dir.path();

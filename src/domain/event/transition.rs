@@ -42,6 +42,24 @@ pub struct Transition {
     pub resolved: bool,
 }
 
+impl Transition {
+    /// The state after this transition, as the `Prior` of the next alert (a repeat within one
+    /// batch folds onto it).
+    pub fn prior(&self) -> Prior {
+        Prior {
+            status: self.status,
+            firing: self.firing,
+            level: self.level,
+            original_level: self.original_level,
+            count: self.count,
+            flips: self.flips,
+            flip_window_start: self.flip_window_start,
+            flapping: self.flapping,
+            first_seen: self.first_seen,
+        }
+    }
+}
+
 /// Apply `inc` (at `now`) to `prior` (`None` for a new event). `keep` is the verdict of the
 /// `dsTypeMap` / `riskLevelMap` filters.
 pub fn apply(prior: Option<&Prior>, inc: &Incoming, keep: bool, now: i64) -> Transition {
@@ -178,20 +196,6 @@ mod tests {
         }
     }
 
-    fn prior(t: &Transition) -> Prior {
-        Prior {
-            status: t.status,
-            firing: t.firing,
-            level: t.level,
-            original_level: t.original_level,
-            count: t.count,
-            flips: t.flips,
-            flip_window_start: t.flip_window_start,
-            flapping: t.flapping,
-            first_seen: t.first_seen,
-        }
-    }
-
     #[test]
     fn new_firing_alert_opens_and_alerts() {
         let t = apply(None, &inc(true, Level::P1), true, 1_000);
@@ -206,7 +210,7 @@ mod tests {
         assert_eq!(t.status, Status::Suppressed);
         assert!(!t.alerting);
         assert_eq!(t.log[0].0, "suppressed");
-        let r = apply(Some(&prior(&t)), &inc(false, Level::P3), false, 2_000);
+        let r = apply(Some(&t.prior()), &inc(false, Level::P3), false, 2_000);
         assert_eq!(
             r.status,
             Status::Suppressed,
@@ -218,13 +222,13 @@ mod tests {
     #[test]
     fn repeat_counts_and_resolve_then_reopen() {
         let a = apply(None, &inc(true, Level::P1), true, 1_000);
-        let b = apply(Some(&prior(&a)), &inc(true, Level::P1), true, 2_000);
+        let b = apply(Some(&a.prior()), &inc(true, Level::P1), true, 2_000);
         assert_eq!((b.status, b.count), (Status::Open, 2));
         assert_eq!(b.log[0].0, "repeated");
-        let c = apply(Some(&prior(&b)), &inc(false, Level::P1), true, 3_000);
+        let c = apply(Some(&b.prior()), &inc(false, Level::P1), true, 3_000);
         assert_eq!(c.status, Status::Resolved);
         assert!(c.resolved);
-        let d = apply(Some(&prior(&c)), &inc(true, Level::P1), true, 4_000);
+        let d = apply(Some(&c.prior()), &inc(true, Level::P1), true, 4_000);
         assert_eq!(d.status, Status::Open);
         assert!(d.alerting);
         assert_eq!(d.log[0].0, "reopened");
@@ -235,7 +239,7 @@ mod tests {
         let a = apply(None, &inc(true, Level::P0), true, 0);
         let acked = Prior {
             status: Status::Acked,
-            ..prior(&a)
+            ..a.prior()
         };
         assert_eq!(
             apply(Some(&acked), &inc(false, Level::P0), true, 1).status,
@@ -244,7 +248,7 @@ mod tests {
         let closed = Prior {
             status: Status::Closed,
             firing: false,
-            ..prior(&a)
+            ..a.prior()
         };
         assert_eq!(
             apply(Some(&closed), &inc(false, Level::P0), true, 1).status,
@@ -261,7 +265,7 @@ mod tests {
         let mut t = apply(None, &inc(true, Level::P1), true, 0);
         for i in 1..=FLAP_THRESHOLD {
             t = apply(
-                Some(&prior(&t)),
+                Some(&t.prior()),
                 &inc(i % 2 == 0, Level::P1),
                 true,
                 i * 1_000,
@@ -271,7 +275,7 @@ mod tests {
         assert!(t.log.iter().any(|(k, _)| *k == "flapping"));
         // A flip after a quiet hour starts a new window.
         let later = apply(
-            Some(&prior(&t)),
+            Some(&t.prior()),
             &inc(!t.firing, Level::P1),
             true,
             10 * FLAP_WINDOW_MS,
@@ -284,11 +288,11 @@ mod tests {
         let a = apply(None, &inc(true, Level::P2), true, 0);
         let regraded = Prior {
             level: Level::P0,
-            ..prior(&a)
+            ..a.prior()
         };
         let b = apply(Some(&regraded), &inc(true, Level::P2), true, 1);
         assert_eq!(b.level, Level::P0);
-        let c = apply(Some(&prior(&a)), &inc(true, Level::P1), true, 1);
+        let c = apply(Some(&a.prior()), &inc(true, Level::P1), true, 1);
         assert_eq!(
             c.level,
             Level::P1,

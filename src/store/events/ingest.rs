@@ -140,7 +140,7 @@ impl Store {
             let fp = inc.fingerprint.as_str();
             if let Some(e) = existing.get_mut(fp) {
                 let t = apply(Some(&e.prior), inc, item.keep, now);
-                e.prior = prior_of(&t);
+                e.prior = t.prior();
                 logs_old.extend(t.log.iter().map(|(k, m)| (e.id, *k, m.clone())));
                 if t.alerting {
                     notify_old.push((e.id, idx, "firing"));
@@ -150,7 +150,7 @@ impl Store {
                 }
                 updates.insert(e.id, (idx, t));
             } else if let Some(&n) = new_index.get(fp) {
-                let prior = prior_of(&new_rows[n].1);
+                let prior = new_rows[n].1.prior();
                 let t = apply(Some(&prior), inc, item.keep, now);
                 logs_new.extend(t.log.iter().map(|(k, m)| (n, *k, m.clone())));
                 if t.resolved {
@@ -340,20 +340,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(out)
-    }
-}
-
-fn prior_of(t: &Transition) -> Prior {
-    Prior {
-        status: t.status,
-        firing: t.firing,
-        level: t.level,
-        original_level: t.original_level,
-        count: t.count,
-        flips: t.flips,
-        flip_window_start: t.flip_window_start,
-        flapping: t.flapping,
-        first_seen: t.first_seen,
     }
 }
 
