@@ -136,9 +136,14 @@ impl Engine {
             Arc::clone(&inspect_wake),
             cancel.clone(),
         ));
+        let runner = inspect::Runner {
+            store: store.clone(),
+            probe: probe_fn(),
+            config: Some(config.clone()),
+            notify_wake: Some(Arc::clone(&notify_wake)),
+        };
         tasks.spawn(scheduler::work_loop(
-            store.clone(),
-            probe_fn(),
+            runner,
             me.id.clone(),
             inspect_wake,
             cancel.clone(),

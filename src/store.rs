@@ -29,7 +29,7 @@ pub use error::StoreError;
 pub use events::{EventAction, EventStats, IngestItem, IngestOutcome};
 pub use inspection::{ResultRow, RunRow};
 pub use migrate::MigrateReport;
-pub use outbox::OutboxItem;
+pub use outbox::{NO_EVENT, OutboxItem};
 pub use sysconfig::{ConfigSave, StoredConfig};
 pub use target::{MAX_TARGET_ROWS, TargetRows, query_target};
 

@@ -82,12 +82,65 @@ pub fn parse_channels(value: &Value) -> (Vec<Channel>, Vec<String>) {
     (ok, errors)
 }
 
-/// What the outbox carries for one delivery.
+/// What the outbox carries for one delivery about an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
     /// `firing` (new or re-opened) or `resolved`.
     pub kind: String,
     pub event: super::event::Event,
+}
+
+/// The `kind` of a [`RunNotice`] payload.
+pub const RUN_NOTICE_KIND: &str = "inspection-run";
+
+/// Most failed checks listed in a run summary (the counts always cover all of them).
+pub const MAX_NOTICE_FAILURES: usize = 20;
+
+/// The summary of one finished inspection run, pushed to the task's `notify` channels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunNotice {
+    /// Always [`RUN_NOTICE_KIND`]: what tells this payload from an event's.
+    pub kind: String,
+    pub task: String,
+    pub run_id: i64,
+    /// `passed` or `failed`.
+    pub status: String,
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub started_at: i64,
+    pub finished_at: i64,
+    /// The failed and errored checks, at most [`MAX_NOTICE_FAILURES`].
+    pub failures: Vec<FailedCheck>,
+}
+
+/// One failed or errored check of a run, as a summary lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedCheck {
+    pub rule: String,
+    pub target: String,
+    pub verdict: String,
+    pub message: String,
+}
+
+/// An outbox payload: about an event, or an inspection run's summary.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    Event(Notification),
+    Run(RunNotice),
+}
+
+impl Message {
+    /// Parse an outbox payload, told apart by its `kind`.
+    pub fn parse(payload: &str) -> Result<Message, serde_json::Error> {
+        let v: Value = serde_json::from_str(payload)?;
+        if v.get("kind").and_then(Value::as_str) == Some(RUN_NOTICE_KIND) {
+            serde_json::from_value(v).map(Message::Run)
+        } else {
+            serde_json::from_value(v).map(Message::Event)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -113,5 +166,27 @@ mod tests {
             !format!("{:?}", chs[0]).contains("https://x"),
             "Debug hides the URL"
         );
+    }
+
+    #[test]
+    fn payloads_are_told_apart_by_kind() {
+        let run = RunNotice {
+            kind: RUN_NOTICE_KIND.into(),
+            task: "t".into(),
+            run_id: 3,
+            status: "failed".into(),
+            pass: 1,
+            warn: 0,
+            fail: 1,
+            error: 0,
+            started_at: 0,
+            finished_at: 1,
+            failures: vec![],
+        };
+        let text = serde_json::to_string(&run).unwrap();
+        assert_eq!(Message::parse(&text).unwrap(), Message::Run(run));
+        let e = Message::parse(r#"{"kind":"firing","event":{}}"#).unwrap_err();
+        assert!(e.to_string().contains("missing field"), "{e}");
+        assert!(Message::parse("not json").is_err());
     }
 }

@@ -16,8 +16,15 @@ use crate::domain::Component;
 use crate::domain::content::{Rule, Task};
 use crate::domain::event::Incoming;
 use crate::domain::inspection::{Condition, Observation, Verdict};
+use crate::domain::notify::{
+    Channel, FailedCheck, MAX_NOTICE_FAILURES, RUN_NOTICE_KIND, RunNotice, parse_channels,
+};
 use crate::domain::time::now_ms;
-use crate::store::{IngestItem, ResultRow, Store, StoreError};
+use crate::store::{IngestItem, NO_EVENT, ResultRow, Store, StoreError};
+use tokio::sync::{Notify, watch};
+
+use super::config_watch::Effective;
+use super::notify::CHANNELS_KEY;
 
 /// Run one probe: (probe spec, target component, timeout) → observation or error text.
 pub type ProbeFn = Arc<
@@ -55,150 +62,255 @@ impl Summary {
     }
 }
 
-/// Execute a claimed run of `task` (run id `run_id`, held by `worker`).
-pub async fn execute(
-    store: &Store,
-    probe: &ProbeFn,
-    task: &Task,
-    run_id: i64,
-    worker: &str,
-) -> Result<Summary, StoreError> {
-    let rules = store.list_rules().await?;
-    let components = store.list_components().await?;
-    let mut pairs: Vec<(Rule, Option<Component>)> = Vec::new();
-    for name in &task.rules {
-        let Some(rule) = rules.iter().find(|r| &r.name == name) else {
-            pairs.push((missing_rule(name), None));
-            continue;
-        };
-        let targets: Vec<&Component> = components
-            .iter()
-            .filter(|c| rule.targets.matches(c))
-            .collect();
-        if targets.is_empty() {
-            pairs.push((rule.clone(), None));
+/// What runs need besides the task: where results go, how to probe, and where notifications go.
+#[derive(Clone)]
+pub struct Runner {
+    pub store: Store,
+    pub probe: ProbeFn,
+    /// The engine's live configuration, for `NOTIFY_CHANNELS` (`None`: nothing is notified).
+    pub config: Option<watch::Receiver<Arc<Effective>>>,
+    /// Woken after outbox rows commit (the notifier's wake).
+    pub notify_wake: Option<Arc<Notify>>,
+}
+
+/// One check's outcome, as the run summary needs it.
+struct Checked {
+    verdict: Verdict,
+    rule: String,
+    target: String,
+    message: String,
+}
+
+impl Runner {
+    /// A runner that stores and probes but notifies nobody.
+    pub fn new(store: Store, probe: ProbeFn) -> Runner {
+        Runner {
+            store,
+            probe,
+            config: None,
+            notify_wake: None,
         }
-        pairs.extend(targets.into_iter().map(|c| (rule.clone(), Some(c.clone()))));
     }
-    let timeout = Duration::from_millis(u64::try_from(task.timeout_ms.max(100)).unwrap_or(10_000));
-    let results: Vec<Result<Verdict, StoreError>> = futures::stream::iter(pairs)
-        .map(|(rule, target)| check(store, probe, rule, target, timeout, task.retries, run_id))
-        .buffer_unordered(usize::try_from(task.concurrency.max(1)).unwrap_or(8))
-        .collect()
-        .await;
-    let mut summary = Summary::default();
-    for r in results {
-        summary.add(r?);
-    }
-    let text = serde_json::to_string(&summary).unwrap_or_default();
-    store
-        .finish_run(run_id, worker, summary.status(), &text, now_ms())
-        .await?;
-    Ok(summary)
-}
 
-fn missing_rule(name: &str) -> Rule {
-    Rule {
-        name: name.to_owned(),
-        description: String::new(),
-        probe: Value::Null,
-        condition: String::new(),
-        thresholds: Default::default(),
-        level: crate::domain::event::Level::P2,
-        targets: Default::default(),
+    /// The configured channels (empty without a configuration).
+    fn channels(&self) -> Vec<Channel> {
+        self.config.as_ref().map_or_else(Vec::new, |c| {
+            parse_channels(&c.borrow().get(CHANNELS_KEY)).0
+        })
     }
-}
 
-async fn check(
-    store: &Store,
-    probe: &ProbeFn,
-    rule: Rule,
-    target: Option<Component>,
-    timeout: Duration,
-    retries: u32,
-    run_id: i64,
-) -> Result<Verdict, StoreError> {
-    let started = now_ms();
-    let Some(target) = target else {
-        let message = if rule.probe.is_null() {
-            format!("rule {:?} does not exist", rule.name)
+    fn wake_notifier(&self) {
+        if let Some(w) = &self.notify_wake {
+            w.notify_one();
+        }
+    }
+
+    /// Execute a claimed run of `task` (run id `run_id`, held by `worker`), then push its summary
+    /// to the task's `notify` channels.
+    pub async fn execute(
+        &self,
+        task: &Task,
+        run_id: i64,
+        worker: &str,
+    ) -> Result<Summary, StoreError> {
+        let store = &self.store;
+        let started = now_ms();
+        let rules = store.list_rules().await?;
+        let components = store.list_components().await?;
+        let mut pairs: Vec<(Rule, Option<Component>)> = Vec::new();
+        for name in &task.rules {
+            let Some(rule) = rules.iter().find(|r| &r.name == name) else {
+                pairs.push((missing_rule(name), None));
+                continue;
+            };
+            let targets: Vec<&Component> = components
+                .iter()
+                .filter(|c| rule.targets.matches(c))
+                .collect();
+            if targets.is_empty() {
+                pairs.push((rule.clone(), None));
+            }
+            pairs.extend(targets.into_iter().map(|c| (rule.clone(), Some(c.clone()))));
+        }
+        let timeout =
+            Duration::from_millis(u64::try_from(task.timeout_ms.max(100)).unwrap_or(10_000));
+        let results: Vec<Result<Checked, StoreError>> = futures::stream::iter(pairs)
+            .map(|(rule, target)| self.check(rule, target, timeout, task.retries, run_id))
+            .buffer_unordered(usize::try_from(task.concurrency.max(1)).unwrap_or(8))
+            .collect()
+            .await;
+        let mut summary = Summary::default();
+        let mut failures = Vec::new();
+        for r in results {
+            let c = r?;
+            summary.add(c.verdict);
+            if matches!(c.verdict, Verdict::Fail | Verdict::Error) {
+                failures.push(FailedCheck {
+                    rule: c.rule,
+                    target: c.target,
+                    verdict: c.verdict.as_str().to_owned(),
+                    message: c.message,
+                });
+            }
+        }
+        let text = serde_json::to_string(&summary).unwrap_or_default();
+        let finished = now_ms();
+        store
+            .finish_run(run_id, worker, summary.status(), &text, finished)
+            .await?;
+        if !task.notify.is_empty() {
+            failures.sort_by(|a, b| (&a.rule, &a.target).cmp(&(&b.rule, &b.target)));
+            failures.truncate(MAX_NOTICE_FAILURES);
+            let notice = RunNotice {
+                kind: RUN_NOTICE_KIND.to_owned(),
+                task: task.name.clone(),
+                run_id,
+                status: summary.status().to_owned(),
+                pass: summary.pass,
+                warn: summary.warn,
+                fail: summary.fail,
+                error: summary.error,
+                started_at: started,
+                finished_at: finished,
+                failures,
+            };
+            self.push_summary(&task.notify, &notice, finished).await?;
+        }
+        Ok(summary)
+    }
+
+    /// Queue the run summary for each of the task's channels. A channel that is not configured
+    /// is queued anyway: the notifier then fails it visibly ("not configured") instead of the
+    /// summary vanishing.
+    async fn push_summary(
+        &self,
+        channels: &[String],
+        notice: &RunNotice,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let payload = serde_json::to_string(notice).unwrap_or_default();
+        for ch in channels {
+            self.store
+                .enqueue_outbox(ch, NO_EVENT, &payload, now)
+                .await?;
+        }
+        self.wake_notifier();
+        Ok(())
+    }
+    async fn check(
+        &self,
+        rule: Rule,
+        target: Option<Component>,
+        timeout: Duration,
+        retries: u32,
+        run_id: i64,
+    ) -> Result<Checked, StoreError> {
+        let (store, probe) = (&self.store, &self.probe);
+        let started = now_ms();
+        let Some(target) = target else {
+            let message = if rule.probe.is_null() {
+                format!("rule {:?} does not exist", rule.name)
+            } else {
+                format!(
+                    "no executable target (无可执行对象): targets {} matches no component",
+                    rule.targets
+                )
+            };
+            store
+                .insert_result(&result(
+                    run_id,
+                    &rule.name,
+                    "-",
+                    Verdict::Error,
+                    &Value::Null,
+                    &message,
+                    "",
+                    0,
+                    started,
+                ))
+                .await?;
+            return Ok(Checked {
+                verdict: Verdict::Error,
+                rule: rule.name,
+                target: "-".to_owned(),
+                message,
+            });
+        };
+        let mut attempt = 0;
+        let observed = loop {
+            let call = probe(rule.probe.clone(), target.clone(), timeout);
+            let r = match tokio::time::timeout(timeout + Duration::from_secs(1), call).await {
+                Ok(r) => r,
+                Err(_) => Err(format!("probe did not finish within {timeout:?}")),
+            };
+            if r.is_ok() || attempt >= retries {
+                break r;
+            }
+            attempt += 1;
+        };
+        let (holds, obs, message) = match &observed {
+            Ok(obs) => match Condition::parse(&rule.condition)
+                .map_err(|e| e.to_string())
+                .and_then(|c| c.eval(&obs.values))
+            {
+                Ok(h) => (
+                    Some(h),
+                    obs.clone(),
+                    format!("{} is {}", rule.condition, if h { "true" } else { "false" }),
+                ),
+                Err(e) => (None, obs.clone(), e),
+            },
+            Err(e) => (None, Observation::default(), e.clone()),
+        };
+        let now = now_ms();
+        let mut track = store.get_track(&rule.name, &target.name).await?;
+        let was_firing = track.firing;
+        let verdict = track.observe(now, holds, &rule.thresholds);
+        store
+            .put_track(&rule.name, &target.name, &track, now)
+            .await?;
+        let values = serde_json::to_value(&obs.values).unwrap_or_default();
+        let duration = if obs.duration_ms > 0 {
+            obs.duration_ms
         } else {
-            format!(
-                "no executable target (无可执行对象): targets {} matches no component",
-                rule.targets
-            )
+            now - started
         };
         store
             .insert_result(&result(
                 run_id,
                 &rule.name,
-                "-",
-                Verdict::Error,
-                &Value::Null,
+                &target.name,
+                verdict,
+                &values,
                 &message,
-                "",
-                0,
-                started,
+                &obs.output,
+                duration,
+                now,
             ))
             .await?;
-        return Ok(Verdict::Error);
-    };
-    let mut attempt = 0;
-    let observed = loop {
-        let call = probe(rule.probe.clone(), target.clone(), timeout);
-        let r = match tokio::time::timeout(timeout + Duration::from_secs(1), call).await {
-            Ok(r) => r,
-            Err(_) => Err(format!("probe did not finish within {timeout:?}")),
-        };
-        if r.is_ok() || attempt >= retries {
-            break r;
+        if track.firing != was_firing {
+            let channels = self.channels();
+            let out = raise_or_resolve(
+                store,
+                &rule,
+                &target,
+                track.firing,
+                &message,
+                &channels,
+                now,
+            )
+            .await?;
+            if out > 0 {
+                self.wake_notifier();
+            }
         }
-        attempt += 1;
-    };
-    let (holds, obs, message) = match &observed {
-        Ok(obs) => match Condition::parse(&rule.condition)
-            .map_err(|e| e.to_string())
-            .and_then(|c| c.eval(&obs.values))
-        {
-            Ok(h) => (
-                Some(h),
-                obs.clone(),
-                format!("{} is {}", rule.condition, if h { "true" } else { "false" }),
-            ),
-            Err(e) => (None, obs.clone(), e),
-        },
-        Err(e) => (None, Observation::default(), e.clone()),
-    };
-    let now = now_ms();
-    let mut track = store.get_track(&rule.name, &target.name).await?;
-    let was_firing = track.firing;
-    let verdict = track.observe(now, holds, &rule.thresholds);
-    store
-        .put_track(&rule.name, &target.name, &track, now)
-        .await?;
-    let values = serde_json::to_value(&obs.values).unwrap_or_default();
-    let duration = if obs.duration_ms > 0 {
-        obs.duration_ms
-    } else {
-        now - started
-    };
-    store
-        .insert_result(&result(
-            run_id,
-            &rule.name,
-            &target.name,
+        Ok(Checked {
             verdict,
-            &values,
-            &message,
-            &obs.output,
-            duration,
-            now,
-        ))
-        .await?;
-    if track.firing != was_firing {
-        raise_or_resolve(store, &rule, &target, track.firing, &message, now).await?;
+            rule: rule.name,
+            target: target.name,
+            message,
+        })
     }
-    Ok(verdict)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -228,14 +340,16 @@ fn result(
 
 /// One risk event per rule × target: raised when the check starts firing, resolved when it clears.
 /// Inspection events are the product's own findings: the monitoring filters do not apply to them.
+/// Returns how many notifications were queued with the change.
 async fn raise_or_resolve(
     store: &Store,
     rule: &Rule,
     target: &Component,
     firing: bool,
     message: &str,
+    channels: &[Channel],
     now: i64,
-) -> Result<(), StoreError> {
+) -> Result<usize, StoreError> {
     let labels = [
         ("rule", rule.name.as_str()),
         ("target", target.name.as_str()),
@@ -263,16 +377,28 @@ async fn raise_or_resolve(
         starts_at: now,
         source_url: String::new(),
     };
-    store
+    let out = store
         .ingest_batch(
             &[IngestItem {
                 incoming,
                 keep: true,
             }],
-            &[],
+            channels,
             now,
         )
         .await?;
     tracing::info!(rule = %rule.name, target = %target.name, firing, "inspection check changed state");
-    Ok(())
+    Ok(out.notifications)
+}
+
+fn missing_rule(name: &str) -> Rule {
+    Rule {
+        name: name.to_owned(),
+        description: String::new(),
+        probe: Value::Null,
+        condition: String::new(),
+        thresholds: Default::default(),
+        level: crate::domain::event::Level::P2,
+        targets: Default::default(),
+    }
 }

@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::Metrics;
-use super::inspect::{ProbeFn, execute};
+use super::inspect::Runner;
 use crate::domain::content::{Schedule, Task};
 use crate::domain::inspection::parse_duration;
 use crate::domain::time::now_ms;
@@ -92,12 +92,12 @@ async fn queue_due(store: &Store, wake: &Notify) -> Result<(), crate::store::Sto
 
 /// Claim and execute queued runs until cancelled.
 pub async fn work_loop(
-    store: Store,
-    probe: ProbeFn,
+    runner: Runner,
     worker: String,
     wake: Arc<Notify>,
     cancel: CancellationToken,
 ) {
+    let store = runner.store.clone();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -124,7 +124,7 @@ pub async fn work_loop(
                 .await
                 .ok()
                 .and_then(|ts| ts.into_iter().find(|t| t.name == run.task));
-            run_with_lease(&store, &probe, &worker, run.id, task).await;
+            run_with_lease(&runner, &worker, run.id, task).await;
             if cancel.is_cancelled() {
                 break;
             }
@@ -132,13 +132,8 @@ pub async fn work_loop(
     }
 }
 
-async fn run_with_lease(
-    store: &Store,
-    probe: &ProbeFn,
-    worker: &str,
-    run_id: i64,
-    task: Option<Task>,
-) {
+async fn run_with_lease(runner: &Runner, worker: &str, run_id: i64, task: Option<Task>) {
+    let store = &runner.store;
     let Some(task) = task else {
         let _ = store
             .finish_run(
@@ -171,7 +166,7 @@ async fn run_with_lease(
             }
         })
     };
-    match execute(store, probe, &task, run_id, worker).await {
+    match runner.execute(&task, run_id, worker).await {
         Ok(summary) => {
             tracing::info!(task = %task.name, run_id, ?summary, "inspection run finished")
         }

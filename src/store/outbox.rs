@@ -64,6 +64,9 @@ enum Settle<'a> {
     Failed(&'a str),
 }
 
+/// The `event_id` of a notice about no event (an inspection run's summary).
+pub const NO_EVENT: i64 = 0;
+
 /// Who writes the timeline entries of deliveries.
 const ACTOR: &str = "notifier";
 
@@ -253,18 +256,22 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             let channel: String = row.try_get("channel")?;
+            let event_id: i64 = row.try_get("event_id")?;
             let (kind, message) = match error {
                 None => ("notified", format!("sent to {channel}")),
                 Some(e) => ("notify-failed", format!("not sent to {channel}: {e}")),
             };
-            sqlx::query(self.sql(LOG))
-                .bind(row.try_get::<i64, _>("event_id")?)
-                .bind(now)
-                .bind(kind)
-                .bind(ACTOR)
-                .bind(message)
-                .execute(&mut *tx)
-                .await?;
+            // Event 0: a notice about no event (an inspection run's summary); no timeline.
+            if event_id != NO_EVENT {
+                sqlx::query(self.sql(LOG))
+                    .bind(event_id)
+                    .bind(now)
+                    .bind(kind)
+                    .bind(ACTOR)
+                    .bind(message)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(won)

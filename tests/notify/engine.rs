@@ -127,3 +127,140 @@ async fn ingested_events_reach_the_channels_that_want_them() {
     );
     store.close().await;
 }
+
+/// A finished inspection run pushes its summary to the task's `notify` channels, and the risk
+/// event its failing check raises is routed like any other event (by level and source).
+#[tokio::test]
+async fn an_inspection_run_summary_reaches_the_tasks_channels() {
+    use nightwatch::domain::content::{Targets, load_bundle};
+    use nightwatch::domain::time::now_ms;
+
+    let sb = Sandbox::new();
+    let mut s = Settings::default();
+    s.paths.data_dir = sb.dir.path().join("data");
+    s.database.url = format!("sqlite://{}/nw.db?mode=rwc", sb.dir.path().display());
+    s.engine.listen = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let store = Store::connect(&s.database_url(), &ConnectOptions::default())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let cfg = SysConfig::from_settings(store.clone(), &s);
+    let rx = Receiver::start(SECRET).await;
+    let channels = json!({"channels": [
+        {"name": "oncall", "kind": "dingtalk", "secret": SECRET, "url": rx.url("/robot/send?access_token=TOKEN")},
+        {"name": "inspections", "kind": "webhook", "url": rx.url("/hook/insp"),
+         "levels": ["P0", "P1", "P2", "P3"], "sources": ["inspection"]},
+    ]});
+    cfg.set(SetRequest {
+        key: "NOTIFY_CHANNELS".into(),
+        input: Input::Value(channels),
+        base_version: None,
+        actor: "tester".into(),
+        reason: "test".into(),
+        allow_new: false,
+    })
+    .await
+    .unwrap();
+
+    // A port nobody listens on: the check fails on the first run.
+    let port = free_port();
+    let content = format!(
+        "[[component]]\nname = \"svc-1\"\nkind = \"svc\"\nlayer = \"business\"\n\
+         endpoints = {{ host = \"127.0.0.1\", port = {port} }}\n\n\
+         [[rule]]\nname = \"svc-port\"\nprobe = {{ kind = \"tcp\" }}\n\
+         condition = \"[CONNECTED] == true\"\nlevel = \"P1\"\ntargets = {{ kind = \"svc\" }}\n\n\
+         [[task]]\nname = \"svc\"\nrules = [\"svc-port\"]\nevery = \"1h\"\ntimeout = \"2s\"\n\
+         notify = [\"oncall\", \"inspections\", \"gone\"]\n"
+    );
+    let bundle = load_bundle(
+        &[("svc.toml".into(), content)],
+        &[],
+        &[],
+        Targets::MustExist,
+        &|_| Ok(()),
+    )
+    .unwrap();
+    store
+        .apply_bundle(&bundle, false, "tester", now_ms())
+        .await
+        .unwrap();
+
+    let engine = Engine::start(&s, store.clone(), CancellationToken::new())
+        .await
+        .unwrap();
+    // Applied with `next_run` = now: the scheduler queues the first run at once.
+    // oncall: the summary + the P1 event; inspections: the summary + the event; gone: fails.
+    until("the run's five deliveries", || async {
+        store.outbox_counts().await.unwrap() == (0, 4, 1)
+    })
+    .await;
+    let runs = store.list_runs(Some("svc"), 10).await.unwrap();
+    assert_eq!(runs.len(), 1, "one scheduled run: {runs:?}");
+    assert_eq!(runs[0].status, "failed");
+    let run = runs[0].id;
+
+    let titles: Vec<String> = rx
+        .accepted("robot")
+        .iter()
+        .map(|b| b["markdown"]["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        titles.contains(
+            &"[inspection] svc: FAILED (1 failed, 0 errors, 0 warnings of 1 checks)".to_owned()
+        ),
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("[P1] FIRING: svc-port failed on svc-1")),
+        "the inspection event is routed to a P1 channel: {titles:?}"
+    );
+    assert_eq!(rx.rejected("robot"), 0);
+    let hook = rx.accepted("insp");
+    let notice = hook
+        .iter()
+        .find(|b| b["kind"] == "inspection-run")
+        .unwrap_or_else(|| panic!("no summary in {hook:?}"));
+    assert_eq!(notice["task"], "svc");
+    assert_eq!(notice["run_id"], run);
+    assert_eq!(notice["fail"], 1);
+    assert_eq!(notice["failures"][0]["rule"], "svc-port");
+    assert_eq!(notice["failures"][0]["target"], "svc-1");
+    assert!(
+        hook.iter()
+            .any(|b| b["event"]["fingerprint"] == "inspection:svc-port:svc-1"),
+        "{hook:?}"
+    );
+    // The channel named by the task but not configured fails visibly, naming itself.
+    let notices = store
+        .outbox_for_event(nightwatch::store::NO_EVENT)
+        .await
+        .unwrap();
+    let status: Vec<(&str, &str)> = notices
+        .iter()
+        .map(|o| (o.channel.as_str(), o.status.as_str()))
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("oncall", "delivered"),
+            ("inspections", "delivered"),
+            ("gone", "failed")
+        ]
+    );
+    assert!(
+        notices[2].last_error.contains("not configured"),
+        "{notices:?}"
+    );
+    assert!(
+        store
+            .notification_log(nightwatch::store::NO_EVENT)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a run summary writes no event timeline"
+    );
+    engine.shutdown().await;
+    store.close().await;
+}

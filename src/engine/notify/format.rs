@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::domain::notify::Notification;
+use crate::domain::notify::{Notification, RunNotice};
 use crate::domain::time::format_utc;
 
 /// Longest summary quoted (characters): DingTalk refuses messages over 20,000 bytes.
@@ -97,6 +97,74 @@ pub fn slack(n: &Notification) -> Value {
     json!({ "text": text })
 }
 
+/// A run summary's headline: `[inspection] host-basics: FAILED (2 failed, 0 errors of 12)`.
+fn run_headline(r: &RunNotice) -> String {
+    let total = r.pass + r.warn + r.fail + r.error;
+    format!(
+        "[inspection] {}: {} ({} failed, {} errors, {} warnings of {total} checks)",
+        r.task,
+        r.status.to_uppercase(),
+        r.fail,
+        r.error,
+        r.warn
+    )
+}
+
+/// The failed checks as lines `rule on target: verdict: message`, the message bounded.
+fn run_lines(r: &RunNotice) -> Vec<String> {
+    r.failures
+        .iter()
+        .map(|f| {
+            let m = f.message.trim();
+            let m = m.char_indices().nth(200).map_or(m, |(i, _)| &m[..i]);
+            format!("{} on {}: {}: {m}", f.rule, f.target, f.verdict)
+        })
+        .collect()
+}
+
+fn run_facts(r: &RunNotice) -> Vec<(&'static str, String)> {
+    vec![
+        ("Run", r.run_id.to_string()),
+        ("Started", format!("{} UTC", format_utc(r.started_at))),
+        ("Finished", format!("{} UTC", format_utc(r.finished_at))),
+        (
+            "Checks",
+            format!(
+                "{} pass, {} warn, {} fail, {} error",
+                r.pass, r.warn, r.fail, r.error
+            ),
+        ),
+    ]
+}
+
+/// The DingTalk robot body of a run summary.
+pub fn dingtalk_run(r: &RunNotice) -> Value {
+    let mut text = format!("#### {}\n\n", run_headline(r));
+    for (k, v) in run_facts(r) {
+        text.push_str(&format!("- **{k}**: {v}\n"));
+    }
+    let lines = run_lines(r);
+    if !lines.is_empty() {
+        text.push('\n');
+        for l in lines {
+            text.push_str(&format!("- {l}\n"));
+        }
+    }
+    json!({"msgtype": "markdown", "markdown": {"title": run_headline(r), "text": text}})
+}
+
+/// The Slack body of a run summary.
+pub fn slack_run(r: &RunNotice) -> Value {
+    let mut text = format!("*{}*\n", slack_escape(&run_headline(r)));
+    for (k, v) in run_facts(r) {
+        text.push_str(&format!("• {k}: {}\n", slack_escape(&v)));
+    }
+    for l in run_lines(r) {
+        text.push_str(&format!("> {}\n", slack_escape(&l)));
+    }
+    json!({ "text": text })
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     use std::collections::BTreeMap;
@@ -164,5 +232,42 @@ pub(super) mod tests {
         assert!(t.contains("<http://prom/graph?g0=1|Open in source>"), "{t}");
         n.event.source_url = "javascript:alert(1)".into();
         assert!(!slack(&n)["text"].as_str().unwrap().contains("javascript"));
+    }
+
+    #[test]
+    fn run_summaries_name_the_task_counts_and_failures() {
+        use crate::domain::notify::{FailedCheck, RUN_NOTICE_KIND};
+        let r = RunNotice {
+            kind: RUN_NOTICE_KIND.into(),
+            task: "redis-health".into(),
+            run_id: 42,
+            status: "failed".into(),
+            pass: 3,
+            warn: 0,
+            fail: 1,
+            error: 1,
+            started_at: 0,
+            finished_at: 2_000,
+            failures: vec![FailedCheck {
+                rule: "redis-replication".into(),
+                target: "redis-1".into(),
+                verdict: "fail".into(),
+                message: "[CONNECTED_SLAVES] >= 1 is false <&>".into(),
+            }],
+        };
+        let d = dingtalk_run(&r);
+        let title = d["markdown"]["title"].as_str().unwrap();
+        assert_eq!(
+            title,
+            "[inspection] redis-health: FAILED (1 failed, 1 errors, 0 warnings of 5 checks)"
+        );
+        let text = d["markdown"]["text"].as_str().unwrap();
+        assert!(text.contains("**Run**: 42"), "{text}");
+        assert!(
+            text.contains("- redis-replication on redis-1: fail: [CONNECTED_SLAVES] >= 1"),
+            "{text}"
+        );
+        let s = slack_run(&r)["text"].as_str().unwrap().to_owned();
+        assert!(s.contains("is false &lt;&amp;&gt;"), "{s}");
     }
 }

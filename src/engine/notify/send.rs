@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::{format, sign};
-use crate::domain::notify::{Channel, ChannelKind, Notification};
+use crate::domain::notify::{Channel, ChannelKind, Message};
 
 /// Most of an answer's body kept for the error message (the rest is not read).
 const MAX_BODY: usize = 2_048;
@@ -20,15 +20,15 @@ pub enum Outcome {
     Permanent(String),
 }
 
-/// Send the outbox `payload` (a `Notification` JSON) to `channel` at `now_ms`.
+/// Send the outbox `payload` (a `Notification` or `RunNotice` JSON) to `channel` at `now_ms`.
 pub async fn deliver(
     client: &reqwest::Client,
     channel: &Channel,
     payload: &str,
     now_ms: i64,
 ) -> Outcome {
-    let notification: Notification = match serde_json::from_str(payload) {
-        Ok(n) => n,
+    let message = match Message::parse(payload) {
+        Ok(m) => m,
         Err(e) => return Outcome::Permanent(format!("corrupt outbox payload: {e}")),
     };
     let url = if channel.kind == ChannelKind::Dingtalk && !channel.secret.is_empty() {
@@ -48,8 +48,14 @@ pub async fn deliver(
         Err(e) => return Outcome::Permanent(format!("channel URL is invalid: {e}")),
     };
     let request = match channel.kind {
-        ChannelKind::Dingtalk => client.post(url).json(&format::dingtalk(&notification)),
-        ChannelKind::Slack => client.post(url).json(&format::slack(&notification)),
+        ChannelKind::Dingtalk => client.post(url).json(&match &message {
+            Message::Event(n) => format::dingtalk(n),
+            Message::Run(r) => format::dingtalk_run(r),
+        }),
+        ChannelKind::Slack => client.post(url).json(&match &message {
+            Message::Event(n) => format::slack(n),
+            Message::Run(r) => format::slack_run(r),
+        }),
         ChannelKind::Webhook => client
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
