@@ -129,3 +129,126 @@ impl Drop for StopGroup {
             .status();
     }
 }
+
+/// The built-in kind of rule ("CPU > 80 % for 5 minutes"), with the window shortened to 8 s:
+/// under `stress-ng` the engine's check turns `warn` while the window runs and `fail` (raising its
+/// risk event) only once the CPU has been over the threshold for the whole window.
+#[test]
+fn host_check_fires_only_after_its_window_under_stress_ng() {
+    use common::{Sandbox, serve, wait_until};
+    use nightwatch::store::{ConnectOptions, Store};
+
+    if !common::require_program(STRESS, "stress-ng") {
+        return;
+    }
+    const WINDOW_MS: i64 = 8_000;
+    let sb = Sandbox::new();
+    let url = format!("sqlite://{}/nw.db?mode=rwc", sb.dir.path().display());
+    let db = ["--database-url", url.as_str()];
+    let content = sb.dir.path().join("cpu.toml");
+    std::fs::write(
+        &content,
+        "[[rule]]\nname = \"cpu-window\"\nprobe = { kind = \"host\", sample_ms = 500 }\n\
+         condition = \"[CPU] <= 80\"\nfor = \"8s\"\nlevel = \"P1\"\ntargets = { kind = \"host\" }\n\n\
+         [[task]]\nname = \"cpu-watch\"\nrules = [\"cpu-window\"]\nevery = \"1s\"\ntimeout = \"5s\"\n",
+    )
+    .unwrap();
+    let (ok, text) = sb.run(&[&db[..], &["apply", content.to_str().unwrap()]].concat());
+    assert!(ok, "{text}");
+    let (_engine, _) = serve(&sb, &url, &[]);
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt
+        .block_on(Store::connect(&url, &ConnectOptions::default()))
+        .unwrap();
+    // Every result of the rule so far, oldest first: (at, verdict, CPU).
+    let history = || -> Vec<(i64, String, f64)> {
+        let runs = rt
+            .block_on(store.list_runs(Some("cpu-watch"), 500))
+            .unwrap();
+        let mut out: Vec<(i64, String, f64)> = runs
+            .iter()
+            .flat_map(|r| rt.block_on(store.run_results(r.id)).unwrap())
+            .map(|r| {
+                let v: serde_json::Value = serde_json::from_str(&r.value_json).unwrap();
+                (r.at, r.verdict, v["CPU"].as_f64().unwrap_or(-1.0))
+            })
+            .collect();
+        out.sort_by_key(|(at, _, _)| *at);
+        out
+    };
+    wait_until("the first cpu-watch result", 30, || {
+        (!history().is_empty()).then_some(())
+    });
+
+    let cpus = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .to_string();
+    let stress = {
+        use std::os::unix::process::CommandExt as _;
+        std::process::Command::new(STRESS)
+            .args(["--cpu", &cpus, "--timeout", "60s", "--quiet"])
+            .process_group(0)
+            .spawn()
+            .unwrap()
+    };
+    let group = StopGroup(stress.id());
+    let _reap = common::Proc(stress);
+    let _stop = group;
+
+    let fired = wait_until("the check to fire under stress-ng", 50, || {
+        let h = history();
+        h.iter().position(|(_, v, _)| v == "fail").map(|i| (h, i))
+    });
+    let (h, fire) = fired;
+    // The failing streak that fired: the observations after the last one that held.
+    let start = h[..fire]
+        .iter()
+        .rposition(|(_, v, _)| v == "pass")
+        .map_or(0, |i| i + 1);
+    let streak = &h[start..=fire];
+    eprintln!("streak (at, verdict, CPU): {streak:?}");
+    assert!(
+        streak.iter().all(|(_, _, cpu)| *cpu > 80.0),
+        "every observation of the streak is over 80 %: {streak:?}"
+    );
+    assert!(
+        streak[..streak.len() - 1]
+            .iter()
+            .all(|(_, v, _)| v == "warn"),
+        "warn while the window runs: {streak:?}"
+    );
+    let held_for = streak[streak.len() - 1].0 - streak[0].0;
+    assert!(
+        held_for >= WINDOW_MS,
+        "fired after {held_for} ms over the threshold, before its {WINDOW_MS} ms window: {streak:?}"
+    );
+    assert!(
+        streak.len() >= 3,
+        "several observations inside the window: {streak:?}"
+    );
+    // Its risk event was raised when it fired, not when the CPU first went over.
+    let (ok, text) = sb.run(
+        &[
+            &db[..],
+            &["events", "list", "source:inspection", "-o", "json"],
+        ]
+        .concat(),
+    );
+    assert!(ok, "{text}");
+    let events: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let e = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["fingerprint"] == "inspection:cpu-window:local-host")
+        .unwrap_or_else(|| panic!("no event in {events}"));
+    assert_eq!(e["level"], "P1");
+    let first_seen = e["first_seen"].as_i64().unwrap();
+    assert!(
+        first_seen >= streak[0].0 + WINDOW_MS,
+        "event raised at {first_seen}, window began at {}",
+        streak[0].0
+    );
+    rt.block_on(store.close());
+}
