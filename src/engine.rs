@@ -185,7 +185,7 @@ impl Engine {
 }
 
 /// The real probe library as the inspection runner's probe function (shared HTTP pools).
-fn probe_fn() -> inspect::ProbeFn {
+pub fn probe_fn() -> inspect::ProbeFn {
     let ctx = Arc::new(crate::probes::ProbeContext::new());
     Arc::new(move |spec, component, timeout| {
         let ctx = Arc::clone(&ctx);

@@ -15,6 +15,8 @@
 //!   at rest and masked wherever shown.
 //! - [`probes`]: inspection probes (host, http, page, tcp, process, command, sql, redis, prometheus):
 //!   measure one target and return named values; never decide pass/fail.
+//! - [`ops`]: atomic operations of emergency plans (command, http, sql, redis, …): execute one
+//!   operation with a timeout, capture its output as it comes, report what happened.
 //! - [`console`]: the TUI. `App::update(Action) -> Vec<Effect>` is synchronous; effects run on tokio
 //!   tasks and come back as actions. Never names `sqlx` or `reqwest`.
 //! - [`cli`]: the command line (clap derive); [`commands`]: what each non-console command does.
@@ -27,7 +29,9 @@ pub mod console;
 pub mod domain;
 pub mod engine;
 pub mod logging;
+pub mod ops;
 pub mod probes;
+pub mod resp;
 pub mod settings;
 pub mod store;
 pub mod sysconfig;

@@ -46,6 +46,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 pub use clients::ProbeContext;
+pub(crate) use command::GroupKill;
 pub use command::{CommandSpec, Interpreter};
 pub use host::HostSpec;
 pub use http::HttpSpec;

@@ -31,7 +31,7 @@ pub use inspection::{ResultRow, RunRow};
 pub use migrate::MigrateReport;
 pub use outbox::{NO_EVENT, OutboxItem};
 pub use sysconfig::{ConfigSave, StoredConfig};
-pub use target::{MAX_TARGET_ROWS, TargetRows, query_target};
+pub use target::{Executed, MAX_TARGET_ROWS, TargetRows, execute_target, query_target};
 
 use sqlx::AnyPool;
 

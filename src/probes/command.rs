@@ -115,7 +115,7 @@ pub(super) async fn run(
 }
 
 /// Kills a process group with SIGKILL when dropped.
-struct GroupKill(u32);
+pub(crate) struct GroupKill(pub(crate) u32);
 
 impl Drop for GroupKill {
     fn drop(&mut self) {

@@ -10,11 +10,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
-use tokio::net::TcpStream;
 
 use super::tcp::port_of;
 use super::{ProbeError, ProbeOutput, Target, bounded};
+use crate::resp::{Conn, Reply};
 
 /// Options of the redis probe. `host`, `port` and `password` default to the target's endpoints.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -37,9 +36,6 @@ pub struct RedisSpec {
     pub section: Option<String>,
 }
 
-/// The longest reply accepted (an INFO section is a few KiB).
-const MAX_REPLY: usize = 1024 * 1024;
-
 pub(super) async fn run(
     spec: &RedisSpec,
     target: &Target,
@@ -49,27 +45,29 @@ pub(super) async fn run(
     let port = port_of(spec.port, target)?;
     let addr = format!("{host}:{port}");
     let failed = |what: String| ProbeError::Failed(format!("redis at {addr}: {what}"));
-    let stream = tokio::time::timeout(timeout, TcpStream::connect(&addr))
-        .await
-        .map_err(|_| ProbeError::Timeout(timeout))?
-        .map_err(|e| failed(e.to_string()))?;
-    let mut conn = BufReader::new(stream);
+    let mut conn = match Conn::connect(&addr, timeout).await {
+        Ok(c) => c,
+        Err(e) if e.starts_with("no connection within") => {
+            return Err(ProbeError::Timeout(timeout));
+        }
+        Err(e) => return Err(failed(e)),
+    };
     let password = match &spec.password {
         Some(p) => Some(target.expand(p)?),
         None => target.endpoint("password"),
     };
     if let Some(pw) = password {
-        let mut args = vec!["AUTH"];
-        args.extend(spec.username.as_deref());
-        args.push(&pw);
-        command(&mut conn, &args)
+        conn.auth(spec.username.as_deref(), &pw)
             .await
-            .map_err(|e| failed(format!("AUTH: {e}")))?;
+            .map_err(failed)?;
     }
     let section = spec.section.as_deref().unwrap_or("replication");
-    let info = command(&mut conn, &["INFO", section])
-        .await
-        .map_err(|e| failed(format!("INFO {section}: {e}")))?;
+    let info = match conn.command(&["INFO", section]).await {
+        Ok(Reply::Text(t)) => t,
+        Ok(Reply::Nil) => return Err(failed(format!("INFO {section}: no such section"))),
+        Ok(other) => return Err(failed(format!("INFO {section}: {}", other.render()))),
+        Err(e) => return Err(failed(format!("INFO {section}: {e}"))),
+    };
     let mut out = ProbeOutput::default();
     for line in info.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
         if let Some((k, v)) = line.split_once(':') {
@@ -95,44 +93,4 @@ pub(super) async fn run(
     };
     out.output = bounded(&info);
     Ok(out)
-}
-
-/// Send one command and read its reply: a status (`+`), an integer (`:`) or a bulk string (`$`)
-/// as text; an error reply (`-`) is an `Err` with Redis's message.
-async fn command(conn: &mut BufReader<TcpStream>, args: &[&str]) -> Result<String, String> {
-    let mut req = format!("*{}\r\n", args.len());
-    for a in args {
-        req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
-    }
-    conn.get_mut()
-        .write_all(req.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut line = String::new();
-    let n = (&mut *conn)
-        .take(MAX_REPLY as u64)
-        .read_line(&mut line)
-        .await
-        .map_err(|e| e.to_string())?;
-    if n == 0 {
-        return Err("connection closed".into());
-    }
-    let line = line.trim_end();
-    let (kind, rest) = line.split_at(line.len().min(1));
-    match kind {
-        "+" | ":" => Ok(rest.to_owned()),
-        "-" => Err(rest.to_owned()),
-        "$" => {
-            let len: i64 = rest.parse().map_err(|_| format!("bad reply {line:?}"))?;
-            let len = usize::try_from(len).map_err(|_| "no such section".to_owned())?;
-            if len > MAX_REPLY {
-                return Err(format!("reply of {len} bytes is too long"));
-            }
-            let mut buf = vec![0u8; len + 2];
-            conn.read_exact(&mut buf).await.map_err(|e| e.to_string())?;
-            buf.truncate(len);
-            Ok(String::from_utf8_lossy(&buf).into_owned())
-        }
-        _ => Err(format!("unexpected reply {:?}", bounded(line))),
-    }
 }

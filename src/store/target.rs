@@ -160,3 +160,67 @@ mod tests {
         );
     }
 }
+
+/// What [`execute_target`] did: the rows each statement affected, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Executed {
+    pub affected: Vec<u64>,
+}
+
+/// Run `statements` on the database `url` names in ONE transaction, within `timeout` (connect
+/// included), for a plan's sql operation. When `expect_rows` is set, every statement must affect
+/// exactly that many rows, or the whole transaction is rolled back and the error names the
+/// statement (by position) and both counts. Errors name the URL, password masked.
+pub async fn execute_target(
+    url: &str,
+    statements: &[String],
+    expect_rows: Option<u64>,
+    timeout: Duration,
+) -> Result<Executed, StoreError> {
+    let masked = mask_url(url);
+    match tokio::time::timeout(timeout, execute(url, statements, expect_rows)).await {
+        Ok(result) => result.map_err(|reason| StoreError::Query(format!("{masked}: {reason}"))),
+        // Dropping the future drops the connection: the server rolls the transaction back.
+        Err(_) => Err(StoreError::Unavailable(format!(
+            "{masked}: not finished within {timeout:?} (rolled back)"
+        ))),
+    }
+}
+
+async fn execute(
+    url: &str,
+    statements: &[String],
+    expect_rows: Option<u64>,
+) -> Result<Executed, String> {
+    sqlx::any::install_default_drivers();
+    Dialect::from_url(url)
+        .ok_or("unknown scheme; expected mysql:// (MariaDB/MySQL), postgres:// or sqlite://")?;
+    let options = AnyConnectOptions::from_str(url)
+        .map_err(|e| format!("invalid URL: {e}"))?
+        .log_statements(tracing::log::LevelFilter::Trace);
+    let mut conn = options.connect().await.map_err(|e| explain(&e))?;
+    let mut tx = conn.begin().await.map_err(|e| explain(&e))?;
+    let mut out = Executed::default();
+    for (i, stmt) in statements.iter().enumerate() {
+        // The text comes from the operator's own plan, confirmed by its danger level before it
+        // runs: that is what the operation is for, so it is sent as written.
+        let done = (&mut *tx)
+            .execute(sqlx::AssertSqlSafe(stmt.clone()))
+            .await
+            .map_err(|e| format!("statement {}: {}", i + 1, explain(&e)))?;
+        let n = done.rows_affected();
+        if let Some(want) = expect_rows
+            && n != want
+        {
+            let _ = tx.rollback().await;
+            return Err(format!(
+                "statement {} affected {n} rows, expected {want}: rolled back",
+                i + 1
+            ));
+        }
+        out.affected.push(n);
+    }
+    tx.commit().await.map_err(|e| explain(&e))?;
+    let _ = conn.close().await;
+    Ok(out)
+}
