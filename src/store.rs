@@ -18,6 +18,7 @@ mod instances;
 mod migrate;
 mod outbox;
 mod overview;
+mod plans;
 mod sysconfig;
 mod target;
 
@@ -30,6 +31,9 @@ pub use events::{EventAction, EventStats, IngestItem, IngestOutcome};
 pub use inspection::{ResultRow, RunRow};
 pub use migrate::MigrateReport;
 pub use outbox::{NO_EVENT, OutboxItem};
+pub use plans::{
+    NewPlanRun, NewStep, PlanRow, PlanRunRow, ScenarioRow, StepRow, StepUpdate, TERMINAL_RUN,
+};
 pub use sysconfig::{ConfigSave, StoredConfig};
 pub use target::{Executed, MAX_TARGET_ROWS, TargetRows, execute_target, query_target};
 
