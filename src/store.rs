@@ -35,7 +35,9 @@ pub use plans::{
     NewPlanRun, NewStep, PlanRow, PlanRunRow, ScenarioRow, StepRow, StepUpdate, TERMINAL_RUN,
 };
 pub use sysconfig::{ConfigSave, StoredConfig};
-pub use target::{Executed, MAX_TARGET_ROWS, TargetRows, execute_target, query_target};
+pub use target::{
+    Executed, MAX_TARGET_ROWS, TargetRows, TargetStatement, execute_target, query_target,
+};
 
 use sqlx::AnyPool;
 

@@ -124,21 +124,34 @@ pub struct FailedCheck {
     pub message: String,
 }
 
-/// An outbox payload: about an event, or an inspection run's summary.
+/// The `kind` of a [`TextNotice`] payload.
+pub const TEXT_NOTICE_KIND: &str = "text";
+
+/// A free message (a plan's `notify` step): a title and a text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextNotice {
+    /// Always [`TEXT_NOTICE_KIND`].
+    pub kind: String,
+    pub title: String,
+    pub text: String,
+}
+
+/// An outbox payload: about an event, an inspection run's summary, or a free message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
     Event(Notification),
     Run(RunNotice),
+    Text(TextNotice),
 }
 
 impl Message {
     /// Parse an outbox payload, told apart by its `kind`.
     pub fn parse(payload: &str) -> Result<Message, serde_json::Error> {
         let v: Value = serde_json::from_str(payload)?;
-        if v.get("kind").and_then(Value::as_str) == Some(RUN_NOTICE_KIND) {
-            serde_json::from_value(v).map(Message::Run)
-        } else {
-            serde_json::from_value(v).map(Message::Event)
+        match v.get("kind").and_then(Value::as_str) {
+            Some(RUN_NOTICE_KIND) => serde_json::from_value(v).map(Message::Run),
+            Some(TEXT_NOTICE_KIND) => serde_json::from_value(v).map(Message::Text),
+            _ => serde_json::from_value(v).map(Message::Event),
         }
     }
 }

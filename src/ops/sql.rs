@@ -1,25 +1,28 @@
 //! `sql`: statements on a MySQL/MariaDB, PostgreSQL or SQLite target in ONE transaction; with
-//! `expect_rows`, each statement must affect exactly that many rows or everything is rolled back.
+//! `expect_rows`, a statement must affect (a query: return) exactly that many rows, or everything
+//! is rolled back.
 //! Values: `AFFECTED` (per statement), `ROWS` (their sum). The DSN is never shown unmasked.
 
 use std::time::Duration;
 
 use super::{Live, Outcome};
-use crate::store::{StoreError, execute_target, mask_url};
+use crate::store::{StoreError, TargetStatement, execute_target, mask_url};
 
 /// Run `statements` on `dsn` within `timeout`.
 pub async fn run(
     dsn: &str,
-    statements: &[String],
-    expect_rows: Option<u64>,
+    statements: &[TargetStatement],
     timeout: Duration,
     live: &Live,
 ) -> Result<Outcome, String> {
     live.line(&format!("on {} (one transaction):", mask_url(dsn)));
     for s in statements {
-        live.line(&format!("  {s}"));
+        match s.expect_rows {
+            Some(n) => live.line(&format!("  {}   -- expects {n} rows", s.sql)),
+            None => live.line(&format!("  {}", s.sql)),
+        }
     }
-    match execute_target(dsn, statements, expect_rows, timeout).await {
+    match execute_target(dsn, statements, timeout).await {
         Ok(done) => {
             let total: u64 = done.affected.iter().sum();
             live.line(&format!("committed: rows affected {:?}", done.affected));

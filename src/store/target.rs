@@ -161,24 +161,32 @@ mod tests {
     }
 }
 
-/// What [`execute_target`] did: the rows each statement affected, in order.
+/// One statement of [`execute_target`]: the SQL, the rows it must affect (or return, for a
+/// query), and whether it is a query (its rows are counted instead of the affected ones).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetStatement {
+    pub sql: String,
+    pub expect_rows: Option<u64>,
+    pub is_query: bool,
+}
+
+/// What [`execute_target`] did: the rows each statement affected (or returned), in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Executed {
     pub affected: Vec<u64>,
 }
 
 /// Run `statements` on the database `url` names in ONE transaction, within `timeout` (connect
-/// included), for a plan's sql operation. When `expect_rows` is set, every statement must affect
-/// exactly that many rows, or the whole transaction is rolled back and the error names the
-/// statement (by position) and both counts. Errors name the URL, password masked.
+/// included), for a plan's sql operation. A statement whose `expect_rows` does not hold rolls
+/// the whole transaction back, and the error names the statement (by position) and both counts.
+/// Errors name the URL, password masked.
 pub async fn execute_target(
     url: &str,
-    statements: &[String],
-    expect_rows: Option<u64>,
+    statements: &[TargetStatement],
     timeout: Duration,
 ) -> Result<Executed, StoreError> {
     let masked = mask_url(url);
-    match tokio::time::timeout(timeout, execute(url, statements, expect_rows)).await {
+    match tokio::time::timeout(timeout, execute(url, statements)).await {
         Ok(result) => result.map_err(|reason| StoreError::Query(format!("{masked}: {reason}"))),
         // Dropping the future drops the connection: the server rolls the transaction back.
         Err(_) => Err(StoreError::Unavailable(format!(
@@ -187,11 +195,7 @@ pub async fn execute_target(
     }
 }
 
-async fn execute(
-    url: &str,
-    statements: &[String],
-    expect_rows: Option<u64>,
-) -> Result<Executed, String> {
+async fn execute(url: &str, statements: &[TargetStatement]) -> Result<Executed, String> {
     sqlx::any::install_default_drivers();
     Dialect::from_url(url)
         .ok_or("unknown scheme; expected mysql:// (MariaDB/MySQL), postgres:// or sqlite://")?;
@@ -201,20 +205,30 @@ async fn execute(
     let mut conn = options.connect().await.map_err(|e| explain(&e))?;
     let mut tx = conn.begin().await.map_err(|e| explain(&e))?;
     let mut out = Executed::default();
-    for (i, stmt) in statements.iter().enumerate() {
+    for (i, st) in statements.iter().enumerate() {
         // The text comes from the operator's own plan, confirmed by its danger level before it
         // runs: that is what the operation is for, so it is sent as written.
-        let done = (&mut *tx)
-            .execute(sqlx::AssertSqlSafe(stmt.clone()))
-            .await
-            .map_err(|e| format!("statement {}: {}", i + 1, explain(&e)))?;
-        let n = done.rows_affected();
-        if let Some(want) = expect_rows
+        let sql = sqlx::AssertSqlSafe(st.sql.clone());
+        let n = if st.is_query {
+            let rows = (&mut *tx)
+                .fetch_all(sql)
+                .await
+                .map_err(|e| format!("statement {}: {}", i + 1, explain(&e)))?;
+            u64::try_from(rows.len()).unwrap_or(u64::MAX)
+        } else {
+            (&mut *tx)
+                .execute(sql)
+                .await
+                .map_err(|e| format!("statement {}: {}", i + 1, explain(&e)))?
+                .rows_affected()
+        };
+        if let Some(want) = st.expect_rows
             && n != want
         {
             let _ = tx.rollback().await;
+            let what = if st.is_query { "returned" } else { "affected" };
             return Err(format!(
-                "statement {} affected {n} rows, expected {want}: rolled back",
+                "statement {} {what} {n} rows, expected {want}: rolled back",
                 i + 1
             ));
         }

@@ -367,6 +367,11 @@ pub static REGISTRY: &[KeySpec] = &[
         )
     },
     switch("yunyouPlus", false, "Platform plus edition."),
+    switch(
+        "PLAN_G3_SECOND_APPROVER",
+        false,
+        "A G3 plan run waits until a second operator approves it from another console or `nightwatch plan approve RUN` before any engine starts it (nightwatch key).",
+    ),
     switch("useAke", false, "Container platform (AKE) in use."),
     switch("useArk", false, "ARK in use."),
     switch("yunyouOwnLogin", false, "The platform's own login page."),

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::domain::notify::{Notification, RunNotice};
+use crate::domain::notify::{Notification, RunNotice, TextNotice};
 use crate::domain::time::format_utc;
 
 /// Longest summary quoted (characters): DingTalk refuses messages over 20,000 bytes.
@@ -163,6 +163,17 @@ pub fn slack_run(r: &RunNotice) -> Value {
         text.push_str(&format!("> {}\n", slack_escape(&l)));
     }
     json!({ "text": text })
+}
+
+/// The DingTalk robot body of a free message.
+pub fn dingtalk_text(t: &TextNotice) -> Value {
+    let text = format!("#### {}\n\n{}\n", t.title, t.text);
+    json!({"msgtype": "markdown", "markdown": {"title": t.title, "text": text}})
+}
+
+/// The Slack body of a free message.
+pub fn slack_text(t: &TextNotice) -> Value {
+    json!({ "text": format!("*{}*\n{}", slack_escape(&t.title), slack_escape(&t.text)) })
 }
 
 #[cfg(test)]

@@ -51,10 +51,12 @@ pub async fn deliver(
         ChannelKind::Dingtalk => client.post(url).json(&match &message {
             Message::Event(n) => format::dingtalk(n),
             Message::Run(r) => format::dingtalk_run(r),
+            Message::Text(t) => format::dingtalk_text(t),
         }),
         ChannelKind::Slack => client.post(url).json(&match &message {
             Message::Event(n) => format::slack(n),
             Message::Run(r) => format::slack_run(r),
+            Message::Text(t) => format::slack_text(t),
         }),
         ChannelKind::Webhook => client
             .post(url)
