@@ -79,6 +79,7 @@ async fn bundle_of(
         files,
         &known_components,
         &known_rules,
+        &[],
         targets,
         &check_probe,
     )
@@ -141,12 +142,13 @@ pub async fn seed_builtin(store: &Store) -> Result<(), String> {
         .iter()
         .map(|(p, t)| (PathBuf::from(p), (*t).to_owned()))
         .collect();
-    let bundle = load_bundle(&files, &[], &[], Targets::MayWait, &check_probe).map_err(|e| {
-        e.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
+    let bundle =
+        load_bundle(&files, &[], &[], &[], Targets::MayWait, &check_probe).map_err(|e| {
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
     let plan = store.plan_apply(&bundle).await.map_err(|e| e.to_string())?;
     let new = |kind: &str, name: &str| plan.added.iter().any(|(k, n)| k == kind && n == name);
     let only_new = Bundle {
@@ -165,8 +167,23 @@ pub async fn seed_builtin(store: &Store) -> Result<(), String> {
             .into_iter()
             .filter(|t| new("task", &t.name))
             .collect(),
+        plans: bundle
+            .plans
+            .into_iter()
+            .filter(|p| new("plan", &p.name))
+            .collect(),
+        scenarios: bundle
+            .scenarios
+            .into_iter()
+            .filter(|s| new("scenario", &s.name))
+            .collect(),
     };
-    if only_new.components.is_empty() && only_new.rules.is_empty() && only_new.tasks.is_empty() {
+    if only_new.components.is_empty()
+        && only_new.rules.is_empty()
+        && only_new.tasks.is_empty()
+        && only_new.plans.is_empty()
+        && only_new.scenarios.is_empty()
+    {
         return Ok(());
     }
     store
