@@ -123,16 +123,7 @@ pub fn one_line(op: &Op) -> String {
             } else {
                 format!("{} ", env.join(" "))
             };
-            let dir = c
-                .workdir
-                .as_ref()
-                .map_or(String::new(), |d| format!(" (in {d})"));
-            format!(
-                "{}{}: {}{dir}",
-                env,
-                c.interpreter.as_str(),
-                c.script.trim()
-            )
+            format!("{}{}: {}", env, c.interpreter.as_str(), c.script.trim())
         }
         Op::Http(h) => {
             let url = h.url.as_deref().map_or("<target url>".to_owned(), mask_url);

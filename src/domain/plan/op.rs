@@ -2,12 +2,13 @@
 //! manual, notify. Each is tagged by `kind` in TOML/JSON; unknown fields are refused. This module
 //! describes an operation and its expectations; `crate::ops` performs it.
 //!
-//! What the executor reports back for a step (its [`super::StepResult`]): `output` (captured text,
-//! bounded) and `values` (named values, upper-case, as probes give them): command → `EXIT_CODE`
-//! plus the fields of a JSON-object stdout; http → `HTTP_STATUS`, `BODY`; sql → `ROWS` (rows
-//! affected or returned, summed), `VALUE`/`ROW` of the first row returned; redis → `REPLY`;
-//! wait-until → the probe's last values. `status` and `output` always mean the step's own status
-//! and output (so an HTTP code is `HTTP_STATUS`, never `STATUS`).
+//! What the executor reports back for a step (its [`super::StepResult`]): `status`, `output`
+//! (captured text, bounded) and `values` (named values, upper-case, as `crate::ops` gives them):
+//! command → `EXIT_CODE`, `OUTPUT` and the fields of a JSON-object stdout; http → `STATUS` (the
+//! HTTP code), `BODY`, `OUTPUT`; sql → `AFFECTED` (per statement), `ROWS`; redis → `REPLY`,
+//! `OUTPUT`; wait_until → the probe's last values and `ATTEMPTS`. Later steps read them as
+//! `{{steps.ID.values.KEY}}` and, in `when`, `[ID.values.KEY]` (or `[ID.KEY]`, except that
+//! `[ID.status]` and `[ID.output]` always mean the step's own status and output).
 
 use std::collections::BTreeMap;
 
@@ -72,8 +73,6 @@ pub struct CommandOp {
     /// the script) rather than into the script text: the shell then never parses their values.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workdir: Option<String>,
 }
 
 /// `kind = "http"`: succeeds when the status is expected.
@@ -89,12 +88,9 @@ pub struct HttpOp {
     pub headers: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// Accepted statuses; empty means any 2xx.
+    /// Accepted statuses; empty means any 2xx. Redirects are not followed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expect_status: Vec<u16>,
-    /// Accept invalid certificates.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub insecure: bool,
 }
 
 fn get() -> String {
@@ -298,7 +294,6 @@ impl Op {
                 script: f("script", &c.script)?,
                 interpreter: c.interpreter,
                 env: map("env", &c.env, f)?,
-                workdir: opt("workdir", &c.workdir, f)?,
             }),
             Op::Http(h) => Op::Http(HttpOp {
                 url: opt("url", &h.url, f)?,
@@ -306,7 +301,6 @@ impl Op {
                 headers: map("headers", &h.headers, f)?,
                 body: opt("body", &h.body, f)?,
                 expect_status: h.expect_status.clone(),
-                insecure: h.insecure,
             }),
             Op::Sql(s) => Op::Sql(SqlOp {
                 statements: s

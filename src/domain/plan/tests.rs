@@ -388,6 +388,17 @@ fn when_reads_params_steps_and_pending_steps() {
     ctx.steps
         .insert("promote".into(), StepResult::new(StepStatus::Succeeded, ""));
     assert_eq!(when_holds(&step("undo"), &ctx), Ok(true));
+    // An op value named like the step's own fields is reached through values.
+    ctx.steps
+        .get_mut("check")
+        .unwrap()
+        .values
+        .insert("STATUS".into(), json!(503));
+    let mut probe = step("undo");
+    probe.when = Some("[check.values.STATUS] == 503".into());
+    assert_eq!(when_holds(&probe, &ctx), Ok(true));
+    probe.when = Some("[check.status] == succeeded".into());
+    assert_eq!(when_holds(&probe, &ctx), Ok(true), "status is the step's");
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! `when` conditions: the inspection condition DSL (`Condition`) over a run's values, read with
-//! dotted placeholders: `[params.NAME]`, `[STEP.status]`, `[STEP.output]`, `[STEP.KEY]` (a value
-//! the step gave: `[check.EXIT_CODE]`, `[rows.VALUE]`), `[event.labels.KEY]`,
+//! dotted placeholders: `[params.NAME]`, `[STEP.status]`, `[STEP.output]` (the step's own),
+//! `[STEP.KEY]` or `[STEP.values.KEY]` (a value the step's op gave: `[check.EXIT_CODE]`; the
+//! second form also reaches op values named STATUS or OUTPUT, e.g. an http op's
+//! `[probe.values.STATUS]`), `[event.labels.KEY]`,
 //! `[event.component]`, `[run.dry_run]`. Names are case-insensitive. A step the context does not
 //! hold (it never ran, e.g. seen from a rollback) reads as `[STEP.status] == pending` with an
 //! empty output; an unset optional parameter reads as empty text.
@@ -67,7 +69,9 @@ fn values_of(ctx: &RenderCtx) -> BTreeMap<String, Value> {
     for (id, s) in &ctx.steps {
         let id = id.to_uppercase();
         for (k, x) in &s.values {
-            v.insert(format!("{id}.{}", k.to_uppercase()), x.clone());
+            let k = k.to_uppercase();
+            v.insert(format!("{id}.VALUES.{k}"), x.clone());
+            v.insert(format!("{id}.{k}"), x.clone());
         }
         v.insert(
             format!("{id}.STATUS"),
