@@ -79,7 +79,6 @@ async fn bundle_of(
         files,
         &known_components,
         &known_rules,
-        &[],
         targets,
         &check_probe,
     )
@@ -142,13 +141,12 @@ pub async fn seed_builtin(store: &Store) -> Result<(), String> {
         .iter()
         .map(|(p, t)| (PathBuf::from(p), (*t).to_owned()))
         .collect();
-    let bundle =
-        load_bundle(&files, &[], &[], &[], Targets::MayWait, &check_probe).map_err(|e| {
-            e.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
+    let bundle = load_bundle(&files, &[], &[], Targets::MayWait, &check_probe).map_err(|e| {
+        e.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
     let plan = store.plan_apply(&bundle).await.map_err(|e| e.to_string())?;
     let new = |kind: &str, name: &str| plan.added.iter().any(|(k, n)| k == kind && n == name);
     let only_new = Bundle {

@@ -11,4 +11,6 @@ pub use docs::{
     Schedule, StepDoc, TaskDoc,
 };
 pub use selector::Selector;
-pub use validate::{Bundle, ContentError, Rule, Targets, Task, load_bundle};
+pub use validate::{
+    Bundle, ContentError, Known, Rule, Targets, Task, load_bundle, load_bundle_with,
+};

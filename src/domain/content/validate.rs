@@ -74,23 +74,54 @@ pub enum Targets {
     MayWait,
 }
 
-/// Parse and validate `files` ((path, text)). `known_components`, `known_rules` and `known_plans`
-/// are what the database already holds (selectors and task rule lists may refer to them, and
-/// scenarios may recommend stored plans; a rule identical to a stored one is not re-checked for
-/// targets, so an export always applies back). `check_probe` validates a probe spec (the probe
-/// library's own parser): rules' probes and the probes of plans' `wait_until` steps.
-///
-/// Plans: every check of [`Plan::problems`] is an error (there are no warnings), including
-/// rollback steps on a plan where no step has `on_failure = "rollback"`: such steps could never
-/// run, which is always a mistake worth stopping an apply for.
+/// What the database already holds, that content being applied may refer to.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    /// Rule selectors may select them.
+    pub components: &'a [Component],
+    /// Tasks may list them; a rule identical to a stored one is not re-checked for targets, so an
+    /// export always applies back.
+    pub rules: &'a [Rule],
+    /// Scenarios may recommend them (and their parameters are checked).
+    pub plans: &'a [Plan],
+}
+
+/// Parse and validate `files` ((path, text)) against `known_components` and `known_rules` (see
+/// [`Known`]); [`load_bundle_with`] also takes the stored plans.
 pub fn load_bundle(
     files: &[(PathBuf, String)],
     known_components: &[Component],
     known_rules: &[Rule],
-    known_plans: &[Plan],
     targets: Targets,
     check_probe: &dyn Fn(&serde_json::Value) -> Result<(), String>,
 ) -> Result<Bundle, Vec<ContentError>> {
+    let known = Known {
+        components: known_components,
+        rules: known_rules,
+        plans: &[],
+    };
+    load_bundle_with(files, known, targets, check_probe)
+}
+
+/// Parse and validate `files` ((path, text)) against what the database already holds. Every
+/// problem of every file is collected; any problem refuses the whole bundle. `check_probe`
+/// validates a probe spec (the probe library's own parser): rules' probes and the probes of
+/// plans' `wait_until` steps.
+///
+/// Plans: every check of [`Plan::problems`] is an error (there are no warnings), including
+/// rollback steps on a plan where no step has `on_failure = "rollback"`: such steps could never
+/// run, which is always a mistake worth stopping an apply for.
+pub fn load_bundle_with(
+    files: &[(PathBuf, String)],
+    known: Known<'_>,
+    targets: Targets,
+    check_probe: &dyn Fn(&serde_json::Value) -> Result<(), String>,
+) -> Result<Bundle, Vec<ContentError>> {
+    let Known {
+        components: known_components,
+        rules: known_rules,
+        plans: known_plans,
+    } = known;
     let mut errors = Vec::new();
     let mut bundle = Bundle::default();
     let mut seen: BTreeMap<(&'static str, String), (PathBuf, usize)> = BTreeMap::new();

@@ -20,7 +20,6 @@ pub(crate) fn plan_from(text: &str) -> Plan {
         &[(PathBuf::from("t.toml"), text.to_owned())],
         &[],
         &[],
-        &[],
         Targets::MayWait,
         &any_probe,
     )

@@ -23,7 +23,7 @@ fn any_probe(v: &serde_json::Value) -> Result<(), String> {
 
 fn errors(names: &[&str]) -> Vec<String> {
     let files: Vec<_> = names.iter().map(|n| fixture(n)).collect();
-    load_bundle(&files, &[], &[], &[], Targets::MustExist, &any_probe)
+    load_bundle(&files, &[], &[], Targets::MustExist, &any_probe)
         .expect_err("must be refused")
         .iter()
         .map(ToString::to_string)
@@ -48,7 +48,7 @@ fn the_built_in_library_validates() {
             .map(|_| ())
             .map_err(|e| e.to_string())
     };
-    let b = load_bundle(&files, &[], &[], &[], Targets::MayWait, &check_probe)
+    let b = load_bundle(&files, &[], &[], Targets::MayWait, &check_probe)
         .unwrap_or_else(|e| panic!("{e:#?}"));
     assert!(
         b.rules
@@ -82,7 +82,6 @@ fn the_built_in_library_validates() {
 fn a_good_file_loads() {
     let b = load_bundle(
         &[fixture("good.toml")],
-        &[],
         &[],
         &[],
         Targets::MustExist,

@@ -51,8 +51,7 @@ fn built_in() -> crate::domain::content::Bundle {
             include_str!("../../../../assets/content/scenarios.toml").to_owned(),
         ),
     ];
-    load_bundle(&files, &[], &[], &[], Targets::MayWait, &any_probe)
-        .unwrap_or_else(|e| panic!("{e:#?}"))
+    load_bundle(&files, &[], &[], Targets::MayWait, &any_probe).unwrap_or_else(|e| panic!("{e:#?}"))
 }
 
 #[test]

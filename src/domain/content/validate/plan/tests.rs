@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::domain::content::{Bundle, Targets, load_bundle};
+use crate::domain::content::{Bundle, Known, Targets, load_bundle, load_bundle_with};
 use crate::domain::plan::Plan;
 
 fn probe(v: &serde_json::Value) -> Result<(), String> {
@@ -15,10 +15,12 @@ fn probe(v: &serde_json::Value) -> Result<(), String> {
 }
 
 fn load_with(text: &str, known: &[Plan]) -> Result<Bundle, Vec<String>> {
-    load_bundle(
+    let known = Known {
+        plans: known,
+        ..Known::default()
+    };
+    load_bundle_with(
         &[(PathBuf::from("plans.toml"), text.to_owned())],
-        &[],
-        &[],
         known,
         Targets::MustExist,
         &probe,
@@ -380,7 +382,6 @@ fn dotted_placeholders_stay_out_of_rules() {
     let t = "[[rule]]\nname = \"r\"\nprobe = { kind = \"http\" }\ncondition = \"[BODY.status] == UP\"\ntargets = { kind = \"x\" }\n";
     let e = load_bundle(
         &[(PathBuf::from("plans.toml"), t.to_owned())],
-        &[],
         &[],
         &[],
         Targets::MayWait,
