@@ -158,7 +158,7 @@ impl Plan {
     pub fn phase(&self, phase: Phase) -> &[Step] {
         match phase {
             Phase::Precheck => &self.prechecks,
-            Phase::Main => &self.steps,
+            Phase::Step => &self.steps,
             Phase::Postcheck => &self.postchecks,
             Phase::Rollback => &self.rollback,
         }

@@ -309,7 +309,7 @@ fn check_step(
             at(StepField::OnFailure),
             format!("step {id}: a rollback step cannot roll back; use abort or continue"),
         ),
-        (Phase::Main | Phase::Postcheck, OnFailure::Rollback) if plan.rollback.is_empty() => add(
+        (Phase::Step | Phase::Postcheck, OnFailure::Rollback) if plan.rollback.is_empty() => add(
             at(StepField::OnFailure),
             format!(
                 "step {id}: on_failure = \"rollback\" but the plan has no [[plan.rollback]] steps"

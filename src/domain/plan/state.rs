@@ -46,18 +46,23 @@ macro_rules! string_enum {
 }
 
 string_enum! {
-    /// Where a plan run is. `queued` → `running` (claimed by an engine with a lease) ⇄ `waiting`
-    /// (a manual step waits for a person) → one of the terminal states.
+    /// Where a plan run is (`plan_runs.status`): `queued` (→ `awaiting_approval` when a second
+    /// operator must approve) → `running` (claimed by an engine with a lease; a manual step
+    /// waiting for a person keeps the run `running`, the step `waiting`) ⇄ `paused` (an operator
+    /// asked) → one of the terminal states.
     RunStatus {
         /// Enqueued by the console or the CLI; no engine has claimed it yet.
         Queued = "queued",
+        /// Queued, but a second operator must approve it before an engine may claim it.
+        AwaitingApproval = "awaiting_approval",
         /// An engine holds the run's lease and executes it.
         Running = "running",
-        /// A manual step waits for a person to confirm it is done (the lease is still renewed).
-        Waiting = "waiting",
-        /// Every step that had to run succeeded (a dry run ends here too, having executed nothing).
+        /// An operator paused it between steps; the engine still holds the lease.
+        Paused = "paused",
+        /// Every step that had to run succeeded (a dry run ends here too, having executed nothing
+        /// but its prechecks).
         Succeeded = "succeeded",
-        /// A step failed with `on_failure = "abort"`, a check failed, or a rollback step failed.
+        /// A step failed with `on_failure = "abort"`, or a rollback step failed.
         Failed = "failed",
         /// A step failed with `on_failure = "rollback"` and every rollback step then succeeded.
         RolledBack = "rolled_back",
@@ -70,7 +75,7 @@ string_enum! {
 }
 
 impl RunStatus {
-    /// Whether the run is over (nothing will change it any more).
+    /// Whether the run is over (nothing changes it any more, short of an operator's resume).
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
@@ -82,14 +87,14 @@ impl RunStatus {
         )
     }
 
-    /// Whether an engine holds (or must hold) a lease on the run.
+    /// Whether an engine holds (and must renew) a lease on the run.
     pub fn is_active(self) -> bool {
-        matches!(self, RunStatus::Running | RunStatus::Waiting)
+        matches!(self, RunStatus::Running | RunStatus::Paused)
     }
 }
 
 string_enum! {
-    /// Where one step of a run is.
+    /// Where one step of a run is (`plan_run_steps.status`).
     #[derive(Default)]
     StepStatus {
         /// Not reached yet (the default).
@@ -105,8 +110,10 @@ string_enum! {
         Failed = "failed",
         /// Not executed: its `when` was false, or the run is a dry run.
         Skipped = "skipped",
-        /// Never reached because the run stopped before it (abort, failure, interruption).
-        Cancelled = "cancelled",
+        /// It was running when its engine disappeared (the run is `interrupted`).
+        Interrupted = "interrupted",
+        /// Stopped or never reached because the run was aborted or ended before it.
+        Aborted = "aborted",
     }
 }
 
@@ -118,19 +125,20 @@ impl StepStatus {
             StepStatus::Succeeded
                 | StepStatus::Failed
                 | StepStatus::Skipped
-                | StepStatus::Cancelled
+                | StepStatus::Interrupted
+                | StepStatus::Aborted
         )
     }
 }
 
 string_enum! {
-    /// The part of a plan a step belongs to, in execution order. `rollback` runs only after a step
-    /// with `on_failure = "rollback"` failed.
+    /// The part of a plan a step belongs to (`plan_run_steps.phase`), in execution order.
+    /// `rollback` runs only after a step with `on_failure = "rollback"` failed.
     Phase {
         /// Read-only checks before anything changes (they also run in a dry run).
         Precheck = "precheck",
-        /// The plan's steps.
-        Main = "main",
+        /// The plan's steps (`[[plan.step]]`).
+        Step = "step",
         /// Verification after the steps.
         Postcheck = "postcheck",
         /// Undo, as written, after a failure that asked for it.
@@ -156,8 +164,8 @@ mod tests {
             assert_eq!(p.as_str().parse::<Phase>().unwrap(), *p);
         }
         assert_eq!(
-            serde_json::to_string(&RunStatus::RolledBack).unwrap(),
-            "\"rolled_back\""
+            serde_json::to_string(&RunStatus::AwaitingApproval).unwrap(),
+            "\"awaiting_approval\""
         );
         assert_eq!("RUNNING".parse::<RunStatus>(), Ok(RunStatus::Running));
         let e = "done".parse::<StepStatus>().unwrap_err();
@@ -166,10 +174,13 @@ mod tests {
 
     #[test]
     fn terminal_states() {
-        assert!(!RunStatus::Queued.is_terminal() && !RunStatus::Waiting.is_terminal());
+        assert!(!RunStatus::Queued.is_terminal() && !RunStatus::Paused.is_terminal());
+        assert!(!RunStatus::AwaitingApproval.is_terminal());
         assert!(RunStatus::Interrupted.is_terminal() && RunStatus::RolledBack.is_terminal());
-        assert!(RunStatus::Waiting.is_active() && !RunStatus::Queued.is_active());
-        assert!(StepStatus::Skipped.is_terminal() && StepStatus::Cancelled.is_terminal());
+        assert!(RunStatus::Paused.is_active() && !RunStatus::AwaitingApproval.is_active());
+        assert!(StepStatus::Skipped.is_terminal() && StepStatus::Aborted.is_terminal());
         assert!(!StepStatus::Waiting.is_terminal() && !StepStatus::Pending.is_terminal());
+        assert_eq!(StepStatus::default(), StepStatus::Pending);
+        assert_eq!(Phase::Step.as_str(), "step");
     }
 }

@@ -308,7 +308,7 @@ fn outline_groups_consecutive_steps_in_parallel() {
         phases,
         vec![
             Phase::Precheck,
-            Phase::Main,
+            Phase::Step,
             Phase::Postcheck,
             Phase::Rollback
         ]
@@ -484,7 +484,7 @@ fn describe_shows_every_op_masked_with_placeholders() {
     assert!(d.iter().all(|r| r.error.is_none()), "{d:#?}");
     let line = by("promote").to_string();
     assert!(
-        line.starts_with("[G3] main/promote @ db-dc2: sql on"),
+        line.starts_with("[G3] step/promote @ db-dc2: sql on"),
         "{line}"
     );
 }

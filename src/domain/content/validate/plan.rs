@@ -102,7 +102,7 @@ fn span_of(d: &PlanDoc, at: Locus) -> Range<usize> {
         Locus::Step(phase, i, f) => {
             let list = match phase {
                 Phase::Precheck => &d.precheck,
-                Phase::Main => &d.step,
+                Phase::Step => &d.step,
                 Phase::Postcheck => &d.postcheck,
                 Phase::Rollback => &d.rollback,
             };
