@@ -12,6 +12,7 @@ pub mod inspection;
 pub mod instance;
 pub mod notify;
 pub mod overview;
+pub mod plan;
 pub mod sysconfig;
 pub mod time;
 

@@ -165,8 +165,23 @@ pub async fn seed_builtin(store: &Store) -> Result<(), String> {
             .into_iter()
             .filter(|t| new("task", &t.name))
             .collect(),
+        plans: bundle
+            .plans
+            .into_iter()
+            .filter(|p| new("plan", &p.name))
+            .collect(),
+        scenarios: bundle
+            .scenarios
+            .into_iter()
+            .filter(|s| new("scenario", &s.name))
+            .collect(),
     };
-    if only_new.components.is_empty() && only_new.rules.is_empty() && only_new.tasks.is_empty() {
+    if only_new.components.is_empty()
+        && only_new.rules.is_empty()
+        && only_new.tasks.is_empty()
+        && only_new.plans.is_empty()
+        && only_new.scenarios.is_empty()
+    {
         return Ok(());
     }
     store

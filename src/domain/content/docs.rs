@@ -1,13 +1,17 @@
 //! The TOML shapes of content files. Unknown fields are refused (a typo must not silently disable a
 //! check). Names keep their span so errors can point at the line.
 
+mod plan;
+
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::Selector;
 use crate::domain::event::Level;
 
-/// One content file: any mix of components, rules and tasks.
+pub use plan::{ParamDoc, PlanDoc, RecommendationDoc, ScenarioDoc, StepDoc};
+
+/// One content file: any mix of components, rules, tasks, plans and scenarios.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContentFile {
@@ -17,6 +21,10 @@ pub struct ContentFile {
     pub rule: Vec<RuleDoc>,
     #[serde(default)]
     pub task: Vec<TaskDoc>,
+    #[serde(default)]
+    pub plan: Vec<PlanDoc>,
+    #[serde(default)]
+    pub scenario: Vec<ScenarioDoc>,
 }
 
 /// A monitored component (DESIGN.md §4 `components`).

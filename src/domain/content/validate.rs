@@ -1,6 +1,8 @@
 //! Loading a set of content files into a validated [`Bundle`]: every problem in every file is
 //! collected (file, line, reason), and any problem refuses the whole bundle.
 
+mod plan;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -10,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{ContentFile, Schedule, Selector};
 use crate::domain::event::Level;
 use crate::domain::inspection::{Condition, Thresholds, parse_duration};
+use crate::domain::plan::{Plan, Scenario};
 use crate::domain::{Component, Layer};
 
 /// One problem: where and why.
@@ -52,6 +55,8 @@ pub struct Bundle {
     pub components: Vec<Component>,
     pub rules: Vec<Rule>,
     pub tasks: Vec<Task>,
+    pub plans: Vec<Plan>,
+    pub scenarios: Vec<Scenario>,
 }
 
 fn line_of(text: &str, span: std::ops::Range<usize>) -> usize {
@@ -69,10 +74,20 @@ pub enum Targets {
     MayWait,
 }
 
-/// Parse and validate `files` ((path, text)). `known_components` and `known_rules` are what the
-/// database already holds (selectors and task rule lists may refer to them; a rule identical to a
-/// stored one is not re-checked for targets, so an export always applies back). `check_probe` validates
-/// a probe spec (the probe library's own parser).
+/// What the database already holds, that content being applied may refer to.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    /// Rule selectors may select them.
+    pub components: &'a [Component],
+    /// Tasks may list them; a rule identical to a stored one is not re-checked for targets, so an
+    /// export always applies back.
+    pub rules: &'a [Rule],
+    /// Scenarios may recommend them (and their parameters are checked).
+    pub plans: &'a [Plan],
+}
+
+/// Parse and validate `files` ((path, text)) against `known_components` and `known_rules` (see
+/// [`Known`]); [`load_bundle_with`] also takes the stored plans.
 pub fn load_bundle(
     files: &[(PathBuf, String)],
     known_components: &[Component],
@@ -80,6 +95,33 @@ pub fn load_bundle(
     targets: Targets,
     check_probe: &dyn Fn(&serde_json::Value) -> Result<(), String>,
 ) -> Result<Bundle, Vec<ContentError>> {
+    let known = Known {
+        components: known_components,
+        rules: known_rules,
+        plans: &[],
+    };
+    load_bundle_with(files, known, targets, check_probe)
+}
+
+/// Parse and validate `files` ((path, text)) against what the database already holds. Every
+/// problem of every file is collected; any problem refuses the whole bundle. `check_probe`
+/// validates a probe spec (the probe library's own parser): rules' probes and the probes of
+/// plans' `wait_until` steps.
+///
+/// Plans: every check of [`Plan::problems`] is an error (there are no warnings), including
+/// rollback steps on a plan where no step has `on_failure = "rollback"`: such steps could never
+/// run, which is always a mistake worth stopping an apply for.
+pub fn load_bundle_with(
+    files: &[(PathBuf, String)],
+    known: Known<'_>,
+    targets: Targets,
+    check_probe: &dyn Fn(&serde_json::Value) -> Result<(), String>,
+) -> Result<Bundle, Vec<ContentError>> {
+    let Known {
+        components: known_components,
+        rules: known_rules,
+        plans: known_plans,
+    } = known;
     let mut errors = Vec::new();
     let mut bundle = Bundle::default();
     let mut seen: BTreeMap<(&'static str, String), (PathBuf, usize)> = BTreeMap::new();
@@ -166,11 +208,25 @@ pub fn load_bundle(
                 continue;
             }
             let before = errors.len();
-            if let Err(e) = Condition::parse(r.condition.get_ref()) {
-                errors.push(err(
+            match Condition::parse(r.condition.get_ref()) {
+                Err(e) => errors.push(err(
                     r.condition.span(),
                     format!("rule {name:?}: condition {:?}: {e}", r.condition.get_ref()),
-                ));
+                )),
+                // Dotted names are for plan conditions; in a rule `[BODY.status]` is a typo.
+                Ok(c) => {
+                    if let Some(p) = c.placeholders().into_iter().find(|p| p.contains('.')) {
+                        let (head, path) = p.split_once('.').unwrap_or((p, ""));
+                        errors.push(err(
+                            r.condition.span(),
+                            format!(
+                                "rule {name:?}: condition {:?}: [{p}]: a probe value has no dot; for a field write [{head}].{}",
+                                r.condition.get_ref(),
+                                path.to_lowercase()
+                            ),
+                        ));
+                    }
+                }
             }
             let window_ms = match &r.window {
                 Some(w) => parse_duration(w.get_ref()).unwrap_or_else(|m| {
@@ -318,6 +374,53 @@ pub fn load_bundle(
             }
         }
     }
+    for (path, text, f) in &parsed {
+        for d in &f.plan {
+            let line = line_of(text, d.name.span());
+            if dup("plan", d.name.get_ref(), path, line, &mut errors) {
+                continue;
+            }
+            let mut sink = plan::Sink {
+                path,
+                text,
+                errors: &mut errors,
+            };
+            if let Some(p) = plan::plan_of(d, &mut sink, check_probe) {
+                bundle.plans.push(p);
+            }
+        }
+    }
+    // Scenarios recommend plans of these files or stored ones. A plan of these files that did
+    // not validate is reported already: recommending it is not a second error.
+    let declared: Vec<&str> = parsed
+        .iter()
+        .flat_map(|(_, _, f)| f.plan.iter().map(|d| d.name.get_ref().as_str()))
+        .collect();
+    let plans: Vec<&Plan> = bundle
+        .plans
+        .iter()
+        .chain(
+            known_plans
+                .iter()
+                .filter(|k| !declared.contains(&k.name.as_str())),
+        )
+        .collect();
+    let mut scenarios = Vec::new();
+    for (path, text, f) in &parsed {
+        for d in &f.scenario {
+            let line = line_of(text, d.name.span());
+            if dup("scenario", d.name.get_ref(), path, line, &mut errors) {
+                continue;
+            }
+            let mut sink = plan::Sink {
+                path,
+                text,
+                errors: &mut errors,
+            };
+            scenarios.extend(plan::scenario_of(d, &plans, &declared, &mut sink));
+        }
+    }
+    bundle.scenarios = scenarios;
     if errors.is_empty() {
         Ok(bundle)
     } else {

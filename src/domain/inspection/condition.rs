@@ -3,7 +3,8 @@
 //! `len([BODY].items) > 0`, `[BODY] =~ "ok|healthy"`.
 //!
 //! Grammar: `left OP right`, where each side is a placeholder `[NAME]` followed by an optional
-//! path (`.field`, `[0]`), `len(placeholder)`, a number, `true`/`false`, a quoted string, or a bare
+//! path (`.field`, `[0]`); a name may be dotted (`[check.VALUE]`, `[params.mode]`: plan `when`
+//! conditions read earlier steps and parameters this way), `len(placeholder)`, a number, `true`/`false`, a quoted string, or a bare
 //! word. OP is one of `==`, `!=`, `<`, `<=`, `>`, `>=`, `=~` (regex). A parse error names the column.
 
 use std::collections::BTreeMap;
@@ -109,10 +110,25 @@ impl Parser<'_> {
         self.chars[start..self.pos].iter().collect()
     }
 
+    /// A placeholder name: identifiers joined by dots (`VALUE`, `check.EXIT_CODE`).
+    fn dotted_ident(&mut self) -> Result<String, ConditionError> {
+        let mut name = self.ident();
+        while !name.is_empty() && self.peek() == Some('.') {
+            self.pos += 1;
+            let part = self.ident();
+            if part.is_empty() {
+                return self.err(format!("expected a name after [{name}."));
+            }
+            name.push('.');
+            name.push_str(&part);
+        }
+        Ok(name)
+    }
+
     fn placeholder(&mut self, len: bool) -> Result<Operand, ConditionError> {
         // at '['
         self.pos += 1;
-        let name = self.ident();
+        let name = self.dotted_ident()?;
         if name.is_empty() {
             return self.err("expected a placeholder name such as STATUS, BODY, VALUE");
         }
@@ -456,5 +472,29 @@ mod tests {
             Condition::parse("[BODY].x == 1").unwrap().placeholders(),
             vec!["BODY"]
         );
+    }
+
+    #[test]
+    fn dotted_placeholder_names() {
+        let v = values(&[
+            ("CHECK.EXIT_CODE", json!(0)),
+            ("PARAMS.MODE", json!("fast")),
+            ("Q.ROW", json!({"node_type": 0})),
+        ]);
+        assert!(holds("[check.EXIT_CODE] == 0", &v));
+        assert!(holds("[params.mode] == fast", &v));
+        assert!(
+            holds("[q.ROW].node_type == 0", &v),
+            "a path still follows ]"
+        );
+        assert_eq!(
+            Condition::parse("[check.VALUE] > 1")
+                .unwrap()
+                .placeholders(),
+            vec!["CHECK.VALUE"]
+        );
+        let e = Condition::parse("[check.] == 1").unwrap_err();
+        assert_eq!(e.column, 8);
+        assert!(e.message.contains("after [check."), "{e}");
     }
 }

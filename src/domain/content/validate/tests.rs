@@ -41,7 +41,14 @@ fn the_built_in_library_validates() {
         }
     }
     files.sort();
-    let b = load_bundle(&files, &[], &[], Targets::MayWait, &any_probe)
+    // The probe check `apply` uses (the probe library's parser): the wait_until probes of the
+    // plans are real probe specs.
+    let check_probe = |v: &serde_json::Value| {
+        serde_json::from_value::<crate::probes::ProbeSpec>(v.clone())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let b = load_bundle(&files, &[], &[], Targets::MayWait, &check_probe)
         .unwrap_or_else(|e| panic!("{e:#?}"));
     assert!(
         b.rules
@@ -53,6 +60,22 @@ fn the_built_in_library_validates() {
             .iter()
             .any(|t| t.schedule == Schedule::Every("1m".into()))
     );
+    let plans: Vec<&str> = b.plans.iter().map(|p| p.name.as_str()).collect();
+    for want in [
+        "git-storage-failover",
+        "redis-master-switch",
+        "disk-log-cleanup",
+        "app-restart",
+        "mongodb-member-rejoin",
+        "dr-switchover",
+    ] {
+        assert!(plans.contains(&want), "{want} missing from {plans:?}");
+    }
+    let danger = |name: &str| b.plans.iter().find(|p| p.name == name).unwrap().danger();
+    assert_eq!(danger("git-storage-failover"), crate::domain::Danger::G3);
+    assert_eq!(danger("disk-log-cleanup"), crate::domain::Danger::G2);
+    assert_eq!(danger("app-restart"), crate::domain::Danger::G2);
+    assert!(b.scenarios.len() >= 8);
 }
 
 #[test]

@@ -1,0 +1,122 @@
+//! The TOML shapes of `[[plan]]` and `[[scenario]]`. Unknown fields are refused; the fields that
+//! can be wrong keep their span so an error names the line. `domain::content::validate` turns
+//! them into `domain::plan::{Plan, Scenario}`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::domain::content::Selector;
+use crate::domain::plan::{Matcher, OnFailure};
+
+/// `[[plan]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanDoc {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The parameter whose value a G3 confirmation must type.
+    #[serde(default)]
+    pub target_param: Option<Spanned<String>>,
+    #[serde(default)]
+    pub param: Vec<ParamDoc>,
+    #[serde(default)]
+    pub precheck: Vec<StepDoc>,
+    #[serde(default)]
+    pub step: Vec<StepDoc>,
+    #[serde(default)]
+    pub postcheck: Vec<StepDoc>,
+    #[serde(default)]
+    pub rollback: Vec<StepDoc>,
+}
+
+/// `[[plan.param]]`. Which of `pattern`, `min`/`max`, `options`, `field`/`selector` apply
+/// depends on `kind` (string, integer, boolean, choice, topology).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamDoc {
+    pub name: Spanned<String>,
+    pub kind: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub default: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub required: Option<bool>,
+    #[serde(default)]
+    pub different_from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub pattern: Option<Spanned<String>>,
+    #[serde(default)]
+    pub min: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub max: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub options: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    pub field: Option<Spanned<String>>,
+    #[serde(default)]
+    pub selector: Option<Spanned<Selector>>,
+}
+
+/// `[[plan.precheck]]`, `[[plan.step]]`, `[[plan.postcheck]]`, `[[plan.rollback]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDoc {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub title: String,
+    /// The operation, tagged by `kind`; parsed into `domain::plan::Op`.
+    pub op: Spanned<toml::Table>,
+    /// G1, G2 or G3; required for command, http, sql and redis.
+    #[serde(default)]
+    pub danger: Option<Spanned<String>>,
+    #[serde(default)]
+    pub timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    pub retries: u32,
+    #[serde(default)]
+    pub retry_delay: Option<Spanned<String>>,
+    #[serde(default)]
+    pub when: Option<Spanned<String>>,
+    #[serde(default)]
+    pub on_failure: Option<Spanned<OnFailure>>,
+    #[serde(default)]
+    pub group: Option<Spanned<String>>,
+    #[serde(default)]
+    pub target: Option<Spanned<String>>,
+}
+
+/// `[[scenario]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioDoc {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(rename = "match")]
+    pub matcher: Spanned<Matcher>,
+    #[serde(default)]
+    pub impact: String,
+    #[serde(default)]
+    pub plan: Vec<RecommendationDoc>,
+}
+
+/// `[[scenario.plan]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationDoc {
+    pub plan: Spanned<String>,
+    #[serde(default)]
+    pub weight: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub params: Option<Spanned<BTreeMap<String, String>>>,
+}
