@@ -8,6 +8,7 @@ mod events;
 mod info;
 mod inspect;
 mod migrate;
+mod plan;
 mod serve;
 
 use std::process::ExitCode;
@@ -101,6 +102,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Info { output }) => info::run(settings, output).await,
         Some(Command::Config(c)) => config::run(settings, c).await,
         Some(Command::Inspect(c)) => inspect::run(settings, c).await,
+        Some(Command::Plan(c)) => plan::run(settings, c).await,
         Some(Command::Apply { paths, dry_run }) => apply::run(settings, &paths, dry_run).await,
         Some(Command::Export) => apply::export(settings).await,
         Some(Command::Events(c)) => events::run(settings, c).await,

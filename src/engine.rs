@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod inspect;
 mod metrics;
 pub mod notify;
+pub mod plans;
 mod registry;
 pub mod scheduler;
 mod server;
@@ -148,6 +149,23 @@ impl Engine {
             inspect_wake,
             cancel.clone(),
         ));
+        // Plans: every engine works off queued plan runs.
+        match plans::PlanWorker::new(store.clone(), &me.id) {
+            Ok(mut w) => {
+                w.config = Some(config.clone());
+                w.notify_wake = Some(Arc::clone(&notify_wake));
+                // The same lease as the master's: a dead engine's runs are interrupted as soon
+                // as another engine would take over as master.
+                w.lease_ms = i64::try_from(settings.engine.lease_secs.max(1) * 1000)
+                    .unwrap_or(plans::LEASE_MS);
+                tasks.spawn(plans::work_loop(
+                    w,
+                    Arc::new(tokio::sync::Notify::new()),
+                    cancel.clone(),
+                ));
+            }
+            Err(e) => tracing::error!(error = %e, "plan runs will not be executed by this engine"),
+        }
         tasks.spawn(server::serve(
             listener,
             store,

@@ -30,6 +30,7 @@ pub mod domain;
 pub mod engine;
 pub mod logging;
 pub mod ops;
+pub mod plans;
 pub mod probes;
 pub mod resp;
 pub mod settings;

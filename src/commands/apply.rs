@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::content::{Bundle, ContentError, Schedule, Targets, load_bundle};
+use crate::domain::content::{
+    Bundle, ContentError, Known, Schedule, Targets, load_bundle, load_bundle_with,
+};
 use crate::domain::time::now_ms;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -23,6 +25,14 @@ const BUILTIN: &[(&str, &str)] = &[
     (
         "assets/content/services.toml",
         include_str!("../../assets/content/services.toml"),
+    ),
+    (
+        "assets/content/plans.toml",
+        include_str!("../../assets/content/plans.toml"),
+    ),
+    (
+        "assets/content/scenarios.toml",
+        include_str!("../../assets/content/scenarios.toml"),
     ),
 ];
 
@@ -75,10 +85,14 @@ async fn bundle_of(
 ) -> Result<Bundle, Vec<ContentError>> {
     let known_components = store.list_components().await.unwrap_or_default();
     let known_rules = store.list_rules().await.unwrap_or_default();
-    load_bundle(
+    let known_plans = store.plan_definitions().await.unwrap_or_default();
+    load_bundle_with(
         files,
-        &known_components,
-        &known_rules,
+        Known {
+            components: &known_components,
+            rules: &known_rules,
+            plans: &known_plans,
+        },
         targets,
         &check_probe,
     )
@@ -209,6 +223,10 @@ pub async fn export(settings: Settings) -> Result<(), Failure> {
         store.list_rules().await?,
         store.list_tasks().await?,
     );
+    let (plans, scenarios) = (
+        store.plan_definitions().await?,
+        store.scenario_definitions().await?,
+    );
     store.close().await;
     let mut doc = toml::Table::new();
     let to_toml = |v: serde_json::Value| {
@@ -254,6 +272,21 @@ pub async fn export(settings: Settings) -> Result<(), Failure> {
     doc.insert("component".into(), toml::Value::Array(comps));
     doc.insert("rule".into(), toml::Value::Array(rules));
     doc.insert("task".into(), toml::Value::Array(tasks));
+    let plans: Vec<toml::Value> = plans
+        .iter()
+        .map(|p| {
+            toml::Value::try_from(p).map_err(|e| Failure::Other(format!("plan {}: {e}", p.name)))
+        })
+        .collect::<Result<_, _>>()?;
+    let scenarios: Vec<toml::Value> = scenarios
+        .iter()
+        .map(|s| {
+            toml::Value::try_from(s)
+                .map_err(|e| Failure::Other(format!("scenario {}: {e}", s.name)))
+        })
+        .collect::<Result<_, _>>()?;
+    doc.insert("plan".into(), toml::Value::Array(plans));
+    doc.insert("scenario".into(), toml::Value::Array(scenarios));
     crate::out!(
         "{}",
         toml::to_string(&doc).map_err(|e| Failure::Other(e.to_string()))?

@@ -139,7 +139,7 @@ struct Exec<'a> {
     plan: Plan,
     ctx: RenderCtx,
     /// (phase, step id) → seq.
-    seqs: BTreeMap<(Phase, String), i64>,
+    seqs: std::collections::HashMap<(Phase, String), i64>,
     rows: BTreeMap<i64, StepRow>,
     /// Steps at or after this seq run; earlier ones keep what they did (resume).
     resume_from: i64,

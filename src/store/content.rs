@@ -1,4 +1,4 @@
-//! `rules` and `tasks` (content as code) and applying a validated bundle: everything of a bundle
+//! `rules` and `tasks` (content as code; plans and scenarios are in `plans.rs`) and applying a validated bundle: everything of a bundle
 //! is written in ONE transaction with its audit entries, or nothing is.
 
 use sqlx::Row;
@@ -72,6 +72,24 @@ impl Store {
             match tasks.iter().find(|x| x.name == t.name) {
                 None => plan.added.push(("task".into(), t.name.clone())),
                 Some(x) if x != t => plan.changed.push(("task".into(), t.name.clone())),
+                Some(_) => plan.unchanged += 1,
+            }
+        }
+        let plans = self.list_plans().await?;
+        for p in &b.plans {
+            match plans.iter().find(|x| x.name == p.name) {
+                None => plan.added.push(("plan".into(), p.name.clone())),
+                Some(x) if x.content_hash != p.content_hash() => {
+                    plan.changed.push(("plan".into(), p.name.clone()))
+                }
+                Some(_) => plan.unchanged += 1,
+            }
+        }
+        let scenarios = self.scenario_definitions().await?;
+        for sc in &b.scenarios {
+            match scenarios.iter().find(|x| x.name == sc.name) {
+                None => plan.added.push(("scenario".into(), sc.name.clone())),
+                Some(x) if x != sc => plan.changed.push(("scenario".into(), sc.name.clone())),
                 Some(_) => plan.unchanged += 1,
             }
         }
@@ -172,6 +190,29 @@ impl Store {
                 .bind(now)
                 .bind(now)
                 .execute(&mut *tx)
+                .await?;
+        }
+        for p in b.plans.iter().filter(|p| is_changed("plan", &p.name)) {
+            let definition = serde_json::to_string(p).unwrap_or_default();
+            self.upsert_plan_in(
+                &mut tx,
+                &p.name,
+                &definition,
+                &p.content_hash(),
+                p.danger().as_str(),
+                builtin,
+                actor,
+                now,
+            )
+            .await?;
+        }
+        for sc in b
+            .scenarios
+            .iter()
+            .filter(|s| is_changed("scenario", &s.name))
+        {
+            let definition = serde_json::to_string(sc).unwrap_or_default();
+            self.upsert_scenario_in(&mut tx, &sc.name, &definition, builtin, now)
                 .await?;
         }
         for (kind, name) in &changed {

@@ -236,18 +236,44 @@ impl Store {
         now: i64,
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
+        let v = self
+            .upsert_plan_in(
+                &mut tx,
+                name,
+                definition,
+                content_hash,
+                danger,
+                builtin,
+                actor,
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// [`Store::upsert_plan`] inside the caller's transaction (a whole content bundle).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn upsert_plan_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        name: &str,
+        definition: &str,
+        content_hash: &str,
+        danger: &str,
+        builtin: bool,
+        actor: &str,
+        now: i64,
+    ) -> Result<i64, StoreError> {
         let current: Option<(i64, String)> =
             sqlx::query(self.sql("SELECT version, content_hash FROM plans WHERE name = ?"))
                 .bind(name)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?
                 .map(|r| Ok::<_, sqlx::Error>((r.try_get("version")?, r.try_get("content_hash")?)))
                 .transpose()?;
         let version = match current {
-            Some((v, hash)) if hash == content_hash => {
-                tx.commit().await?;
-                return Ok(v);
-            }
+            Some((v, hash)) if hash == content_hash => return Ok(v),
             Some((v, _)) => {
                 sqlx::query(self.sql(
                     "UPDATE plans SET version = ?, definition = ?, content_hash = ?, danger = ?, \
@@ -260,7 +286,7 @@ impl Store {
                 .bind(i64::from(builtin))
                 .bind(now)
                 .bind(name)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 v + 1
             }
@@ -274,7 +300,7 @@ impl Store {
                 .bind(danger)
                 .bind(i64::from(builtin))
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 1
             }
@@ -288,13 +314,26 @@ impl Store {
         .bind(definition)
         .bind(actor)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let audit = NewAudit::new(actor, "plan.upsert", name, Danger::G1)
             .after(serde_json::json!({"version": version, "content_hash": content_hash}));
-        self.insert_audit_in(&mut tx, &audit).await?;
-        tx.commit().await?;
+        self.insert_audit_in(tx, &audit).await?;
         Ok(version)
+    }
+
+    /// Every stored plan's definition, parsed (for validating content that refers to them).
+    pub async fn plan_definitions(&self) -> Result<Vec<crate::domain::plan::Plan>, StoreError> {
+        self.list_plans()
+            .await?
+            .iter()
+            .map(|p| {
+                serde_json::from_str(&p.definition).map_err(|e| StoreError::Corrupt {
+                    table: "plans",
+                    reason: format!("{}: {e}", p.name),
+                })
+            })
+            .collect()
     }
 
     /// Every plan, by name.
@@ -338,9 +377,23 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
+        self.upsert_scenario_in(&mut tx, name, definition, builtin, now)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn upsert_scenario_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        name: &str,
+        definition: &str,
+        builtin: bool,
+        now: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(self.sql("DELETE FROM scenarios WHERE name = ?"))
             .bind(name)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query(self.sql(
             "INSERT INTO scenarios (name, definition, builtin, updated_at) VALUES (?, ?, ?, ?)",
@@ -349,10 +402,25 @@ impl Store {
         .bind(definition)
         .bind(i64::from(builtin))
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok(())
+    }
+
+    /// Every stored scenario, parsed.
+    pub async fn scenario_definitions(
+        &self,
+    ) -> Result<Vec<crate::domain::plan::Scenario>, StoreError> {
+        self.list_scenarios()
+            .await?
+            .iter()
+            .map(|s| {
+                serde_json::from_str(&s.definition).map_err(|e| StoreError::Corrupt {
+                    table: "scenarios",
+                    reason: format!("{}: {e}", s.name),
+                })
+            })
+            .collect()
     }
 
     pub async fn list_scenarios(&self) -> Result<Vec<ScenarioRow>, StoreError> {
