@@ -17,6 +17,7 @@ pub mod effect;
 pub mod events;
 pub mod filter;
 pub mod glyphs;
+pub mod inspections;
 pub mod keymap;
 pub mod line_input;
 pub mod menu;
@@ -46,6 +47,8 @@ mod boundary_tests;
 mod config_snapshot_tests;
 #[cfg(test)]
 mod events_snapshot_tests;
+#[cfg(test)]
+mod inspections_snapshot_tests;
 #[cfg(test)]
 mod secret_tests;
 

@@ -14,6 +14,7 @@ pub mod dialect;
 mod error;
 mod events;
 mod inspection;
+mod inspection_view;
 mod instances;
 mod migrate;
 mod outbox;
@@ -29,6 +30,7 @@ pub use dialect::Dialect;
 pub use error::StoreError;
 pub use events::{EventAction, EventStats, IngestItem, IngestOutcome};
 pub use inspection::{ResultRow, RunRow};
+pub use inspection_view::{InspectionStamp, TaskSummary};
 pub use migrate::MigrateReport;
 pub use outbox::{NO_EVENT, OutboxItem};
 pub use plans::{

@@ -34,7 +34,7 @@ fn tabs_help_commands_filter_resize_and_quit() {
     for (key, title) in [
         ("2", "no risk events (suppressed"),
         ("3", "No DR architecture described yet"),
-        ("4", "No inspection runs yet"),
+        ("4", "host-basics"),
         ("5", "No plan runs yet"),
         ("6", "RISK_DASHBOARD_CONFIG"),
         ("1", "Database & engine"),
@@ -61,7 +61,7 @@ fn tabs_help_commands_filter_resize_and_quit() {
     t.keys(&["Tab"]);
     t.wait_for(":inspections");
     t.keys(&["Enter"]);
-    t.wait_for("No inspection runs yet");
+    t.wait_for("Inspection tasks");
     t.keys(&[":"]);
     t.type_line("evnts");
     t.wait_for("unknown command :evnts (did you mean :events?)");

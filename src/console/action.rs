@@ -8,9 +8,10 @@
 use ratatui::crossterm::event::KeyEvent;
 use serde::Deserialize;
 
+use super::inspections::{RunRead, TasksSnapshot};
 use crate::domain::event::{Event, Level, LogEntry};
 use crate::domain::{Danger, EngineState, Overview};
-use crate::store::{EventAction, EventStats};
+use crate::store::{EventAction, EventStats, RunRow};
 use crate::sysconfig::{ConfigView, HistoryEntry};
 
 /// An intent. Produced by the key map, the command line, the runtime (ticks, terminal events) and
@@ -119,6 +120,8 @@ pub enum Action {
     SortNext,
     /// Events: flip the sort direction.
     SortReverse,
+    /// Inspections: run the selected task now (re-run from a run), confirmed y/n (G1).
+    RunNow,
 
     /// A key press, resolved through the key map of the current mode.
     #[serde(skip)]
@@ -203,6 +206,27 @@ pub enum Action {
     /// The bell check: the highest event id now, and the open P0/P1 events above the last one seen.
     #[serde(skip)]
     UrgentChecked(Result<(i64, Vec<(i64, Level)>), String>),
+    /// The inspection task list was polled: `None` when nothing changed since the stamp sent.
+    #[serde(skip)]
+    InspectionTasksLoaded(Result<Option<Box<TasksSnapshot>>, String>),
+    /// The newest `limit` runs of a task were read, with how many it has.
+    #[serde(skip)]
+    InspectionRunsLoaded {
+        task: String,
+        result: Result<(Vec<RunRow>, i64), String>,
+    },
+    /// A run and its results (after a cursor) were read.
+    #[serde(skip)]
+    InspectionRunLoaded {
+        id: i64,
+        result: Result<Box<RunRead>, String>,
+    },
+    /// A manual run of `task` was queued (its id), or refused.
+    #[serde(skip)]
+    RunQueued {
+        task: String,
+        result: Result<i64, String>,
+    },
 }
 
 /// One page of the Events table: `rows` start at position `offset` of `total` matching events.
@@ -278,6 +302,7 @@ impl Action {
         Action::Mark,
         Action::SortNext,
         Action::SortReverse,
+        Action::RunNow,
     ];
 
     /// The snake_case name used in key maps and the help.
@@ -305,6 +330,7 @@ impl Action {
                 | Action::Rollback
                 | Action::Save
                 | Action::Reapply
+                | Action::RunNow
         )
     }
 }
@@ -339,6 +365,8 @@ pub enum Operation {
         action: EventAction,
         target: String,
     },
+    /// Queue a manual run of an inspection task now (G1: it only reads the estate).
+    RunTask { task: String },
     /// A made-up operation of a chosen danger, for exercising the confirmation popup in tests.
     #[cfg(test)]
     Test { danger: Danger, target: String },
@@ -354,6 +382,7 @@ impl Operation {
             | Operation::ToggleSwitch { .. }
             | Operation::RollbackConfig { .. } => Danger::G2,
             Operation::Events { action, .. } => action.danger(),
+            Operation::RunTask { .. } => Danger::G1,
             #[cfg(test)]
             Operation::Test { danger, .. } => *danger,
         }
@@ -375,6 +404,7 @@ impl Operation {
                 EventAction::Resolve { .. } => "Resolve",
                 EventAction::Close { .. } => "Close",
             },
+            Operation::RunTask { .. } => "Run inspection task now",
             #[cfg(test)]
             Operation::Test { .. } => "Test operation",
         }
@@ -388,6 +418,7 @@ impl Operation {
             | Operation::ToggleSwitch { key, .. }
             | Operation::RollbackConfig { key, .. } => key,
             Operation::Events { target, .. } => target,
+            Operation::RunTask { task } => task,
             #[cfg(test)]
             Operation::Test { target, .. } => target,
         }

@@ -14,6 +14,10 @@ mod event_poll;
 mod events;
 #[cfg(test)]
 mod events_tests;
+mod inspection_poll;
+mod inspections;
+#[cfg(test)]
+mod inspections_tests;
 mod keys;
 mod normal;
 mod popup;
@@ -27,6 +31,7 @@ use super::effect::Effect;
 use super::events::EventsState;
 use super::filter::Filter;
 use super::glyphs::Glyphs;
+use super::inspections::InspectionsState;
 use super::keymap::Keymap;
 use super::line_input::LineInput;
 use super::menu::MenuState;
@@ -54,6 +59,10 @@ pub struct AppConfig {
     pub config_view: View,
     /// Columns of the Events table.
     pub events_view: View,
+    /// Columns of the Inspections task list.
+    pub inspections_view: View,
+    /// Columns of a task's runs.
+    pub inspection_runs_view: View,
     /// Theme names `:theme` accepts.
     pub themes: Vec<String>,
     /// Refuse every mutation.
@@ -151,6 +160,8 @@ pub struct App {
     pub sysconf: ConfigState,
     /// The Events pane (tab 2) and the Overview's event statistics.
     pub events: EventsState,
+    /// The Inspections pane (tab 4).
+    pub inspections: InspectionsState,
     /// The terminal size (columns, rows) as last reported; sizes the Events page.
     pub size: (u16, u16),
     /// Rows of the instances table that pass the Overview's filter.
@@ -198,6 +209,7 @@ impl App {
             filters: Default::default(),
             sysconf: ConfigState::default(),
             events: EventsState::new(),
+            inspections: InspectionsState::default(),
             size: (80, 24),
             visible_instances: Vec::new(),
             selected: 0,
@@ -228,6 +240,7 @@ impl App {
                 Some(Screen::Editor(e)) if e.conflict.is_some() => Mode::Conflict,
                 Some(Screen::Editor(_)) => Mode::Editor,
             },
+            (None, None) if self.tab == Tab::Inspections => Mode::Inspections,
             (None, None) => Mode::Normal,
         }
     }
@@ -315,6 +328,10 @@ impl App {
                 Vec::new()
             }
             Action::UrgentChecked(result) => self.on_urgent(result),
+            Action::InspectionTasksLoaded(result) => self.on_inspection_tasks(result),
+            Action::InspectionRunsLoaded { task, result } => self.on_inspection_runs(&task, result),
+            Action::InspectionRunLoaded { id, result } => self.on_inspection_run(id, result),
+            Action::RunQueued { task, result } => self.on_run_queued(&task, result),
             Action::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -362,6 +379,7 @@ impl App {
             Mode::Editor => self.on_editor(action),
             Mode::History => self.on_history(action),
             Mode::Conflict => self.on_conflict(action),
+            Mode::Inspections => self.on_inspections(action),
         }
     }
 }

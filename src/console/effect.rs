@@ -38,6 +38,15 @@ pub enum Effect {
     CheckUrgent { after: Option<i64> },
     /// Ring the terminal bell (done by the event loop itself, not on a task).
     Bell,
+    /// Read the inspection change stamp and, when it differs from `known`, the task list with each
+    /// task's latest runs.
+    LoadInspectionTasks {
+        known: Option<crate::store::InspectionStamp>,
+    },
+    /// Read the newest `limit` runs of a task and how many it has.
+    LoadInspectionRuns { task: String, limit: i64 },
+    /// Read a run and its results above result id `after` (all of them once it has finished).
+    LoadInspectionRun { id: i64, after: i64 },
 }
 
 impl Effect {

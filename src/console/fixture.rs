@@ -2,9 +2,14 @@
 //! "now", so update tests and snapshots never depend on the wall clock or the user's files.
 
 mod events;
+mod inspections;
 mod sysconf;
 
 pub use events::{answer, event, events_app, log, page, stats};
+pub use inspections::{
+    HOST_RULES, answer_tasks, host_results, host_runs, inspections_app, run, run_app, run_read,
+    stamp as inspections_stamp, tasks as inspection_tasks, wide_results,
+};
 pub use sysconf::{config_app, config_views, history, sysconf_view};
 
 use super::action::Action;
@@ -30,6 +35,8 @@ pub fn config(read_only: bool) -> AppConfig {
         components_view: View::builtin("components", LayerRow::COLUMNS),
         config_view: View::builtin("config", ConfigRow::COLUMNS),
         events_view: View::builtin("events", crate::domain::event::Event::COLUMNS),
+        inspections_view: View::builtin("inspections", crate::store::TaskSummary::COLUMNS),
+        inspection_runs_view: View::builtin("inspection_runs", crate::store::RunRow::COLUMNS),
         themes: theme::BUILTIN
             .iter()
             .map(|(n, _)| (*n).to_owned())

@@ -36,6 +36,18 @@ pub struct Glyphs {
     pub descending: &'static str,
     /// An event that flips state often.
     pub flapping: &'static str,
+    /// An inspection check passed / a run passed.
+    pub pass: &'static str,
+    /// A check failed / a run failed.
+    pub fail: &'static str,
+    /// A check could not be judged (the probe errored).
+    pub unknown: &'static str,
+    /// A run whose engine died (its lease expired).
+    pub interrupted: &'static str,
+    /// A run waiting for an engine.
+    pub queued: &'static str,
+    /// A run under way.
+    pub running: &'static str,
 }
 
 /// Box drawing with plain ASCII.
@@ -67,6 +79,12 @@ impl Glyphs {
         ascending: "↑",
         descending: "↓",
         flapping: "↯",
+        pass: "✓",
+        fail: "✗",
+        unknown: "?",
+        interrupted: "!",
+        queued: "◌",
+        running: "▸",
     };
 
     /// ASCII only.
@@ -85,6 +103,12 @@ impl Glyphs {
         ascending: "^",
         descending: "v",
         flapping: "~",
+        pass: "+",
+        fail: "x",
+        unknown: "?",
+        interrupted: "!",
+        queued: ".",
+        running: ">",
     };
 
     /// Pick by setting and locale (`lookup` reads an environment variable; injected for tests).

@@ -40,6 +40,9 @@ pub enum Mode {
     History,
     /// Someone saved the key being edited meanwhile.
     Conflict,
+    /// The Inspections tab: tasks, a task's runs, a run's matrix, a result (keys not bound here
+    /// fall back to `normal`).
+    Inspections,
 }
 
 impl Mode {
@@ -51,7 +54,7 @@ impl Mode {
     /// The mode whose bindings apply to keys this one does not bind.
     pub fn fallback(self) -> Option<Mode> {
         match self {
-            Mode::Config => Some(Mode::Normal),
+            Mode::Config | Mode::Inspections => Some(Mode::Normal),
             _ => None,
         }
     }
@@ -70,6 +73,7 @@ impl Mode {
             Mode::Editor => "Editing a value (other keys edit the text)",
             Mode::History => "Configuration history",
             Mode::Conflict => "Save conflict",
+            Mode::Inspections => "Inspections (tab 4; browsing keys also work)",
         }
     }
 }

@@ -95,6 +95,39 @@ impl App {
                 (Action::Filter, "filter"),
                 (Action::Help, "help"),
             ],
+            Mode::Inspections if self.inspections.result.is_some() => &[
+                (Action::Back, "back"),
+                (Action::Down, "scroll"),
+                (Action::Help, "help"),
+            ],
+            Mode::Inspections if self.inspections.run.is_some() && ro => &[
+                (Action::Select, "result"),
+                (Action::CursorRight, "targets"),
+                (Action::Back, "back"),
+            ],
+            Mode::Inspections if self.inspections.run.is_some() => &[
+                (Action::Select, "result"),
+                (Action::RunNow, "re-run"),
+                (Action::Back, "back"),
+            ],
+            Mode::Inspections if self.inspections.runs.is_some() && ro => {
+                &[(Action::Select, "open run"), (Action::Back, "back")]
+            }
+            Mode::Inspections if self.inspections.runs.is_some() => &[
+                (Action::Select, "open run"),
+                (Action::RunNow, "run now"),
+                (Action::Back, "back"),
+            ],
+            Mode::Inspections if ro => &[
+                (Action::Select, "runs"),
+                (Action::Filter, "filter"),
+                (Action::Help, "help"),
+            ],
+            Mode::Inspections => &[
+                (Action::Select, "runs"),
+                (Action::RunNow, "run now"),
+                (Action::Help, "help"),
+            ],
             Mode::Normal => &[
                 (Action::Help, "help"),
                 (Action::CommandLine, "cmd"),
@@ -128,6 +161,7 @@ impl App {
         let badge = match self.popup {
             Some(Popup::Detail { .. }) => "DETAIL",
             None if self.tab == Tab::Events && self.events.detail.is_some() => "DETAIL",
+            None if self.tab == Tab::Inspections && self.inspections.result.is_some() => "DETAIL",
             _ => mode_badge(mode),
         };
         StatusBar {
@@ -161,6 +195,7 @@ fn mode_badge(mode: &str) -> &'static str {
         "editor" => "EDIT",
         "history" => "HISTORY",
         "conflict" => "CONFLICT",
+        "inspections" => "INSPECT",
         _ => "NORMAL",
     }
 }

@@ -13,6 +13,7 @@ use super::widgets::DataToCell;
 use crate::domain::Instance;
 use crate::domain::event::Event;
 use crate::settings::Settings;
+use crate::store::{RunRow, TaskSummary};
 
 use super::rows::{ConfigRow, LayerRow};
 
@@ -124,6 +125,8 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
     let (components_view, comp_src) = view::<LayerRow>(dir, "components", &mut warnings);
     let (config_view, config_src) = view::<ConfigRow<'static>>(dir, "config", &mut warnings);
     let (events_view, events_src) = view::<Event>(dir, "events", &mut warnings);
+    let (inspections_view, insp_src) = view::<TaskSummary>(dir, "inspections", &mut warnings);
+    let (inspection_runs_view, runs_src) = view::<RunRow>(dir, "inspection_runs", &mut warnings);
     let glyphs = Glyphs::choose(c.ascii, &env);
     for w in &warnings {
         tracing::warn!("{w}");
@@ -165,7 +168,7 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
             "views",
             format!(
                 "instances: {inst_src}; components: {comp_src}; config: {config_src}; \
-                 events: {events_src}"
+                 events: {events_src}; inspections: {insp_src}; inspection_runs: {runs_src}"
             ),
         ),
         ("actor", actor.clone()),
@@ -178,6 +181,8 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
         components_view,
         config_view,
         events_view,
+        inspections_view,
+        inspection_runs_view,
         themes: theme_names(dir),
         read_only: c.read_only,
         refresh_ms: c.refresh_ms.max(100),

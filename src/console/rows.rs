@@ -3,9 +3,11 @@
 
 mod config;
 mod event;
+mod inspection;
 
 pub use config::{ConfigRow, group_name, preview, state_span};
 pub use event::{level_span, level_style, status_style};
+pub use inspection::{counts_line, last_activity, next_label, run_duration, schedule_label};
 
 use ratatui::text::{Line, Span};
 

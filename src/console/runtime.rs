@@ -7,6 +7,7 @@
 //! console writes nothing to the terminal after the first frame.
 
 mod events;
+mod inspections;
 
 pub use events::read_page;
 
@@ -227,6 +228,9 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
                 Operation::Events { ids, action, .. } => {
                     events::act(store, &ids, action, &actor, &reason).await
                 }
+                Operation::RunTask { task } => {
+                    inspections::request_run(store, task, &actor, &reason).await
+                }
                 #[cfg(test)]
                 Operation::Test { .. } => Action::OperationDone {
                     message: String::new(),
@@ -239,6 +243,9 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
         | Effect::LoadEventStats { .. }
         | Effect::CheckUrgent { .. }
         | Effect::Bell) => events::perform(store, e).await,
+        e @ (Effect::LoadInspectionTasks { .. }
+        | Effect::LoadInspectionRuns { .. }
+        | Effect::LoadInspectionRun { .. }) => inspections::perform(store, e).await,
         Effect::LoadTheme(name) => {
             let r = tokio::task::spawn_blocking(move || resources::load_theme(&config_dir, &name))
                 .await;

@@ -15,6 +15,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("components", include_str!("../../views/components.toml")),
     ("config", include_str!("../../views/config.toml")),
     ("events", include_str!("../../views/events.toml")),
+    ("inspections", include_str!("../../views/inspections.toml")),
+    (
+        "inspection_runs",
+        include_str!("../../views/inspection_runs.toml"),
+    ),
 ];
 
 /// One column of a table.

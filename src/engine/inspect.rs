@@ -253,6 +253,17 @@ impl Runner {
                 .map_err(|e| e.to_string())
                 .and_then(|c| c.eval(&obs.values))
             {
+                // The probe's own line (`cannot connect to …: Connection refused`) says why.
+                Ok(h) if !obs.message.is_empty() => (
+                    Some(h),
+                    obs.clone(),
+                    format!(
+                        "{} is {} · {}",
+                        rule.condition,
+                        if h { "true" } else { "false" },
+                        obs.message
+                    ),
+                ),
                 Ok(h) => (
                     Some(h),
                     obs.clone(),

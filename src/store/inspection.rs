@@ -38,10 +38,10 @@ pub struct ResultRow {
     pub at: i64,
 }
 
-const RUN_COLS: &str =
+pub(super) const RUN_COLS: &str =
     "id, task, status, trigger_kind, requested_by, created_at, started_at, finished_at, summary";
 
-fn run_row(r: &sqlx::any::AnyRow) -> Result<RunRow, sqlx::Error> {
+pub(super) fn run_row(r: &sqlx::any::AnyRow) -> Result<RunRow, sqlx::Error> {
     Ok(RunRow {
         id: r.try_get("id")?,
         task: r.try_get("task")?,

@@ -31,7 +31,9 @@ impl App {
         if tab == Tab::Config && before != Tab::Config {
             return self.load_config();
         }
-        self.on_show_events_tab(before)
+        let mut effects = self.on_show_events_tab(before);
+        effects.extend(self.on_show_inspections_tab(before));
+        effects
     }
 
     /// Reload everything the active tab shows.
@@ -40,6 +42,7 @@ impl App {
         match self.tab {
             Tab::Config => effects.extend(self.load_config()),
             Tab::Events => effects.extend(self.request_events()),
+            Tab::Inspections => effects.extend(self.reload_inspections()),
             Tab::Overview => {
                 self.events.stats_in_flight = Default::default();
                 effects.extend(self.load_event_stats());

@@ -33,6 +33,7 @@ impl App {
         };
         effects.extend(self.poll_config());
         effects.extend(self.poll_events());
+        effects.extend(self.poll_inspections());
         effects
     }
 
@@ -46,6 +47,9 @@ impl App {
         });
         if self.tab == crate::console::tab::Tab::Events {
             ages.extend(self.events.rows.iter().map(|e| age(e.last_seen, self.now)));
+        }
+        if self.tab == crate::console::tab::Tab::Inspections {
+            ages.extend(self.inspections_clock());
         }
         (self.freshness().0, ages)
     }

@@ -7,6 +7,7 @@ use crate::console::effect::Effect;
 use crate::console::filter::{Filter, Filterable};
 use crate::console::tab::Tab;
 use crate::domain::Instance;
+use crate::store::TaskSummary;
 use crate::sysconfig::ConfigView;
 
 impl App {
@@ -92,6 +93,11 @@ impl App {
                 "keys",
                 ConfigView::KEYS,
             ),
+            Tab::Inspections => (
+                filter.unknown_keys::<TaskSummary>(),
+                "tasks",
+                TaskSummary::KEYS,
+            ),
             _ => (Vec::new(), "", &[]),
         };
         if !unknown.is_empty() {
@@ -107,12 +113,14 @@ impl App {
         self.filters[self.tab.index()] = filter;
         self.refilter();
         self.refilter_config();
+        self.refilter_inspections();
         if cleared {
             self.info("filter cleared");
         } else {
             let n = match self.tab {
                 Tab::Overview => self.visible_instances.len(),
                 Tab::Config => self.sysconf.visible.len(),
+                Tab::Inspections => self.inspections.visible.len(),
                 _ => 0,
             };
             self.info(&format!("filter: {raw} ({n} shown; Esc clears)"));
