@@ -120,10 +120,29 @@ fn git_storage_failover_on_a_real_mariadb_node_table() {
     env.apply(
         "git.toml",
         &format!(
-            "[[component]]\nname = \"batmanshard-db\"\nkind = \"mysql\"\nlayer = \"database\"\napp = \"batmanshard\"\nendpoints = {{ dsn = \"{}\" }}\n",
+            "[[component]]\nname = \"batmanshard-db\"\nkind = \"mysql\"\nlayer = \"database\"\napp = \"batmanshard\"\nendpoints = {{ dsn = \"{}\" }}\n\n\
+             [[task]]\nname = \"git-check\"\nrules = [\"git-storage-one-master\"]\nevery = \"1h\"\n",
             db.url
         ),
     );
+    // The built-in inspection rule finds pod 1 without an online master: a P0 risk event, for
+    // which the built-in scenario recommends the failover with the database filled in.
+    let (ok, out) = env.run(&["inspect", "run", "git-check", "--timeout", "60"]);
+    assert!(!ok && out.contains("git-storage-one-master"), "{out}");
+    let events = env.json(&["events", "list", "source:inspection", "-o", "json"]);
+    let event = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["fingerprint"] == "inspection:git-storage-one-master:batmanshard-db")
+        .unwrap_or_else(|| panic!("{events}"))
+        .clone();
+    assert_eq!(event["level"], "P0");
+    let event_id = event["id"].as_i64().unwrap().to_string();
+    let shown = env.json(&["events", "show", &event_id, "-o", "json"]);
+    let top = &shown["recommended_plans"][0];
+    assert_eq!(top["plan"], "git-storage-failover", "{shown}");
+    assert_eq!(top["params"]["database"], "batmanshard-db", "{shown}");
     let base = [
         "plan",
         "run",
@@ -138,6 +157,8 @@ fn git_storage_failover_on_a_real_mariadb_node_table() {
         "backup_node=3",
         "--reason",
         "CR-42 git node 1 down",
+        "--event",
+        &event_id,
     ];
     // G3: without the typed target, or with the wrong one, nothing is queued.
     let (ok, out) = env.run(&base);
@@ -165,6 +186,29 @@ fn git_storage_failover_on_a_real_mariadb_node_table() {
         .map(|r| (r[0].as_i64().unwrap(), r[1].as_i64().unwrap()))
         .collect();
     assert_eq!(types, [(1, 2), (2, 1), (3, 0), (4, 0), (5, 2)]);
+    // The check passes again and resolves the event; the run is on the event's timeline.
+    let (ok, out) = env.run(&["inspect", "run", "git-check", "--timeout", "60"]);
+    assert!(ok, "{out}");
+    let shown = env.json(&["events", "show", &event_id, "-o", "json"]);
+    assert_eq!(shown["event"]["status"], "resolved", "{shown}");
+    let timeline: Vec<String> = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {}",
+                l["kind"].as_str().unwrap(),
+                l["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for want in [
+        format!("plan-started plan git-storage-failover v1 queued as run {run}"),
+        format!("plan-finished plan git-storage-failover v1 run {run}: succeeded"),
+    ] {
+        assert!(timeline.contains(&want), "{want} in {timeline:?}");
+    }
     // Run again: the precheck finds node 1 is no longer master, and nothing changes.
     let (ok, out) = env.run(&[&base[..], &["--confirm", "batmanshard-db"]].concat());
     assert!(!ok && out.contains("precheck failed"), "{out}");

@@ -45,13 +45,37 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
         EventsCommand::Show { id, output } => {
             let event = store.get_event(id).await?;
             let log = store.event_log(id).await?;
+            let scenarios = store.scenario_definitions().await.unwrap_or_default();
+            let recommended = crate::domain::plan::recommend(&scenarios, &event);
             match output {
                 Output::Json => {
-                    let v = serde_json::json!({"event": event, "timeline": log});
+                    let v = serde_json::json!({"event": event, "timeline": log, "recommended_plans": recommended});
                     crate::outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
                 }
                 Output::Table => {
                     print_event(&event);
+                    if !recommended.is_empty() {
+                        crate::outln!("recommended plans (best first):");
+                        for r in &recommended {
+                            let params: Vec<String> = r
+                                .params
+                                .iter()
+                                .map(|(k, v)| format!("--param {k}={v}"))
+                                .collect();
+                            crate::outln!(
+                                "  {:>4}  {} ({}): {}",
+                                r.score,
+                                r.plan,
+                                r.scenario,
+                                r.impact.trim()
+                            );
+                            crate::outln!(
+                                "        nightwatch plan run {} --event {id} {}",
+                                r.plan,
+                                params.join(" ")
+                            );
+                        }
+                    }
                     crate::outln!("timeline:");
                     for e in log {
                         let who = if e.actor.is_empty() {
