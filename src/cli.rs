@@ -91,7 +91,8 @@ pub enum Command {
     /// Daily inspection: tasks, runs, results, reports.
     #[command(subcommand)]
     Inspect(InspectCommand),
-    /// Validate content files (components, inspection rules, tasks; TOML) and upsert them. A
+    /// Validate content files (components, inspection rules, tasks, plans, scenarios; TOML) and
+    /// upsert them (a changed plan becomes a new version). A
     /// directory means every *.toml below it. Any problem refuses everything, with file, line and
     /// reason.
     Apply {
@@ -101,7 +102,7 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Print the stored components, rules and tasks as one content file (TOML).
+    /// Print the stored components, rules, tasks, plans and scenarios as one content file (TOML).
     Export,
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions { shell: clap_complete::Shell },

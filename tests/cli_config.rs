@@ -120,7 +120,7 @@ fn set_history_rollback_and_json_listing() {
     assert_eq!(wp["value"], "HTTP");
     assert_eq!(
         list.iter().filter(|v| v["group"] == "switch").count(),
-        12,
+        13,
         "every switch listed"
     );
     let h = run(&sb, &["config", "history", "YUNYOU_VERSION"]);
