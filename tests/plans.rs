@@ -601,3 +601,81 @@ op = {{ kind = "command", script = "touch \"$S\"", env = {{ S = "{}" }} }}
         .args(["-f", &format!("{}", marker.display())])
         .status();
 }
+
+#[test]
+fn a_g3_run_waits_for_a_second_operator_when_the_switch_is_on() {
+    let env = Env::new();
+    let file = env.sb.dir.path().join("approved");
+    env.apply(
+        "g3.toml",
+        &format!(
+            "[[plan]]\nname = \"wipe-cache\"\n\n[[plan.step]]\nid = \"wipe\"\ndanger = \"G3\"\n\
+             op = {{ kind = \"command\", script = \"touch '{}'\" }}\n",
+            file.display()
+        ),
+    );
+    let as_user = |user: &str, args: &[&str]| {
+        let o = env
+            .sb
+            .command()
+            .env("USER", user)
+            .args(["--database-url", env.url.as_str()])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.success(), text)
+    };
+    let (ok, out) = env.run(&[
+        "config",
+        "set",
+        "PLAN_G3_SECOND_APPROVER",
+        "true",
+        "--reason",
+        "four eyes",
+    ]);
+    assert!(ok, "{out}");
+    let (ok, out) = as_user(
+        "alice",
+        &[
+            "plan",
+            "run",
+            "wipe-cache",
+            "--reason",
+            "CR-7",
+            "--confirm",
+            "wipe-cache",
+            "--no-wait",
+        ],
+    );
+    assert!(ok && out.contains("awaiting a second operator"), "{out}");
+    let run = env.runs()[0]["id"].as_i64().unwrap();
+    let id = run.to_string();
+    assert_eq!(env.logs(run)["run"]["status"], "awaiting_approval");
+    let (ok, out) = as_user("alice", &["plan", "approve", &id, "--reason", "me"]);
+    assert!(
+        !ok && out.contains("a second operator must approve"),
+        "{out}"
+    );
+    assert_eq!(
+        env.logs(run)["run"]["status"],
+        "awaiting_approval",
+        "an engine never starts it unapproved"
+    );
+    assert!(!file.exists());
+    let (ok, out) = as_user("bob", &["plan", "approve", &id, "--reason", "checked CR-7"]);
+    assert!(ok, "{out}");
+    let logs = env.wait_status(run, "succeeded", 30);
+    assert!(
+        logs["run"]["approved_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("bob@"),
+        "{logs}"
+    );
+    assert!(file.exists());
+}
