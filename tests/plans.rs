@@ -679,3 +679,94 @@ fn a_g3_run_waits_for_a_second_operator_when_the_switch_is_on() {
     );
     assert!(file.exists());
 }
+
+#[test]
+fn parallel_groups_when_retries_and_continue_in_the_executor() {
+    let env = Env::new();
+    let counter = env.sb.dir.path().join("attempts");
+    env.apply(
+        "flow.toml",
+        &format!(
+            r#"[[plan]]
+name = "flow"
+
+[[plan.param]]
+name = "mode"
+kind = "choice"
+options = ["fast", "full"]
+default = "fast"
+
+[[plan.step]]
+id = "left"
+danger = "G1"
+group = "both"
+op = {{ kind = "command", script = "sleep 1; echo left" }}
+
+[[plan.step]]
+id = "right"
+danger = "G1"
+group = "both"
+op = {{ kind = "command", script = "sleep 1; echo '{{\"answer\": 42}}'" }}
+
+[[plan.step]]
+id = "flaky"
+danger = "G1"
+retries = 2
+retry_delay = "100ms"
+op = {{ kind = "command", script = "echo x >> \"$C\"; [ $(wc -l < \"$C\") -ge 2 ]", env = {{ C = "{}" }} }}
+
+[[plan.step]]
+id = "only-full"
+danger = "G1"
+when = "[params.mode] == full"
+op = {{ kind = "command", script = "echo full" }}
+
+[[plan.step]]
+id = "uses-answer"
+danger = "G1"
+when = "[right.values.ANSWER] == 42"
+on_failure = "continue"
+op = {{ kind = "command", script = "echo got {{{{steps.right.values.ANSWER}}}}; exit 1" }}
+
+[[plan.step]]
+id = "last"
+danger = "G1"
+op = {{ kind = "command", script = "echo last" }}
+"#,
+            counter.display()
+        ),
+    );
+    let (ok, out) = env.run(&["plan", "run", "flow", "--yes"]);
+    assert!(!ok && out.contains("continued past it"), "{out}");
+    let run = env.runs()[0]["id"].as_i64().unwrap();
+    let logs = env.logs(run);
+    let (l, r) = (step(&logs, "left"), step(&logs, "right"));
+    let at = |s: &Value, k: &str| s[k].as_i64().unwrap();
+    assert!(
+        at(l, "started_at") < at(r, "finished_at") && at(r, "started_at") < at(l, "finished_at"),
+        "the group's steps overlapped: {l} {r}"
+    );
+    let flaky = step(&logs, "flaky");
+    assert_eq!(
+        (flaky["status"].as_str(), flaky["attempts"].as_i64()),
+        (Some("succeeded"), Some(2))
+    );
+    let only = step(&logs, "only-full");
+    assert_eq!(only["status"], "skipped");
+    assert!(
+        only["message"].as_str().unwrap().contains("is false"),
+        "{only}"
+    );
+    let uses = step(&logs, "uses-answer");
+    assert_eq!(uses["status"], "failed", "{uses}");
+    assert!(
+        uses["output"].as_str().unwrap().contains("got 42"),
+        "{uses}"
+    );
+    assert_eq!(
+        step(&logs, "last")["status"],
+        "succeeded",
+        "continue goes on"
+    );
+    assert_eq!(logs["run"]["status"], "failed");
+}
