@@ -119,14 +119,12 @@ pub(crate) struct GroupKill(pub(crate) u32);
 
 impl Drop for GroupKill {
     fn drop(&mut self) {
-        // No libc here (unsafe is forbidden): kill(1) with a negative id signals the group. A
-        // group that is already gone is "no such process", which is fine.
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.0)])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        // rustix's safe wrapper of kill(2) on the group (unsafe is forbidden here). A group that
+        // is already gone is "no such process", which is fine.
+        let pid = i32::try_from(self.0).ok().and_then(rustix::process::Pid::from_raw);
+        if let Some(pid) = pid {
+            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        }
     }
 }
 
