@@ -81,22 +81,7 @@ async fn stress_ng_drives_cpu_over_the_threshold() {
     while before >= THRESHOLD && Instant::now() < quiet_deadline {
         before = before.min(cpu().await);
     }
-    let cpus = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .to_string();
-    // Its own process group, so the cleanup stops stress-ng's workers as well as the parent.
-    let stress = {
-        use std::os::unix::process::CommandExt as _;
-        std::process::Command::new(STRESS)
-            .args(["--cpu", &cpus, "--timeout", "20s", "--quiet"])
-            .process_group(0)
-            .spawn()
-            .unwrap()
-    };
-    let group = StopGroup(stress.id());
-    let _reap = common::Proc(stress);
-    // Dropped first (declared last): TERM to the group, then the parent is reaped.
-    let _stop = group;
+    let _stress = stress_ng("20s");
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut during = 0.0_f64;
     while during <= THRESHOLD && Instant::now() < deadline {
@@ -117,6 +102,21 @@ async fn stress_ng_drives_cpu_over_the_threshold() {
         // "Over" is shown; "below before" cannot be on a saturated machine.
         eprintln!("note: CPU stayed at {before}% before stress-ng (busy machine); not compared");
     }
+}
+
+/// `stress-ng` on every CPU for `timeout`, in its own process group so the cleanup stops its
+/// workers as well as the parent. Dropped in order: TERM to the group, then the parent is reaped.
+fn stress_ng(timeout: &str) -> (StopGroup, common::Proc) {
+    use std::os::unix::process::CommandExt as _;
+    let cpus = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .to_string();
+    let child = std::process::Command::new(STRESS)
+        .args(["--cpu", &cpus, "--timeout", timeout, "--quiet"])
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    (StopGroup(child.id()), common::Proc(child))
 }
 
 /// Sends SIGTERM to a process group when dropped (stress-ng then stops its workers).
@@ -181,20 +181,7 @@ fn host_check_fires_only_after_its_window_under_stress_ng() {
         (!history().is_empty()).then_some(())
     });
 
-    let cpus = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .to_string();
-    let stress = {
-        use std::os::unix::process::CommandExt as _;
-        std::process::Command::new(STRESS)
-            .args(["--cpu", &cpus, "--timeout", "60s", "--quiet"])
-            .process_group(0)
-            .spawn()
-            .unwrap()
-    };
-    let group = StopGroup(stress.id());
-    let _reap = common::Proc(stress);
-    let _stop = group;
+    let _stress = stress_ng("60s");
 
     let fired = wait_until("the check to fire under stress-ng", 50, || {
         let h = history();

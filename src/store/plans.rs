@@ -217,6 +217,15 @@ fn step_row(r: &sqlx::any::AnyRow) -> Result<StepRow, sqlx::Error> {
     })
 }
 
+/// `Ok` when the conditional write hit its row; else the run changed between read and write.
+fn changed_meanwhile(n: u64, id: i64) -> Result<(), String> {
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(format!("run {id} changed meanwhile; look again"))
+    }
+}
+
 fn danger_of(s: &str) -> Danger {
     Danger::parse(s).unwrap_or(Danger::G3)
 }
@@ -850,11 +859,7 @@ impl Store {
             }
         }
         tx.commit().await?;
-        Ok(if n == 1 {
-            Ok(())
-        } else {
-            Err(format!("run {id} changed meanwhile; look again"))
-        })
+        Ok(changed_meanwhile(n, id))
     }
 
     /// Put a finished or interrupted run back in the queue from step `from_seq`: that step and
@@ -940,11 +945,7 @@ impl Store {
             self.insert_audit_in(&mut tx, &audit).await?;
         }
         tx.commit().await?;
-        Ok(if n == 1 {
-            Ok(())
-        } else {
-            Err(format!("run {id} changed meanwhile; look again"))
-        })
+        Ok(changed_meanwhile(n, id))
     }
 
     /// A person confirms a manual step is done (step `waiting` → `succeeded`). Audited.

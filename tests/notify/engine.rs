@@ -16,8 +16,9 @@ use crate::SECRET;
 use crate::common::{Sandbox, free_port};
 use crate::support::{Receiver, until};
 
-#[tokio::test]
-async fn ingested_events_reach_the_channels_that_want_them() {
+/// A sandbox with settings for an engine on the embedded SQLite, its migrated store, and the
+/// system configuration over it.
+async fn fresh() -> (Sandbox, Settings, Store, SysConfig) {
     let sb = Sandbox::new();
     let mut s = Settings::default();
     s.paths.data_dir = sb.dir.path().join("data");
@@ -28,6 +29,12 @@ async fn ingested_events_reach_the_channels_that_want_them() {
         .unwrap();
     store.migrate().await.unwrap();
     let cfg = SysConfig::from_settings(store.clone(), &s);
+    (sb, s, store, cfg)
+}
+
+#[tokio::test]
+async fn ingested_events_reach_the_channels_that_want_them() {
+    let (_sb, s, store, cfg) = fresh().await;
 
     let rx = Receiver::start(SECRET).await;
     let channels = json!({"channels": [
@@ -135,16 +142,7 @@ async fn an_inspection_run_summary_reaches_the_tasks_channels() {
     use nightwatch::domain::content::{Targets, load_bundle};
     use nightwatch::domain::time::now_ms;
 
-    let sb = Sandbox::new();
-    let mut s = Settings::default();
-    s.paths.data_dir = sb.dir.path().join("data");
-    s.database.url = format!("sqlite://{}/nw.db?mode=rwc", sb.dir.path().display());
-    s.engine.listen = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let store = Store::connect(&s.database_url(), &ConnectOptions::default())
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    let cfg = SysConfig::from_settings(store.clone(), &s);
+    let (_sb, s, store, cfg) = fresh().await;
     let rx = Receiver::start(SECRET).await;
     let channels = json!({"channels": [
         {"name": "oncall", "kind": "dingtalk", "secret": SECRET, "url": rx.url("/robot/send?access_token=TOKEN")},
