@@ -267,7 +267,15 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         if self.config.read_only && action.is_mutating() {
             self.popup = None;
-            self.error("read-only console: changes are refused (started with --read-only)");
+            // Name what was refused: the operator sees which key did nothing, and why.
+            let what = match &action {
+                Action::Request(op) | Action::Confirmed { op, .. } => op.label().to_lowercase(),
+                Action::Key(_) | Action::Insert(_) | Action::Paste(_) => "that".to_owned(),
+                other => other.name().replace('_', " "),
+            };
+            self.error(&format!(
+                "{what}: refused, read-only console (started with --read-only)"
+            ));
             return Vec::new();
         }
         match action {
