@@ -278,6 +278,9 @@ pub enum Action {
     /// A step's output was saved (the path) or not.
     #[serde(skip)]
     OutputSaved(Result<String, String>),
+    /// Open the launch form of the event detail's recommendation at this rank (0: the top).
+    #[serde(skip)]
+    LaunchRecommended(usize),
     /// The recommended plans of an event were computed from the scenarios.
     #[serde(skip)]
     RecommendationsLoaded {
@@ -400,6 +403,7 @@ impl Action {
                 | Action::Reapply
                 | Action::RunNow
                 | Action::LaunchPlan
+                | Action::LaunchRecommended(_)
                 | Action::PauseRun
                 | Action::AbortRun
                 | Action::RetryStep

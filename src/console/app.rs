@@ -376,6 +376,7 @@ impl App {
                 self.on_output_saved(result);
                 Vec::new()
             }
+            Action::LaunchRecommended(rank) => self.launch_recommended(rank),
             Action::RecommendationsLoaded { id, result } => {
                 self.on_recommendations(id, result);
                 Vec::new()

@@ -11,7 +11,9 @@ pub use inspections::{
     HOST_RULES, answer_tasks, host_results, host_runs, inspections_app, run, run_app, run_read,
     stamp as inspections_stamp, tasks as inspection_tasks, wide_results,
 };
-pub use plans::{form_app, g3_confirm_app, g3_form, live_app, plan_run, plans_app, running_steps};
+pub use plans::{
+    form_app, g3_confirm_app, g3_form, g3_prepared, live_app, plan_run, plans_app, running_steps,
+};
 pub use sysconf::{config_app, config_views, history, sysconf_view};
 
 use super::action::Action;

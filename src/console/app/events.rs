@@ -255,7 +255,7 @@ impl App {
                 return Some(Vec::new());
             }
             Action::Refresh => return Some(self.load_event_detail()),
-            Action::LaunchPlan => return Some(self.launch_recommended()),
+            Action::LaunchPlan => return Some(self.choose_recommended()),
             Action::Down => 1,
             Action::Up => -1,
             Action::PageDown => 10,

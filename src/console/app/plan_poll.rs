@@ -2,9 +2,11 @@
 //! read when it did not move), the open run read while it is active or when its row changed,
 //! saved outputs, and an event's recommended plans (and `x` there, launching the top one).
 
-use super::App;
+use super::{App, Popup};
+use crate::console::action::Action;
 use crate::console::effect::Effect;
 use crate::console::events::InFlight;
+use crate::console::menu::{MenuItem, MenuState};
 use crate::console::plans::{PlansSnapshot, is_active};
 use crate::console::tab::Tab;
 use crate::domain::plan::Recommended;
@@ -175,13 +177,40 @@ impl App {
         self.dirty = true;
     }
 
-    /// `x` in an event's detail: the launch form of the top recommendation, its parameters
-    /// filled from the event, launched from it (the run lands on the event's timeline).
-    pub(super) fn launch_recommended(&mut self) -> Vec<Effect> {
+    /// `x` in an event's detail: one recommendation opens its form at once; several open a menu
+    /// of them, best first and selected (Enter takes it).
+    pub(super) fn choose_recommended(&mut self) -> Vec<Effect> {
         let Some(d) = &self.events.detail else {
             return Vec::new();
         };
-        let Some(top) = d.recommended.first() else {
+        if d.recommended.len() < 2 {
+            return self.launch_recommended(0);
+        }
+        let items = d
+            .recommended
+            .iter()
+            .enumerate()
+            .map(|(i, r)| MenuItem {
+                label: format!("{}. {} (score {})", i + 1, r.plan, r.score),
+                action: Action::LaunchRecommended(i),
+            })
+            .collect();
+        self.popup = Some(Popup::Menu(MenuState {
+            title: format!("launch a plan for event #{}", d.id),
+            items,
+            selected: 0,
+            note: Some("the form is filled from the event's labels".to_owned()),
+        }));
+        Vec::new()
+    }
+
+    /// The launch form of the recommendation at `rank`, its parameters filled from the event,
+    /// launched from it (the run lands on the event's timeline).
+    pub(super) fn launch_recommended(&mut self, rank: usize) -> Vec<Effect> {
+        let Some(d) = &self.events.detail else {
+            return Vec::new();
+        };
+        let Some(top) = d.recommended.get(rank) else {
             let why = if d.recommend_loaded {
                 "no scenario recommends a plan for this event"
             } else {

@@ -321,6 +321,18 @@ fn output_follows_scrolls_searches_and_saves() {
     );
 }
 
+fn recommended(params: &BTreeMap<String, String>) -> Recommended {
+    Recommended {
+        scenario: "git-node-down".into(),
+        title: "Git node down".into(),
+        plan: "git-storage-failover".into(),
+        score: 80,
+        params: params.clone(),
+        unfilled: vec!["pod_id".into()],
+        impact: "pushes fail".into(),
+    }
+}
+
 #[test]
 fn x_in_an_event_detail_opens_the_form_of_the_top_recommendation() {
     let mut app = fixture::events_app(false, 30, 80, 24);
@@ -334,31 +346,60 @@ fn x_in_an_event_detail_opens_the_form_of_the_top_recommendation() {
     let params = BTreeMap::from([("node".to_owned(), "git-2".to_owned())]);
     app.update(Action::RecommendationsLoaded {
         id,
-        result: Ok(vec![Recommended {
-            scenario: "git-node-down".into(),
-            title: "Git node down".into(),
-            plan: "git-storage-failover".into(),
-            score: 80,
-            params: params.clone(),
-            unfilled: vec!["pod_id".into()],
-            impact: "pushes fail".into(),
-        }]),
+        result: Ok(vec![recommended(&params)]),
     });
     let effects = press(&mut app, "x");
     assert_eq!(
         effects,
         vec![Effect::OpenLaunchForm {
             plan: "git-storage-failover".into(),
-            prefill: params,
+            prefill: params.clone(),
             unfilled: vec!["pod_id".into()],
             event_id: id,
         }]
+    );
+    // Several: a menu, best first; j then Enter takes the second.
+    let second = Recommended {
+        plan: "host-health-check".into(),
+        score: 60,
+        ..recommended(&params)
+    };
+    app.update(Action::RecommendationsLoaded {
+        id,
+        result: Ok(vec![recommended(&params), second]),
+    });
+    press(&mut app, "x");
+    assert_eq!(app.mode(), Mode::Menu);
+    press(&mut app, "j");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(&effects[..], [Effect::OpenLaunchForm { plan, .. }] if plan == "host-health-check"),
+        "{effects:?}"
     );
     let mut form = fixture::g3_form();
     form.event_id = id;
     app.update(Action::LaunchFormLoaded(Ok(Box::new(form))));
     assert_eq!(app.tab, Tab::Plans);
     assert_eq!(app.mode(), Mode::PlanForm);
+    // Prepared and launched from the event: the run lands on its timeline.
+    let effects = app.update(Action::Submit);
+    assert!(
+        matches!(&effects[..], [Effect::PreparePlan { event_id, .. }] if *event_id == id),
+        "{effects:?}"
+    );
+    let mut prepared = fixture::g3_prepared();
+    prepared.danger = Danger::G2;
+    prepared.confirm_target = None;
+    app.update(Action::PlanPrepared {
+        plan: "git-storage-failover".into(),
+        result: Ok(Box::new(prepared)),
+    });
+    press(&mut app, "CHG-9");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(&effects[..], [Effect::Mutate { op: Operation::LaunchPlan(l), .. }] if l.event_id == id),
+        "{effects:?}"
+    );
 
     let mut ro = fixture::events_app(true, 30, 80, 24);
     key(&mut ro, KeyCode::Enter);

@@ -121,20 +121,22 @@ impl EventDetailPane<'_> {
     /// The plans the scenarios recommend, best first; `x` launches the first.
     fn recommended(&self, ctx: &CellCtx<'_>) -> Vec<Line<'static>> {
         let (d, t) = (self.detail, ctx.theme);
-        let mut lines = vec![Line::styled(
+        // One line while there is nothing to show, so the timeline stays on screen.
+        let status = match (&d.recommend_error, d.recommend_loaded) {
+            (Some(e), _) => Some(Span::styled(format!(" {} {e}", ctx.glyphs.error), t.error)),
+            (None, false) => Some(Span::styled(" loading…", t.muted)),
+            (None, true) if d.recommended.is_empty() => Some(Span::styled(
+                " none: no scenario matches this event",
+                t.muted,
+            )),
+            _ => None,
+        };
+        let mut head = vec![Span::styled(
             format!("Recommended plans ({})", d.recommended.len()),
             t.title,
         )];
-        if let Some(e) = &d.recommend_error {
-            lines.push(Line::styled(format!("  {} {e}", ctx.glyphs.error), t.error));
-        } else if !d.recommend_loaded {
-            lines.push(Line::styled("  loading…", t.muted));
-        } else if d.recommended.is_empty() {
-            lines.push(Line::styled(
-                "  no scenario matches this event (scenarios: `nightwatch apply`)",
-                t.muted,
-            ));
-        }
+        head.extend(status);
+        let mut lines = vec![Line::from(head)];
         for (i, r) in d.recommended.iter().enumerate() {
             let mut spans = vec![
                 Span::styled(format!("  {}. ", i + 1), t.muted),
@@ -154,7 +156,7 @@ impl EventDetailPane<'_> {
         }
         if !d.recommended.is_empty() && !self.app.config.read_only {
             lines.push(Line::styled(
-                "  x: launch #1 (the form is filled from the event's labels)",
+                "  x: launch one (its form is filled from the event's labels)",
                 t.muted,
             ));
         }
