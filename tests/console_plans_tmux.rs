@@ -265,3 +265,98 @@ fn read_only_cannot_launch_abort_or_skip() {
     let runs = t.nightwatch(&["plan", "runs", "-o", "json"]);
     assert_eq!(runs[0]["status"], "queued", "untouched: {runs}");
 }
+
+/// A failing inspection makes an event a scenario matches; its detail recommends the plan, `x`
+/// opens the form filled from the event, and the run's start and outcome land on its timeline.
+#[test]
+fn from_an_event_to_its_plan_and_back_to_the_timeline() {
+    let Some(t) = Tmux::start("plans-event", 120, 40) else {
+        return;
+    };
+    // Nothing listens on a port just found free: the check fails and raises an event.
+    let port = common::free_port();
+    let file = t.home.path().join("svc.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[component]]\nname = \"svc-1\"\nkind = \"svc\"\nlayer = \"business\"\n\
+             endpoints = {{ host = \"127.0.0.1\", port = {port} }}\n\n\
+             [[rule]]\nname = \"svc-port\"\ndescription = \"svc port listening\"\n\
+             probe = {{ kind = \"tcp\" }}\ncondition = \"[CONNECTED] == true\"\nlevel = \"P1\"\n\
+             targets = {{ kind = \"svc\" }}\n\n\
+             [[task]]\nname = \"svc-check\"\nrules = [\"svc-port\"]\nevery = \"1h\"\n\
+             timeout = \"2s\"\nenabled = false\n\n\
+             [[plan]]\nname = \"e2e-svc-restart\"\ntitle = \"Restart the svc\"\n\
+             [[plan.param]]\nname = \"target\"\nkind = \"string\"\n\
+             description = \"the component to restart\"\n\
+             [[plan.step]]\nid = \"restart\"\ndanger = \"G2\"\n\
+             [plan.step.op]\nkind = \"command\"\nscript = \"echo restarting $T\"\n\
+             env = {{ T = \"{{{{params.target}}}}\" }}\n\n\
+             [[scenario]]\nname = \"e2e-svc-down\"\ntitle = \"svc port closed\"\n\
+             match = {{ labels = {{ rule = \"svc-port\" }} }}\n\
+             impact = \"e2e: the svc is unreachable\"\n\
+             [[scenario.plan]]\nplan = \"e2e-svc-restart\"\n\
+             params = {{ target = \"{{{{event.component}}}}\" }}\n"
+        ),
+    )
+    .expect("write content");
+    apply(&t, &file);
+    t.launch("");
+    // Run the check from outside; the console's engine executes it.
+    let xdg = |d: &str| t.home.path().join(d);
+    let out = Command::new(BIN)
+        .args(["inspect", "run", "svc-check", "--no-wait"])
+        .env("XDG_CONFIG_HOME", xdg("config"))
+        .env("XDG_DATA_HOME", xdg("data"))
+        .env("XDG_STATE_HOME", xdg("state"))
+        .env_remove("NIGHTWATCH_DATABASE_URL")
+        .output()
+        .expect("run nightwatch inspect run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    t.keys(&["2"]);
+    t.wait("the inspection's event", 60, |s| {
+        s.contains("svc port listening (svc-1)")
+    });
+    t.keys(&["Enter"]);
+    let screen = t.wait("the recommendation", 15, |s| {
+        s.contains("Recommended plans (1)") && s.contains("e2e-svc-restart")
+    });
+    assert!(screen.contains("e2e: the svc is unreachable"), "{screen}");
+    t.keys(&["x"]);
+    let screen = t.wait_for("Launch plan");
+    assert!(
+        screen.contains("launched from event #")
+            && screen
+                .lines()
+                .any(|l| l.contains("target") && l.contains("svc-1")),
+        "the parameter is filled from the event:\n{screen}"
+    );
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Confirm launch");
+    assert!(screen.contains("echo restarting $T"), "{screen}");
+    t.type_line("CHG-44 from the event");
+    t.wait("the run to succeed", 30, |s| {
+        s.lines()
+            .any(|l| l.contains("run #") && l.contains("succeeded"))
+            && s.contains("restarting svc-1")
+    });
+
+    // Back on the event: its timeline shows the run and its outcome.
+    t.keys(&["2"]);
+    let screen = t.wait("the timeline entries", 30, |s| {
+        s.contains("plan-started") && s.contains("plan-finished")
+    });
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("plan-finished") && l.contains("succeeded")),
+        "{screen}"
+    );
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0");
+}
