@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 use crate::console::app::App;
 use crate::console::panes::config::hints;
@@ -124,9 +124,7 @@ impl Widget for FormPane<'_> {
                 ("Esc", "cancel", false),
             ],
         ));
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .render(area, buf);
+        // No wrapping: every line keeps its row, so the cursor lands in the focused field.
+        Paragraph::new(lines).block(block).render(area, buf);
     }
 }
