@@ -23,6 +23,7 @@ pub mod line_input;
 pub mod menu;
 pub mod mode;
 pub mod panes;
+pub mod plans;
 pub mod popups;
 mod render;
 pub mod resources;
@@ -49,6 +50,8 @@ mod config_snapshot_tests;
 mod events_snapshot_tests;
 #[cfg(test)]
 mod inspections_snapshot_tests;
+#[cfg(test)]
+mod plans_snapshot_tests;
 #[cfg(test)]
 mod secret_tests;
 

@@ -19,6 +19,7 @@ mod instances;
 mod migrate;
 mod outbox;
 mod overview;
+mod plan_progress;
 mod plans;
 mod sysconfig;
 mod target;

@@ -35,7 +35,7 @@ fn tabs_help_commands_filter_resize_and_quit() {
         ("2", "no risk events (suppressed"),
         ("3", "No DR architecture described yet"),
         ("4", "host-basics"),
-        ("5", "No plan runs yet"),
+        ("5", "no runs yet"),
         ("6", "RISK_DASHBOARD_CONFIG"),
         ("1", "Database & engine"),
     ] {

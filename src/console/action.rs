@@ -5,13 +5,18 @@
 //! `#[serde(skip)]`: a key map cannot produce them. This module only describes intents; what they
 //! do lives in `app/`.
 
+use std::collections::BTreeMap;
+
 use ratatui::crossterm::event::KeyEvent;
 use serde::Deserialize;
 
 use super::inspections::{RunRead, TasksSnapshot};
+use super::plans::{LaunchForm, PlansSnapshot, PreparedView};
 use crate::domain::event::{Event, Level, LogEntry};
+use crate::domain::plan::Recommended;
 use crate::domain::{Danger, EngineState, Overview};
 use crate::store::{EventAction, EventStats, RunRow};
+use crate::store::{PlanRunRow, StepRow};
 use crate::sysconfig::{ConfigView, HistoryEntry};
 
 /// An intent. Produced by the key map, the command line, the runtime (ticks, terminal events) and
@@ -122,6 +127,28 @@ pub enum Action {
     SortReverse,
     /// Inspections: run the selected task now (re-run from a run), confirmed y/n (G1).
     RunNow,
+    /// Plans: open the launch form of the selected plan; Events detail: of the top recommendation.
+    LaunchPlan,
+    /// Launch form: toggle the dry run.
+    ToggleDryRun,
+    /// Launch form: move to the previous field.
+    PrevField,
+    /// Run view: follow the selected step's output (or stop following, to scroll and search).
+    FollowOutput,
+    /// Run view: save the selected step's output to a file.
+    SaveOutput,
+    /// Run view: pause a running run, or resume a paused one (G1).
+    PauseRun,
+    /// Run view: abort the run (G2, a reason).
+    AbortRun,
+    /// Run view: re-run from the selected step: retry a failed one (G2; G3 after an interruption).
+    RetryStep,
+    /// Run view: skip the selected step and go on after it (G3).
+    SkipStep,
+    /// Run view: confirm the waiting manual step is done (G1).
+    ConfirmStep,
+    /// Run view: approve a run awaiting a second operator (with a reason).
+    ApproveRun,
 
     /// A key press, resolved through the key map of the current mode.
     #[serde(skip)]
@@ -227,6 +254,39 @@ pub enum Action {
         task: String,
         result: Result<i64, String>,
     },
+    /// The plans were polled: `None` when the runs' change stamp did not move.
+    #[serde(skip)]
+    PlansLoaded(Result<Option<Box<PlansSnapshot>>, String>),
+    /// An open run and its steps were read.
+    #[serde(skip)]
+    PlanRunLoaded {
+        id: i64,
+        result: Result<Box<(PlanRunRow, Vec<StepRow>)>, String>,
+    },
+    /// A launch form was built (the plan's parameters, choices, values filled in).
+    #[serde(skip)]
+    LaunchFormLoaded(Result<Box<LaunchForm>, String>),
+    /// The launch form was prepared: what would run, or the problems (per parameter).
+    #[serde(skip)]
+    PlanPrepared {
+        plan: String,
+        result: Result<Box<PreparedView>, Vec<String>>,
+    },
+    /// A confirmed launch was queued (the run id) or refused.
+    #[serde(skip)]
+    PlanLaunched(Result<i64, String>),
+    /// A step's output was saved (the path) or not.
+    #[serde(skip)]
+    OutputSaved(Result<String, String>),
+    /// Open the launch form of the event detail's recommendation at this rank (0: the top).
+    #[serde(skip)]
+    LaunchRecommended(usize),
+    /// The recommended plans of an event were computed from the scenarios.
+    #[serde(skip)]
+    RecommendationsLoaded {
+        id: i64,
+        result: Result<Vec<Recommended>, String>,
+    },
 }
 
 /// One page of the Events table: `rows` start at position `offset` of `total` matching events.
@@ -303,6 +363,17 @@ impl Action {
         Action::SortNext,
         Action::SortReverse,
         Action::RunNow,
+        Action::LaunchPlan,
+        Action::ToggleDryRun,
+        Action::PrevField,
+        Action::FollowOutput,
+        Action::SaveOutput,
+        Action::PauseRun,
+        Action::AbortRun,
+        Action::RetryStep,
+        Action::SkipStep,
+        Action::ConfirmStep,
+        Action::ApproveRun,
     ];
 
     /// The snake_case name used in key maps and the help.
@@ -331,6 +402,14 @@ impl Action {
                 | Action::Save
                 | Action::Reapply
                 | Action::RunNow
+                | Action::LaunchPlan
+                | Action::LaunchRecommended(_)
+                | Action::PauseRun
+                | Action::AbortRun
+                | Action::RetryStep
+                | Action::SkipStep
+                | Action::ConfirmStep
+                | Action::ApproveRun
         )
     }
 }
@@ -367,6 +446,31 @@ pub enum Operation {
     },
     /// Queue a manual run of an inspection task now (G1: it only reads the estate).
     RunTask { task: String },
+    /// Launch a plan with these parameters (its danger; G1 for a dry run). `target` is the name a
+    /// G3 confirmation types; `ops` every resolved operation, shown before confirming; `typed` what
+    /// the operator typed (checked again by the launch service).
+    LaunchPlan(Box<PlanLaunch>),
+    /// Pause a running run (or resume a paused one) (G1).
+    PauseRun {
+        run: i64,
+        plan: String,
+        resume: bool,
+    },
+    /// Abort a run (G2).
+    AbortRun { run: i64, plan: String },
+    /// Re-run a run from step `seq`, or skip that step (G3), or after an interruption (G3).
+    ResumeRun {
+        run: i64,
+        plan: String,
+        seq: i64,
+        skip: bool,
+        interrupted: bool,
+        typed: String,
+    },
+    /// Confirm a waiting manual step is done (G1).
+    ConfirmStep { run: i64, plan: String, seq: i64 },
+    /// Approve a run awaiting a second operator (asks a reason).
+    ApproveRun { run: i64, plan: String },
     /// A made-up operation of a chosen danger, for exercising the confirmation popup in tests.
     #[cfg(test)]
     Test { danger: Danger, target: String },
@@ -383,6 +487,18 @@ impl Operation {
             | Operation::RollbackConfig { .. } => Danger::G2,
             Operation::Events { action, .. } => action.danger(),
             Operation::RunTask { .. } => Danger::G1,
+            Operation::LaunchPlan(l) => l.danger,
+            Operation::PauseRun { .. } | Operation::ConfirmStep { .. } => Danger::G1,
+            Operation::AbortRun { .. } | Operation::ApproveRun { .. } => Danger::G2,
+            Operation::ResumeRun {
+                skip, interrupted, ..
+            } => {
+                if *skip || *interrupted {
+                    Danger::G3
+                } else {
+                    Danger::G2
+                }
+            }
             #[cfg(test)]
             Operation::Test { danger, .. } => *danger,
         }
@@ -405,6 +521,18 @@ impl Operation {
                 EventAction::Close { .. } => "Close",
             },
             Operation::RunTask { .. } => "Run inspection task now",
+            Operation::LaunchPlan(l) if l.dry_run => "Dry-run plan",
+            Operation::LaunchPlan(_) => "Launch plan",
+            Operation::PauseRun { resume: false, .. } => "Pause plan run",
+            Operation::PauseRun { .. } => "Resume plan run",
+            Operation::AbortRun { .. } => "Abort plan run",
+            Operation::ResumeRun { skip: true, .. } => "Skip step and go on",
+            Operation::ResumeRun {
+                interrupted: true, ..
+            } => "Resume interrupted run from step",
+            Operation::ResumeRun { .. } => "Re-run from step",
+            Operation::ConfirmStep { .. } => "Confirm manual step done",
+            Operation::ApproveRun { .. } => "Approve plan run",
             #[cfg(test)]
             Operation::Test { .. } => "Test operation",
         }
@@ -419,10 +547,38 @@ impl Operation {
             | Operation::RollbackConfig { key, .. } => key,
             Operation::Events { target, .. } => target,
             Operation::RunTask { task } => task,
+            Operation::LaunchPlan(l) => &l.target,
+            Operation::PauseRun { plan, .. }
+            | Operation::AbortRun { plan, .. }
+            | Operation::ResumeRun { plan, .. }
+            | Operation::ConfirmStep { plan, .. }
+            | Operation::ApproveRun { plan, .. } => plan,
             #[cfg(test)]
             Operation::Test { target, .. } => target,
         }
     }
+}
+
+/// A plan launch as confirmed (boxed in [`Operation::LaunchPlan`]: it is much larger than the
+/// other operations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanLaunch {
+    /// The plan.
+    pub plan: String,
+    /// The parameters as typed (`name → text`).
+    pub params: BTreeMap<String, String>,
+    /// Only G1 checks execute.
+    pub dry_run: bool,
+    /// The risk event it is launched from (0: none).
+    pub event_id: i64,
+    /// The danger to confirm (G1 for a dry run).
+    pub danger: Danger,
+    /// The name a G3 confirmation types.
+    pub target: String,
+    /// Every resolved operation, one line each, shown before confirming.
+    pub ops: Vec<String>,
+    /// What the operator typed as the target's name.
+    pub typed: String,
 }
 
 /// Text typed into the editor. It may hold a secret the operator just typed, so its `Debug` shows

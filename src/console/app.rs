@@ -20,6 +20,11 @@ mod inspections;
 mod inspections_tests;
 mod keys;
 mod normal;
+mod plan_form;
+mod plan_poll;
+mod plans;
+#[cfg(test)]
+mod plans_tests;
 mod popup;
 mod prompt;
 #[cfg(test)]
@@ -36,6 +41,7 @@ use super::keymap::Keymap;
 use super::line_input::LineInput;
 use super::menu::MenuState;
 use super::mode::Mode;
+use super::plans::PlansState;
 use super::sysconf::{ConfigState, Screen};
 use super::tab::Tab;
 use super::theme::Theme;
@@ -63,6 +69,10 @@ pub struct AppConfig {
     pub inspections_view: View,
     /// Columns of a task's runs.
     pub inspection_runs_view: View,
+    /// Columns of the plan catalogue.
+    pub plans_view: View,
+    /// Columns of the plan runs list.
+    pub plan_runs_view: View,
     /// Theme names `:theme` accepts.
     pub themes: Vec<String>,
     /// Refuse every mutation.
@@ -162,6 +172,8 @@ pub struct App {
     pub events: EventsState,
     /// The Inspections pane (tab 4).
     pub inspections: InspectionsState,
+    /// The Plans pane (tab 5).
+    pub plans: PlansState,
     /// The terminal size (columns, rows) as last reported; sizes the Events page.
     pub size: (u16, u16),
     /// Rows of the instances table that pass the Overview's filter.
@@ -210,6 +222,7 @@ impl App {
             sysconf: ConfigState::default(),
             events: EventsState::new(),
             inspections: InspectionsState::default(),
+            plans: PlansState::default(),
             size: (80, 24),
             visible_instances: Vec::new(),
             selected: 0,
@@ -241,6 +254,8 @@ impl App {
                 Some(Screen::Editor(_)) => Mode::Editor,
             },
             (None, None) if self.tab == Tab::Inspections => Mode::Inspections,
+            (None, None) if self.tab == Tab::Plans && self.plans.form.is_some() => Mode::PlanForm,
+            (None, None) if self.tab == Tab::Plans => Mode::Plans,
             (None, None) => Mode::Normal,
         }
     }
@@ -252,7 +267,15 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         if self.config.read_only && action.is_mutating() {
             self.popup = None;
-            self.error("read-only console: changes are refused (started with --read-only)");
+            // Name what was refused: the operator sees which key did nothing, and why.
+            let what = match &action {
+                Action::Request(op) | Action::Confirmed { op, .. } => op.label().to_lowercase(),
+                Action::Key(_) | Action::Insert(_) | Action::Paste(_) => "that".to_owned(),
+                other => other.name().replace('_', " "),
+            };
+            self.error(&format!(
+                "{what}: refused, read-only console (started with --read-only)"
+            ));
             return Vec::new();
         }
         match action {
@@ -283,6 +306,14 @@ impl App {
             Action::Request(op) => self.on_request(op),
             Action::Confirmed { op, reason } => {
                 self.popup = None;
+                if let Some(f) = self
+                    .plans
+                    .form
+                    .as_mut()
+                    .filter(|_| matches!(op, Operation::LaunchPlan(_)))
+                {
+                    f.preparing = true;
+                }
                 if let Operation::Events { ids, .. } = &op {
                     self.events.acting = ids.clone();
                 }
@@ -302,6 +333,7 @@ impl App {
                 self.dirty = true;
                 let mut effects = self.load();
                 effects.extend(self.after_event_action(failed));
+                effects.extend(self.after_plan_action());
                 effects
             }
             Action::ConfigLoaded { generation, result } => {
@@ -332,6 +364,23 @@ impl App {
             Action::InspectionRunsLoaded { task, result } => self.on_inspection_runs(&task, result),
             Action::InspectionRunLoaded { id, result } => self.on_inspection_run(id, result),
             Action::RunQueued { task, result } => self.on_run_queued(&task, result),
+            Action::PlansLoaded(result) => self.on_plans_loaded(result),
+            Action::PlanRunLoaded { id, result } => self.on_plan_run(id, result),
+            Action::LaunchFormLoaded(result) => {
+                self.on_launch_form(result);
+                Vec::new()
+            }
+            Action::PlanPrepared { plan, result } => self.on_plan_prepared(&plan, result),
+            Action::PlanLaunched(result) => self.on_plan_launched(result),
+            Action::OutputSaved(result) => {
+                self.on_output_saved(result);
+                Vec::new()
+            }
+            Action::LaunchRecommended(rank) => self.launch_recommended(rank),
+            Action::RecommendationsLoaded { id, result } => {
+                self.on_recommendations(id, result);
+                Vec::new()
+            }
             Action::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -380,6 +429,8 @@ impl App {
             Mode::History => self.on_history(action),
             Mode::Conflict => self.on_conflict(action),
             Mode::Inspections => self.on_inspections(action),
+            Mode::Plans => self.on_plans(action),
+            Mode::PlanForm => self.on_plan_form(action),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `Effect`: the IO that [`super::App::update`] asks for. The runtime runs each on a tokio task and
 //! turns the result back into an [`super::Action`]. Nothing here performs IO itself.
 
+use std::collections::BTreeMap;
+
 use super::action::Operation;
 use crate::domain::event::EventQuery;
 
@@ -47,6 +49,29 @@ pub enum Effect {
     LoadInspectionRuns { task: String, limit: i64 },
     /// Read a run and its results above result id `after` (all of them once it has finished).
     LoadInspectionRun { id: i64, after: i64 },
+    /// Read the runs' change stamp and, when it differs from `known`, the plan catalogue and the
+    /// newest runs with their progress.
+    LoadPlans { known: Option<i64> },
+    /// Read one run and its steps (with the live output tails).
+    LoadPlanRun { id: i64 },
+    /// Build the launch form of `plan` (parameters, choices from the topology), filled from
+    /// `prefill`; `event_id` (0: none) is the event it is launched from.
+    OpenLaunchForm {
+        plan: String,
+        prefill: BTreeMap<String, String>,
+        unfilled: Vec<String>,
+        event_id: i64,
+    },
+    /// Resolve the form's parameters and describe every operation (no write).
+    PreparePlan {
+        plan: String,
+        params: BTreeMap<String, String>,
+        event_id: i64,
+    },
+    /// Write a step's output to `name` in the current directory (else `$TMPDIR`).
+    SaveOutput { name: String, text: String },
+    /// Rank the plans the scenarios recommend for event `id`.
+    LoadRecommendations { id: i64 },
 }
 
 impl Effect {

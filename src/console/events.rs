@@ -43,6 +43,12 @@ pub struct EventDetail {
     pub error: Option<String>,
     /// A read is under way.
     pub in_flight: InFlight,
+    /// The plans the scenarios recommend for it, best first.
+    pub recommended: Vec<crate::domain::plan::Recommended>,
+    /// The recommendations have been computed.
+    pub recommend_loaded: bool,
+    /// Why they could not be.
+    pub recommend_error: Option<String>,
 }
 
 /// The Events pane's state.

@@ -3,12 +3,16 @@
 
 mod events;
 mod inspections;
+mod plans;
 mod sysconf;
 
 pub use events::{answer, event, events_app, log, page, stats};
 pub use inspections::{
     HOST_RULES, answer_tasks, host_results, host_runs, inspections_app, run, run_app, run_read,
     stamp as inspections_stamp, tasks as inspection_tasks, wide_results,
+};
+pub use plans::{
+    form_app, g3_confirm_app, g3_form, g3_prepared, live_app, plan_run, plans_app, running_steps,
 };
 pub use sysconf::{config_app, config_views, history, sysconf_view};
 
@@ -37,6 +41,8 @@ pub fn config(read_only: bool) -> AppConfig {
         events_view: View::builtin("events", crate::domain::event::Event::COLUMNS),
         inspections_view: View::builtin("inspections", crate::store::TaskSummary::COLUMNS),
         inspection_runs_view: View::builtin("inspection_runs", crate::store::RunRow::COLUMNS),
+        plans_view: View::builtin("plans", crate::console::plans::PlanEntry::COLUMNS),
+        plan_runs_view: View::builtin("plan_runs", crate::console::plans::RunEntry::COLUMNS),
         themes: theme::BUILTIN
             .iter()
             .map(|(n, _)| (*n).to_owned())

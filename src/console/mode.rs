@@ -43,18 +43,26 @@ pub enum Mode {
     /// The Inspections tab: tasks, a task's runs, a run's matrix, a result (keys not bound here
     /// fall back to `normal`).
     Inspections,
+    /// The Plans tab: the catalogue, the runs, a run's live view (keys not bound here fall back
+    /// to `normal`).
+    Plans,
+    /// The launch form of a plan: keys not bound here type into the focused field.
+    PlanForm,
 }
 
 impl Mode {
     /// Whether unbound printable keys type text in this mode.
     pub fn takes_text(self) -> bool {
-        matches!(self, Mode::Command | Mode::Filter | Mode::ConfirmInput)
+        matches!(
+            self,
+            Mode::Command | Mode::Filter | Mode::ConfirmInput | Mode::PlanForm
+        )
     }
 
     /// The mode whose bindings apply to keys this one does not bind.
     pub fn fallback(self) -> Option<Mode> {
         match self {
-            Mode::Config | Mode::Inspections => Some(Mode::Normal),
+            Mode::Config | Mode::Inspections | Mode::Plans => Some(Mode::Normal),
             _ => None,
         }
     }
@@ -74,6 +82,8 @@ impl Mode {
             Mode::History => "Configuration history",
             Mode::Conflict => "Save conflict",
             Mode::Inspections => "Inspections (tab 4; browsing keys also work)",
+            Mode::Plans => "Plans (tab 5; browsing keys also work)",
+            Mode::PlanForm => "Plan launch form (other keys type into the field)",
         }
     }
 }

@@ -4,6 +4,7 @@ mod confirm;
 mod detail;
 mod help;
 mod menu;
+mod plan_review;
 mod prompt;
 mod review;
 
@@ -11,5 +12,6 @@ pub use confirm::ConfirmPopup;
 pub use detail::DetailPopup;
 pub use help::{HelpLine, HelpPopup, help_lines};
 pub use menu::MenuPopup;
+pub use plan_review::PlanReviewPopup;
 pub use prompt::PromptLine;
 pub use review::ReviewPopup;

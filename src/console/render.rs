@@ -31,6 +31,13 @@ impl App {
     pub fn cursor(&self, area: Rect) -> Option<Position> {
         match (&self.popup, &self.prompt) {
             (Some(Popup::Confirm(c)), _) => ConfirmPopup::cursor(c, area),
+            (None, None) if self.tab == super::tab::Tab::Plans => {
+                let (_, body, _, _) = split(area, false);
+                self.plans
+                    .form
+                    .as_ref()
+                    .and_then(|f| panes::PlansPane::form_cursor(f, body))
+            }
             (None, Some(p)) => {
                 let (_, _, prompt, _) = split(area, true);
                 let sigil = u16::try_from(p.kind.sigil().chars().count()).unwrap_or(1);
@@ -134,6 +141,25 @@ impl App {
                 (Action::Filter, "filter"),
                 (Action::Quit, "quit"),
             ],
+            Mode::Plans if self.plans.live.is_some() && ro => &[
+                (Action::FollowOutput, "follow"),
+                (Action::Find, "search"),
+                (Action::SaveOutput, "save"),
+                (Action::Back, "back"),
+            ],
+            Mode::Plans if self.plans.live.is_some() => &[
+                (Action::PauseRun, "pause"),
+                (Action::AbortRun, "abort"),
+                (Action::SkipStep, "skip"),
+                (Action::Back, "back"),
+            ],
+            Mode::Plans if ro => &[(Action::NextField, "lists"), (Action::Help, "help")],
+            Mode::Plans => &[
+                (Action::Select, "open"),
+                (Action::NextField, "lists"),
+                (Action::Help, "help"),
+            ],
+            Mode::PlanForm => &[(Action::Submit, "prepare"), (Action::Back, "cancel")],
             Mode::Command => &[(Action::Complete, "complete"), (Action::Back, "cancel")],
             Mode::Filter => &[(Action::Submit, "apply"), (Action::Back, "cancel")],
             Mode::Help => &[(Action::Back, "close")],
@@ -196,6 +222,8 @@ fn mode_badge(mode: &str) -> &'static str {
         "history" => "HISTORY",
         "conflict" => "CONFLICT",
         "inspections" => "INSPECT",
+        "plans" => "PLANS",
+        "plan_form" => "LAUNCH",
         _ => "NORMAL",
     }
 }

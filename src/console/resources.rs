@@ -7,6 +7,7 @@ use std::path::Path;
 use super::app::AppConfig;
 use super::glyphs::Glyphs;
 use super::keymap::Keymap;
+use super::plans::{PlanEntry, RunEntry};
 use super::theme::{self, Theme};
 use super::view::View;
 use super::widgets::DataToCell;
@@ -127,6 +128,8 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
     let (events_view, events_src) = view::<Event>(dir, "events", &mut warnings);
     let (inspections_view, insp_src) = view::<TaskSummary>(dir, "inspections", &mut warnings);
     let (inspection_runs_view, runs_src) = view::<RunRow>(dir, "inspection_runs", &mut warnings);
+    let (plans_view, plans_src) = view::<PlanEntry>(dir, "plans", &mut warnings);
+    let (plan_runs_view, plan_runs_src) = view::<RunEntry>(dir, "plan_runs", &mut warnings);
     let glyphs = Glyphs::choose(c.ascii, &env);
     for w in &warnings {
         tracing::warn!("{w}");
@@ -168,7 +171,8 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
             "views",
             format!(
                 "instances: {inst_src}; components: {comp_src}; config: {config_src}; \
-                 events: {events_src}; inspections: {insp_src}; inspection_runs: {runs_src}"
+                 events: {events_src}; inspections: {insp_src}; inspection_runs: {runs_src}; plans: {plans_src}; \
+                 plan_runs: {plan_runs_src}"
             ),
         ),
         ("actor", actor.clone()),
@@ -183,6 +187,8 @@ pub fn load(settings: &Settings, actor: String, env: impl Fn(&str) -> Option<Str
         events_view,
         inspections_view,
         inspection_runs_view,
+        plans_view,
+        plan_runs_view,
         themes: theme_names(dir),
         read_only: c.read_only,
         refresh_ms: c.refresh_ms.max(100),

@@ -4,10 +4,12 @@
 mod config;
 mod event;
 mod inspection;
+mod plan;
 
 pub use config::{ConfigRow, group_name, preview, state_span};
 pub use event::{level_span, level_style, status_style};
 pub use inspection::{counts_line, last_activity, next_label, run_duration, schedule_label};
+pub use plan::{danger_span, run_status_span, step_symbol};
 
 use ratatui::text::{Line, Span};
 

@@ -8,6 +8,7 @@
 
 mod events;
 mod inspections;
+mod plans;
 
 pub use events::read_page;
 
@@ -159,6 +160,7 @@ fn spawn(
         store: ctx.store.clone(),
         sysconfig: ctx.sysconfig.clone(),
         config_dir: ctx.settings.paths.config_dir.clone(),
+        read_only: ctx.settings.console.read_only,
     };
     tasks.spawn(async move {
         let action = perform(&io, effect).await;
@@ -173,6 +175,8 @@ pub(crate) struct EffectIo {
     pub store: crate::store::Store,
     pub sysconfig: SysConfig,
     pub config_dir: std::path::PathBuf,
+    /// The console is read-only (the launch service refuses too, behind the gate in `update`).
+    pub read_only: bool,
 }
 
 /// Perform one effect and say how it went, as the action `update` takes next.
@@ -231,6 +235,12 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
                 Operation::RunTask { task } => {
                     inspections::request_run(store, task, &actor, &reason).await
                 }
+                op @ (Operation::LaunchPlan(_)
+                | Operation::PauseRun { .. }
+                | Operation::AbortRun { .. }
+                | Operation::ResumeRun { .. }
+                | Operation::ConfirmStep { .. }
+                | Operation::ApproveRun { .. }) => plans::mutate(io, op, &actor, &reason).await,
                 #[cfg(test)]
                 Operation::Test { .. } => Action::OperationDone {
                     message: String::new(),
@@ -246,6 +256,12 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
         e @ (Effect::LoadInspectionTasks { .. }
         | Effect::LoadInspectionRuns { .. }
         | Effect::LoadInspectionRun { .. }) => inspections::perform(store, e).await,
+        e @ (Effect::LoadPlans { .. }
+        | Effect::LoadPlanRun { .. }
+        | Effect::OpenLaunchForm { .. }
+        | Effect::PreparePlan { .. }
+        | Effect::SaveOutput { .. }
+        | Effect::LoadRecommendations { .. }) => plans::perform(store, e).await,
         Effect::LoadTheme(name) => {
             let r = tokio::task::spawn_blocking(move || resources::load_theme(&config_dir, &name))
                 .await;

@@ -144,6 +144,7 @@ async fn no_secret_reaches_any_buffer_or_the_log() {
         store,
         sysconfig: cfg.clone(),
         config_dir: dir.path().join("config"),
+        read_only: false,
     };
     let mut h = Harness {
         app: fixture::app(false),

@@ -20,6 +20,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "inspection_runs",
         include_str!("../../views/inspection_runs.toml"),
     ),
+    ("plans", include_str!("../../views/plans.toml")),
+    ("plan_runs", include_str!("../../views/plan_runs.toml")),
 ];
 
 /// One column of a table.

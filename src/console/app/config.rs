@@ -33,6 +33,7 @@ impl App {
         }
         let mut effects = self.on_show_events_tab(before);
         effects.extend(self.on_show_inspections_tab(before));
+        effects.extend(self.on_show_plans_tab(before));
         effects
     }
 
@@ -43,6 +44,7 @@ impl App {
             Tab::Config => effects.extend(self.load_config()),
             Tab::Events => effects.extend(self.request_events()),
             Tab::Inspections => effects.extend(self.reload_inspections()),
+            Tab::Plans => effects.extend(self.reload_plans()),
             Tab::Overview => {
                 self.events.stats_in_flight = Default::default();
                 effects.extend(self.load_event_stats());

@@ -34,6 +34,7 @@ impl App {
         effects.extend(self.poll_config());
         effects.extend(self.poll_events());
         effects.extend(self.poll_inspections());
+        effects.extend(self.poll_plans());
         effects
     }
 
@@ -50,6 +51,9 @@ impl App {
         }
         if self.tab == crate::console::tab::Tab::Inspections {
             ages.extend(self.inspections_clock());
+        }
+        if self.tab == crate::console::tab::Tab::Plans {
+            ages.extend(self.plans_clock());
         }
         (self.freshness().0, ages)
     }

@@ -225,7 +225,11 @@ impl App {
             event: Some(event),
             ..EventDetail::default()
         });
-        self.load_event_detail()
+        let mut effects = self.load_event_detail();
+        if let Some(d) = &self.events.detail {
+            effects.push(Effect::LoadRecommendations { id: d.id });
+        }
+        effects
     }
 
     /// Read the open detail again.
@@ -251,6 +255,7 @@ impl App {
                 return Some(Vec::new());
             }
             Action::Refresh => return Some(self.load_event_detail()),
+            Action::LaunchPlan => return Some(self.choose_recommended()),
             Action::Down => 1,
             Action::Up => -1,
             Action::PageDown => 10,

@@ -313,7 +313,13 @@ fn read_only_hides_and_refuses_event_actions() {
 fn enter_opens_the_detail_and_esc_closes_it() {
     let mut app = events_app(false, 100, 80, 24);
     let effects = key(&mut app, KeyCode::Enter);
-    assert_eq!(effects, vec![Effect::LoadEventDetail { id: 100_000 }]);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::LoadEventDetail { id: 100_000 },
+            Effect::LoadRecommendations { id: 100_000 }
+        ]
+    );
     let d = app.events.detail.as_ref().expect("detail");
     assert_eq!(
         d.event.as_ref().map(|e| e.id),

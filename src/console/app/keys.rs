@@ -38,6 +38,10 @@ impl App {
         if self.mode() == Mode::Editor {
             return self.editor_paste(text);
         }
+        if self.mode() == Mode::PlanForm {
+            self.plan_form_text(text);
+            return Vec::new();
+        }
         if let Some(Popup::Confirm(c)) = &mut self.popup {
             if c.mode().takes_text() {
                 c.input_mut().insert(text);

@@ -66,11 +66,18 @@ impl App {
         match action {
             Action::No | Action::Back => {
                 self.popup = None;
-                self.info("cancelled");
+                self.info("cancelled: nothing was started or changed");
             }
             Action::Yes | Action::Submit => {
                 if let Some(reason) = c.submit() {
-                    let op = c.op.clone();
+                    let mut op = c.op.clone();
+                    // The typed name goes along: the launch service checks it once more.
+                    let typed = c.target.text().trim().to_owned();
+                    match &mut op {
+                        Operation::LaunchPlan(l) => l.typed = typed,
+                        Operation::ResumeRun { typed: t, .. } => *t = typed,
+                        _ => {}
+                    }
                     return self.update(Action::Confirmed { op, reason });
                 }
             }

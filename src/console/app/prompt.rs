@@ -40,6 +40,7 @@ impl App {
                 return match kind {
                     PromptKind::Command => self.run_command(&text),
                     PromptKind::Filter => self.apply_filter(&text),
+                    PromptKind::Find if self.tab == Tab::Plans => self.find_in_output(&text),
                     PromptKind::Find => self.editor_find(Some(text)),
                 };
             }

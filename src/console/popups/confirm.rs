@@ -6,6 +6,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Widget};
 
+use crate::console::action::Operation;
 use crate::console::app::App;
 use crate::console::confirm::{ConfirmState, Field};
 use crate::console::widgets::{centered, fit};
@@ -40,11 +41,22 @@ fn field_row(state: &ConfirmState, field: Field) -> u16 {
 
 const LABEL: u16 = 13;
 
+/// A plan launch asking for text (G2, G3) shows every resolved operation.
+fn plan_ops(state: &ConfirmState) -> Option<&[String]> {
+    match &state.op {
+        Operation::LaunchPlan(l) if state.danger() != Danger::G1 => Some(&l.ops),
+        _ => None,
+    }
+}
+
 impl ConfirmPopup<'_> {
     /// Where the cursor goes while typing into a field.
     pub fn cursor(state: &ConfirmState, area: Rect) -> Option<Position> {
         if state.review.is_some() {
             return super::ReviewPopup::cursor(state, area);
+        }
+        if let Some(ops) = plan_ops(state) {
+            return super::PlanReviewPopup::cursor(state, ops.len(), area);
         }
         if state.danger() == Danger::G1 {
             return None;
@@ -65,6 +77,10 @@ impl Widget for ConfirmPopup<'_> {
         if let Some(review) = &self.state.review {
             let (app, state) = (self.app, self.state);
             return super::ReviewPopup { app, state, review }.render(area, buf);
+        }
+        if let Some(ops) = plan_ops(self.state) {
+            let (app, state) = (self.app, self.state);
+            return super::PlanReviewPopup { app, state, ops }.render(area, buf);
         }
         let (t, g) = (&self.app.config.theme, &self.app.config.glyphs);
         let s = self.state;

@@ -118,6 +118,51 @@ impl EventDetailPane<'_> {
         lines
     }
 
+    /// The plans the scenarios recommend, best first; `x` launches the first.
+    fn recommended(&self, ctx: &CellCtx<'_>) -> Vec<Line<'static>> {
+        let (d, t) = (self.detail, ctx.theme);
+        // One line while there is nothing to show, so the timeline stays on screen.
+        let status = match (&d.recommend_error, d.recommend_loaded) {
+            (Some(e), _) => Some(Span::styled(format!(" {} {e}", ctx.glyphs.error), t.error)),
+            (None, false) => Some(Span::styled(" loading…", t.muted)),
+            (None, true) if d.recommended.is_empty() => Some(Span::styled(
+                " none: no scenario matches this event",
+                t.muted,
+            )),
+            _ => None,
+        };
+        let mut head = vec![Span::styled(
+            format!("Recommended plans ({})", d.recommended.len()),
+            t.title,
+        )];
+        head.extend(status);
+        let mut lines = vec![Line::from(head)];
+        for (i, r) in d.recommended.iter().enumerate() {
+            let mut spans = vec![
+                Span::styled(format!("  {}. ", i + 1), t.muted),
+                Span::styled(r.plan.clone(), t.key),
+                Span::styled(format!("  score {} · {}", r.score, r.title), t.text),
+            ];
+            if !r.unfilled.is_empty() {
+                spans.push(Span::styled(
+                    format!(" · to fill: {}", r.unfilled.join(", ")),
+                    t.warn,
+                ));
+            }
+            lines.push(Line::from(spans));
+            if !r.impact.is_empty() {
+                lines.push(Line::styled(format!("     impact: {}", r.impact), t.muted));
+            }
+        }
+        if !d.recommended.is_empty() && !self.app.config.read_only {
+            lines.push(Line::styled(
+                "  x: launch one (its form is filled from the event's labels)",
+                t.muted,
+            ));
+        }
+        lines
+    }
+
     fn timeline(&self, ctx: &CellCtx<'_>) -> Vec<Line<'static>> {
         let (d, t) = (self.detail, ctx.theme);
         let mut lines = vec![Line::styled(format!("Timeline ({})", d.log.len()), t.title)];
@@ -161,6 +206,7 @@ impl Widget for EventDetailPane<'_> {
             &[
                 ("Esc", "back", false),
                 ("m", "actions", false),
+                ("x", "launch plan", true),
                 ("j/k", "scroll", false),
             ],
         ));
@@ -174,10 +220,13 @@ impl Widget for EventDetailPane<'_> {
         if let Some(e) = &d.event {
             lines.extend(self.facts(e, &ctx));
             lines.push(Line::default());
+            lines.extend(self.recommended(&ctx));
+            lines.push(Line::default());
             lines.extend(self.pairs("Labels", &e.labels, &ctx));
             lines.extend(self.pairs("Annotations", &e.annotations, &ctx));
             lines.push(Line::default());
         }
+
         lines.extend(self.timeline(&ctx));
         Paragraph::new(lines)
             .block(block)
