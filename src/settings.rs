@@ -211,6 +211,23 @@ pub fn operator() -> String {
     let user = ["SUDO_USER", "USER", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .or_else(account_of_uid)
         .unwrap_or_else(|| "unknown".to_owned());
     format!("{user}@{}", gethostname::gethostname().to_string_lossy())
+}
+
+/// The account name of the process's real uid from /etc/passwd (a session with no USER set, as
+/// under some tmux and cron setups), else `uid<N>`.
+fn account_of_uid() -> Option<String> {
+    let uid = rustix::process::getuid().as_raw();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .find_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            let id = f.nth(1)?.parse::<u32>().ok()?;
+            (id == uid && !name.is_empty()).then(|| name.to_owned())
+        })
+        .or_else(|| Some(format!("uid{uid}")))
 }
