@@ -113,16 +113,19 @@ fn measure(steps: usize, refresh_ms: u64) -> Vec<i64> {
     let mut first_seen: BTreeMap<usize, i64> = BTreeMap::new();
     let total = format!("/{steps}");
     let deadline = Instant::now() + Duration::from_secs(120);
+    let mut screen = String::new();
     while first_seen.keys().next_back().copied() != Some(steps) {
         assert!(
             Instant::now() < deadline,
-            "the run did not finish on screen"
+            "run {id} did not finish on screen; last screen:\n{screen}"
         );
-        let screen = s.tmux(&["capture-pane", "-p", "-t", "nw"]);
+        screen = s.tmux(&["capture-pane", "-p", "-t", "nw"]);
         let at = now_ms();
-        let row = screen
-            .lines()
-            .find(|l| l.trim_start().starts_with(&format!("{id} ")) && l.contains("paced"));
+        let row = screen.lines().find(|l| {
+            l.trim_start_matches(['│', ' ', '▶'])
+                .starts_with(&format!("#{id} "))
+                && l.contains("paced")
+        });
         if let Some(done) = row.and_then(|l| {
             l.split_whitespace()
                 .find(|w| w.ends_with(&total))
@@ -151,6 +154,7 @@ fn measure(steps: usize, refresh_ms: u64) -> Vec<i64> {
     finished.sort_unstable();
     let _ = Command::new("tmux")
         .args(["-L", &s.socket, "kill-server"])
+        .stderr(std::process::Stdio::null())
         .status();
     finished
         .iter()
