@@ -22,17 +22,20 @@ struct Env {
     sb: Sandbox,
     url: String,
     engine: Option<Proc>,
+    /// The engine's HTTP port (`/healthz`).
+    port: u16,
 }
 
 impl Env {
     fn new() -> Env {
         let sb = Sandbox::new();
         let url = format!("sqlite://{}/nw.db?mode=rwc", sb.dir.path().display());
-        let (engine, _) = serve(&sb, &url, &[]);
+        let (engine, port) = serve(&sb, &url, &[]);
         Env {
             sb,
             url,
             engine: Some(engine),
+            port,
         }
     }
 
@@ -769,4 +772,72 @@ op = {{ kind = "command", script = "echo last" }}
         "continue goes on"
     );
     assert_eq!(logs["run"]["status"], "failed");
+}
+
+#[test]
+fn http_steps_check_their_status_and_manual_steps_wait_for_a_person() {
+    let env = Env::new();
+    let health = format!("http://127.0.0.1:{}/healthz", env.port);
+    env.apply(
+        "runbook.toml",
+        &format!(
+            r#"[[plan]]
+name = "runbook"
+
+[[plan.step]]
+id = "health"
+danger = "G1"
+op = {{ kind = "http", url = "{health}", expect_status = [200] }}
+
+[[plan.step]]
+id = "by-hand"
+op = {{ kind = "manual", instructions = "restart mongod on the lost member with --replSet rs_linke" }}
+
+[[plan.step]]
+id = "wrong-status"
+danger = "G1"
+op = {{ kind = "http", url = "{health}", expect_status = [204] }}
+"#
+        ),
+    );
+    let (ok, out) = env.run(&["plan", "run", "runbook", "--yes", "--no-wait"]);
+    assert!(ok, "{out}");
+    let run = env.runs()[0]["id"].as_i64().unwrap();
+    let waiting = wait_until("the manual step waiting", 30, || {
+        let l = env.logs(run);
+        (step(&l, "by-hand")["status"] == "waiting").then_some(l)
+    });
+    let health_step = step(&waiting, "health");
+    assert_eq!(health_step["status"], "succeeded", "{health_step}");
+    assert_eq!(health_step["message"], "HTTP 200");
+    assert!(
+        step(&waiting, "by-hand")["message"]
+            .as_str()
+            .unwrap()
+            .contains("--replSet rs_linke"),
+        "{waiting}"
+    );
+    assert_eq!(
+        waiting["run"]["status"], "running",
+        "the run waits, it does not fail"
+    );
+    let (ok, out) = env.run(&[
+        "plan",
+        "done",
+        &run.to_string(),
+        "by-hand",
+        "--note",
+        "mongod up",
+    ]);
+    assert!(ok, "{out}");
+    let logs = env.wait_status(run, "failed", 30);
+    let by_hand = step(&logs, "by-hand");
+    assert_eq!(by_hand["status"], "succeeded");
+    assert!(
+        by_hand["message"].as_str().unwrap().contains("mongod up"),
+        "{by_hand}"
+    );
+    let wrong = step(&logs, "wrong-status");
+    assert_eq!(wrong["status"], "failed");
+    assert_eq!(wrong["message"], "HTTP 200, expected [204]");
 }
