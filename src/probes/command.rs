@@ -121,7 +121,9 @@ impl Drop for GroupKill {
     fn drop(&mut self) {
         // rustix's safe wrapper of kill(2) on the group (unsafe is forbidden here). A group that
         // is already gone is "no such process", which is fine.
-        let pid = i32::try_from(self.0).ok().and_then(rustix::process::Pid::from_raw);
+        let pid = i32::try_from(self.0)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw);
         if let Some(pid) = pid {
             let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
         }
