@@ -880,39 +880,45 @@ impl<'a> StepState<'a> {
     }
 
     /// Drive `work`, flushing live output and watching for an abort.
+    ///
+    /// The flush runs on its own task: `work` may itself be inside a store transaction (a manual
+    /// step writing its `waiting` state, a notify step queueing), and a flush awaited here would
+    /// stop polling `work` while waiting for the write lock `work` holds.
     async fn follow(
         &self,
         work: impl std::future::Future<Output = Result<Outcome, String>>,
         mut control: watch::Receiver<Control>,
     ) -> Followed {
         tokio::pin!(work);
-        let mut flushed = self.live.version();
-        let mut tick = tokio::time::interval(FLUSH);
-        loop {
+        let (lost_tx, mut lost) = watch::channel(false);
+        let flusher = tokio::spawn(flush_live(
+            self.ex.w.store.clone(),
+            self.ex.run.id,
+            self.seq,
+            self.ex.w.worker.clone(),
+            self.live.clone(),
+            lost_tx,
+        ));
+        let followed = loop {
             tokio::select! {
-                r = &mut work => {
-                    return Followed::Done(r);
-                }
-                _ = tick.tick() => {
-                    let v = self.live.version();
-                    if v != flushed {
-                        flushed = v;
-                        let (store, id, worker) = (&self.ex.w.store, self.ex.run.id, &self.ex.w.worker);
-                        if let Ok(false) = store.set_plan_step_output(id, self.seq, worker, &self.live.snapshot(), now_ms()).await {
-                            return Followed::Left;
-                        }
+                r = &mut work => break Followed::Done(r),
+                r = lost.changed() => {
+                    if r.is_ok() && *lost.borrow() {
+                        break Followed::Left;
                     }
                 }
                 r = control.changed() => {
                     let c = if r.is_err() { Control::Lost } else { *control.borrow_and_update() };
                     match c {
-                        Control::Abort => return Followed::Aborted,
-                        Control::Lost => return Followed::Left,
+                        Control::Abort => break Followed::Aborted,
+                        Control::Lost => break Followed::Left,
                         Control::Go | Control::Pause => {}
                     }
                 }
             }
-        }
+        };
+        flusher.abort();
+        followed
     }
 
     async fn end(&self, status: StepStatus, message: String, o: Outcome) -> StepEnd {
@@ -960,5 +966,40 @@ impl<'a> StepState<'a> {
         })
         .await;
         StepEnd::Aborted
+    }
+}
+
+/// Write a running step's live output to the store whenever it changed, every [`FLUSH`], until
+/// aborted; flags `lost` when the claim is gone.
+async fn flush_live(
+    store: Store,
+    run_id: i64,
+    seq: i64,
+    worker: String,
+    live: Live,
+    lost: watch::Sender<bool>,
+) {
+    let mut flushed = live.version();
+    let mut tick = tokio::time::interval(FLUSH);
+    loop {
+        tick.tick().await;
+        let v = live.version();
+        if v == flushed {
+            continue;
+        }
+        flushed = v;
+        match store
+            .set_plan_step_output(run_id, seq, &worker, &live.snapshot(), now_ms())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                let _ = lost.send(true);
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(run = run_id, seq, error = %e, "cannot record a step's output")
+            }
+        }
     }
 }
