@@ -891,12 +891,15 @@ impl<'a> StepState<'a> {
     ) -> Followed {
         tokio::pin!(work);
         let (lost_tx, mut lost) = watch::channel(false);
+        // Read now, before `work` first runs: what it writes from then on is flushed even if it
+        // comes before the flusher's first turn.
+        let written = self.live.version();
         let flusher = tokio::spawn(flush_live(
             self.ex.w.store.clone(),
             self.ex.run.id,
             self.seq,
             self.ex.w.worker.clone(),
-            self.live.clone(),
+            (self.live.clone(), written),
             lost_tx,
         ));
         let followed = loop {
@@ -969,17 +972,17 @@ impl<'a> StepState<'a> {
     }
 }
 
-/// Write a running step's live output to the store whenever it changed, every [`FLUSH`], until
-/// aborted; flags `lost` when the claim is gone.
+/// Write a running step's live output to the store whenever it changed since version `written`,
+/// every [`FLUSH`], until aborted; flags `lost` when the claim is gone.
 async fn flush_live(
     store: Store,
     run_id: i64,
     seq: i64,
     worker: String,
-    live: Live,
+    (live, written): (Live, u64),
     lost: watch::Sender<bool>,
 ) {
-    let mut flushed = live.version();
+    let mut flushed = written;
     let mut tick = tokio::time::interval(FLUSH);
     loop {
         tick.tick().await;
