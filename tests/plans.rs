@@ -460,6 +460,14 @@ fn a_dry_run_executes_nothing_and_read_only_refuses_every_change() {
     );
     assert!(!file.exists(), "a dry run created the file");
 
+    // Malformed and huge parameters: a clear, bounded error; an unknown one names the known ones.
+    let (ok, out) = env.run(&["plan", "run", "touch-file", "--param", "file"]);
+    assert!(!ok && out.contains("expected NAME=VALUE"), "{out}");
+    let huge = format!("{}=1", "x".repeat(100_000));
+    let (ok, out) = env.run(&["plan", "run", "touch-file", "--param", &huge, "--yes"]);
+    assert!(!ok && out.len() < 400, "bounded: {} bytes", out.len());
+    let (ok, out) = env.run(&["plan", "run", "touch-file", "--param", "fiel=/x", "--yes"]);
+    assert!(!ok && out.contains("plan touch-file takes file"), "{out}");
     // G2 without a reason is refused; then read-only refuses launch, abort, pause, resume, skip.
     let (ok, out) = env.run(&["plan", "run", "touch-file", "--param", &param]);
     assert!(!ok && out.contains("give a reason"), "{out}");

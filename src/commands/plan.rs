@@ -48,10 +48,13 @@ fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, Failure> {
         .map(|p| {
             p.split_once('=')
                 .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
-                .filter(|(k, _)| !k.is_empty())
+                .filter(|(k, _)| !k.is_empty() && k.len() <= 64)
                 .ok_or_else(|| {
+                    // The argument is echoed bounded: it may be anything, of any length.
+                    let shown: String = p.chars().take(64).collect();
+                    let more = if p.chars().count() > 64 { "…" } else { "" };
                     Failure::Other(format!(
-                        "--param {p:?}: expected NAME=VALUE, e.g. --param node=git-2"
+                        "--param {shown:?}{more}: expected NAME=VALUE (a name of at most 64 characters), e.g. --param node=git-2"
                     ))
                 })
         })
