@@ -14,6 +14,7 @@ pub mod notify;
 pub mod overview;
 pub mod plan;
 pub mod sysconfig;
+pub mod text;
 pub mod time;
 
 pub use audit::AuditEntry;

@@ -39,7 +39,8 @@ pub use plans::{
 };
 pub use sysconfig::{ConfigSave, StoredConfig};
 pub use target::{
-    Executed, MAX_TARGET_ROWS, TargetRows, TargetStatement, execute_target, query_target,
+    Access, Executed, MAX_TARGET_ROWS, TargetRows, TargetStatement, execute_target,
+    execute_target_as, query_target, query_target_with,
 };
 
 use sqlx::AnyPool;

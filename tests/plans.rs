@@ -734,7 +734,7 @@ id = "uses-answer"
 danger = "G1"
 when = "[right.values.ANSWER] == 42"
 on_failure = "continue"
-op = {{ kind = "command", script = "echo got {{{{steps.right.values.ANSWER}}}}; exit 1" }}
+op = {{ kind = "command", script = "echo got \"$ANSWER\"; exit 1", env = {{ ANSWER = "{{{{steps.right.values.ANSWER}}}}" }} }}
 
 [[plan.step]]
 id = "last"

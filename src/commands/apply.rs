@@ -116,7 +116,7 @@ pub async fn run(settings: Settings, paths: &[PathBuf], dry_run: bool) -> Result
         Err(errors) => {
             store.close().await;
             for e in &errors {
-                eprintln!("{e}");
+                crate::errln!("{e}");
             }
             return Err(Failure::Other(format!(
                 "{} problem(s); nothing applied",

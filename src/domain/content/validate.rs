@@ -239,6 +239,10 @@ pub fn load_bundle_with(
             if let Err(m) = check_probe(&probe) {
                 errors.push(err(r.probe.span(), format!("rule {name:?}: probe: {m}")));
             }
+            // Values are data: no template in a field that is code; a sql probe only reads.
+            for m in crate::domain::plan::probe_code_problems(&probe) {
+                errors.push(err(r.probe.span(), format!("rule {name:?}: probe: {m}")));
+            }
             let sel = r.targets.get_ref();
             let rule = Rule {
                 name: name.clone(),

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::sql::{SqlClass, SqlFlavor, classify, placeholder_count};
 use super::{OnFailure, Op, Param, ParamKind, Phase, Plan, Ref, Step, refs, stages};
 use crate::domain::Danger;
 use crate::domain::inspection::Condition;
@@ -357,7 +358,7 @@ fn check_step(
     {
         add(at(StepField::When), format!("step {id}: when {w:?}: {m}"));
     }
-    for m in op_problems(&s.op, s) {
+    for m in op_problems(&s.op, s, phase) {
         let f = if m.contains("G3") {
             StepField::Danger
         } else {
@@ -392,9 +393,10 @@ fn check_ref(plan: &Plan, r: &Ref, earlier: &[&str], later: &[&str]) -> Option<S
     }
 }
 
-/// Problems of one operation in its step.
-fn op_problems(op: &Op, s: &Step) -> Vec<String> {
-    let mut out = Vec::new();
+/// Problems of one operation in its step (and phase: checks only read).
+fn op_problems(op: &Op, s: &Step, phase: Phase) -> Vec<String> {
+    let mut out = super::code::op_code_problems(op);
+    let check = matches!(phase, Phase::Precheck | Phase::Postcheck);
     match op {
         Op::Command(c) => {
             if c.script.trim().is_empty() {
@@ -416,6 +418,12 @@ fn op_problems(op: &Op, s: &Step) -> Vec<String> {
                     h.method
                 ));
             }
+            if check && !matches!(h.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+                out.push(format!(
+                    "http: method {}: a {phase} only reads; use GET or HEAD, or move the request to a [[plan.step]]",
+                    h.method
+                ));
+            }
             if let Some(bad) = h.expect_status.iter().find(|c| !(100..600).contains(*c)) {
                 out.push(format!("http: expect_status {bad} is not an HTTP status"));
             }
@@ -434,13 +442,42 @@ fn op_problems(op: &Op, s: &Step) -> Vec<String> {
                     ));
                 }
             }
-            if let Some(st) = q.statements.iter().find(|st| st.writes())
-                && s.danger != Danger::G3
-            {
-                out.push(format!(
-                    "sql writes ({}): writing to a database directly is G3 (DOMAIN.md §3); set danger = \"G3\"",
-                    st.keyword()
-                ));
+            let flavors = q
+                .dsn
+                .as_deref()
+                .and_then(SqlFlavor::from_url)
+                .map_or_else(|| SqlFlavor::ALL.to_vec(), |f| vec![f]);
+            for (i, st) in q.statements.iter().enumerate() {
+                if st.sql.contains("{{") {
+                    continue; // refused above, with its safe form
+                }
+                match placeholder_count(&st.sql) {
+                    Some(n) if n != st.args.len() => out.push(format!(
+                        "sql: statement {} has {n} ? placeholder(s) and {} arg(s): give one value in args per ?",
+                        i + 1,
+                        st.args.len()
+                    )),
+                    _ => {}
+                }
+                let class = classify(&st.sql, &flavors);
+                let what = match &class {
+                    SqlClass::Read { .. } => continue,
+                    SqlClass::Write(why) => format!("writes ({why})"),
+                    SqlClass::Unparsed(why) => format!(
+                        "does not parse as SQL ({why}), so it is treated as a write (fail closed)"
+                    ),
+                };
+                if check {
+                    out.push(format!(
+                        "sql statement {} {what}: a {phase} only reads (it runs in a read-only transaction, also in dry runs); move the write to a [[plan.step]]",
+                        i + 1
+                    ));
+                } else if s.danger != Danger::G3 {
+                    out.push(format!(
+                        "sql statement {} {what}: writing to a database directly is G3 (DOMAIN.md §3); set danger = \"G3\"",
+                        i + 1
+                    ));
+                }
             }
         }
         Op::Redis(r) => {

@@ -258,7 +258,7 @@ impl Exec<'_> {
                     .line(&format!("-- attempt {attempt} of {attempts} --"));
             }
             let timeout = Duration::from_millis(step.timeout_ms.max(1));
-            let run = self.perform(&op, &target, timeout, seq, &st.live);
+            let run = self.perform(&op, &target, timeout, (phase, seq), &st.live);
             let outcome = match st.follow(run, self.control.clone()).await {
                 Followed::Done(r) => r,
                 Followed::Aborted => {
