@@ -31,6 +31,10 @@ pub enum LaunchError {
     Confirmation(String),
     #[error("launching a plan is refused in read-only mode")]
     ReadOnly,
+    /// A definition stored before the checks it now fails existed (a template in a script, a
+    /// write in a check): it is never run as it is.
+    #[error("stored plan {name} no longer passes the checks of `apply`; fix it and apply it again:\n{}", problems.join("\n"))]
+    Invalid { name: String, problems: Vec<String> },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -165,6 +169,14 @@ pub async fn launch(
         return Err(LaunchError::ReadOnly);
     }
     check_confirmation(p, dry_run, c).map_err(LaunchError::Confirmation)?;
+    // Values are data and checks only read, whatever version of nightwatch stored the plan.
+    let problems = p.plan.problems();
+    if !problems.is_empty() {
+        return Err(LaunchError::Invalid {
+            name: p.plan.name.clone(),
+            problems: problems.into_iter().map(|x| x.message).collect(),
+        });
+    }
     let errors = p.errors();
     if !errors.is_empty() && !dry_run {
         return Err(LaunchError::Params(errors));

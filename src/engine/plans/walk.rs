@@ -7,8 +7,8 @@ use std::time::Duration;
 use super::{Control, End, Exec, Followed, StepEnd, StepState};
 use crate::domain::Danger;
 use crate::domain::plan::{
-    OnFailure, Phase, RenderCtx, RunStatus, Stage, Step, StepStatus, one_line, outline, render_op,
-    when_holds,
+    OnFailure, Phase, RenderCtx, RunStatus, Stage, Step, StepStatus, one_line, op_code_problems,
+    outline, render_op, when_holds,
 };
 use crate::domain::time::now_ms;
 use crate::ops::Outcome;
@@ -234,6 +234,17 @@ impl Exec<'_> {
                     .await;
             }
             Err(e) => return st.end(StepStatus::Failed, e, Outcome::default()).await,
+        }
+        // Values are data: an operation whose code holds a template is never run, even from a
+        // definition stored before `apply` refused it (launching refuses it too).
+        if let Some(m) = op_code_problems(&step.op).into_iter().next() {
+            return st
+                .end(
+                    StepStatus::Failed,
+                    format!("refused: {m}"),
+                    Outcome::default(),
+                )
+                .await;
         }
         let op = match render_op(&step.op, ctx) {
             Ok(op) => op,
