@@ -38,6 +38,15 @@ fn run_stdin(sb: &Sandbox, args: &[&str], input: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// This process's account (the actor of the audit, whatever `USER` says).
+fn account() -> String {
+    let o = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).trim().to_owned()
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -127,7 +136,8 @@ fn set_history_rollback_and_json_listing() {
     assert!(
         text(&h).contains("v3")
             && text(&h).contains("rollback to v1: revert")
-            && text(&h).contains("tester@"),
+            && text(&h).contains(&format!("{}@", account()))
+            && !text(&h).contains("tester@"),
         "{}",
         text(&h)
     );
@@ -375,4 +385,67 @@ fn edit_validates_before_saving_and_keeps_a_rejected_edit() {
     .unwrap();
     assert_eq!(v["value"]["riskLevelMap"]["P2"], true);
     assert_eq!(v["version"], 1);
+}
+
+#[test]
+fn edit_never_follows_a_file_planted_at_a_predictable_path() {
+    let sb = Sandbox::new();
+    // Another user plants symlinks at every name the old predictable scheme
+    // (`$TMPDIR/nightwatch-KEY-PID.json`) could use for the next few thousand processes, all
+    // pointing at a file of the victim's.
+    let victim = sb.dir.path().join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let next = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .unwrap_or(1);
+    for pid in next..next + 4000 {
+        let planted = sb
+            .dir
+            .path()
+            .join(format!("nightwatch-WEB_PROTOCOL-{pid}.json"));
+        std::os::unix::fs::symlink(&victim, planted).unwrap();
+    }
+    // The "editor" reports what it was given, then makes an edit.
+    let editor = sb.dir.path().join("editor.sh");
+    let report = sb.dir.path().join("report");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\n{{ test -L \"$1\" && echo symlink; stat -c '%a %h' \"$1\"; echo \"$1\"; \
+             cut -d' ' -f4 /proc/$PPID/stat; }} > '{}'\n\
+             printf '\"HTTPS\"\\n' > \"$1\"\n",
+            report.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let o = sb
+        .command()
+        .args(["config", "edit", "WEB_PROTOCOL", "--reason", "tls"])
+        .env("EDITOR", &editor)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let seen = std::fs::read_to_string(&report).unwrap();
+    let mut lines = seen.lines();
+    assert_eq!(
+        lines.next(),
+        Some("600 1"),
+        "a private regular file: {seen}"
+    );
+    let path = lines.next().unwrap();
+    assert!(
+        path.contains("nightwatch-WEB_PROTOCOL-") && path.ends_with(".json"),
+        "{seen}"
+    );
+    assert!(
+        !std::path::Path::new(path).exists(),
+        "removed after the save"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&run(&sb, &["config", "get", "WEB_PROTOCOL", "-o", "json"]).stdout)
+            .unwrap();
+    assert_eq!(v["value"], "HTTPS");
 }
