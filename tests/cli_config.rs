@@ -327,6 +327,132 @@ fn secrets_never_reach_stdout_exports_or_logs_unless_revealed() {
 }
 
 #[test]
+fn a_key_of_ones_own_seals_secret_fields_url_passwords_and_declared_paths() {
+    let sb = Sandbox::new();
+    // Field names of the secret rule, a password inside a URL, and a path declared secret.
+    let value = r#"{"passwd": "pw-passwd-1", "api_key": "pw-apikey-2", "private_key": "pw-pkey-3",
+        "credentials": "pw-cred-4", "auth": "pw-auth-5", "sk": "pw-sk-6",
+        "dsn": "mysql://app:pw-dsn-7@db.internal:3306/shop", "pin": {"code": "pw-pin-8"},
+        "host": "db.internal", "author": "ops team"}"#;
+    let secrets = [
+        "pw-passwd-1",
+        "pw-apikey-2",
+        "pw-pkey-3",
+        "pw-cred-4",
+        "pw-auth-5",
+        "pw-sk-6",
+        "pw-dsn-7",
+        "pw-pin-8",
+    ];
+    let o = run(
+        &sb,
+        &[
+            "config",
+            "set",
+            "--new",
+            "MY_SHOP",
+            value,
+            "--secret-path",
+            "/pin/code",
+            "--reason",
+            "shop db",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let export = sb.dir.path().join("export.json");
+    let shown = [
+        run(&sb, &["config", "get", "MY_SHOP", "-o", "json"]),
+        run(&sb, &["config", "history", "MY_SHOP", "-o", "json"]),
+        run(&sb, &["config", "export", "-f", export.to_str().unwrap()]),
+    ];
+    let db = std::fs::read(sb.dir.path().join("data/nightwatch/nightwatch.db")).unwrap();
+    let stored = String::from_utf8_lossy(&db);
+    for s in secrets {
+        for o in &shown {
+            assert!(!text(o).contains(s), "{s} shown: {}", text(o));
+        }
+        assert!(!stored.contains(s), "{s} stored in clear");
+    }
+    let got: serde_json::Value = serde_json::from_slice(&shown[0].stdout).unwrap();
+    let v = &got["value"];
+    assert_eq!(v["dsn"], "mysql://app:******@db.internal:3306/shop", "{v}");
+    assert_eq!(v["pin"]["code"], "******");
+    assert_eq!(
+        (v["host"].as_str(), v["author"].as_str()),
+        (Some("db.internal"), Some("ops team"))
+    );
+    assert_eq!(v["$secrets"], serde_json::json!(["/pin/code"]));
+    let revealed = text(&run(
+        &sb,
+        &["config", "get", "MY_SHOP", "--reveal", "-o", "json"],
+    ));
+    for s in secrets {
+        assert!(revealed.contains(s), "{s} not revealed: {revealed}");
+    }
+    // Editing the masked form keeps every secret, the one inside the URL included.
+    let edited = serde_json::to_string(&{
+        let mut e = v.clone();
+        e["host"] = serde_json::json!("db2.internal");
+        e
+    })
+    .unwrap();
+    let o = run(
+        &sb,
+        &["config", "set", "MY_SHOP", &edited, "--reason", "move"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let revealed = text(&run(
+        &sb,
+        &["config", "get", "MY_SHOP", "--reveal", "-o", "json"],
+    ));
+    assert!(
+        revealed.contains("mysql://app:pw-dsn-7@db.internal:3306/shop")
+            && revealed.contains("db2.internal"),
+        "{revealed}"
+    );
+    // A bad declaration is refused with what to write instead; a documented key cannot declare.
+    let o = run(
+        &sb,
+        &[
+            "config",
+            "set",
+            "--new",
+            "MY_BAD",
+            "{\"a\": 1}",
+            "--secret-path",
+            "a",
+            "--reason",
+            "r",
+        ],
+    );
+    assert!(
+        !o.status.success()
+            && text(&o).contains("$secrets[0]")
+            && text(&o).contains("JSON pointer"),
+        "{}",
+        text(&o)
+    );
+    let o = run(
+        &sb,
+        &[
+            "config",
+            "set",
+            "WEB_POSTFIX",
+            "x",
+            "--secret-path",
+            "/a",
+            "--reason",
+            "r",
+        ],
+    );
+    assert!(
+        !o.status.success() && text(&o).contains("documented key"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
 fn edit_validates_before_saving_and_keeps_a_rejected_edit() {
     let sb = Sandbox::new();
     // An "editor" that writes a value with a syntax error.
