@@ -27,6 +27,9 @@ use crate::sysconfig::Scrubber;
 /// Most output kept per operation (bytes): the tail is kept, the dropped head is noted.
 pub const MAX_LIVE: usize = 256 * 1024;
 
+/// What ends the note that replaces the dropped head of a long output (see [`Live::snapshot`]).
+pub const DROPPED_NOTE_END: &str = "earlier bytes dropped …]\n";
+
 /// Longest `OUTPUT` value (bytes) a later step can reference with `{{steps.ID.output}}`.
 pub const MAX_OUTPUT_VALUE: usize = 4 * 1024;
 
@@ -134,7 +137,9 @@ impl Live {
         if l.dropped == 0 {
             l.text.clone()
         } else {
-            format!("[… {} earlier bytes dropped …]\n{}", l.dropped, l.text)
+            let head = format!("[… {} {DROPPED_NOTE_END}{}", l.dropped, l.text);
+            // The byte cut may have split a secret: no piece of it survives.
+            self.scrub.clean_cut(&head, DROPPED_NOTE_END)
         }
     }
 }

@@ -107,7 +107,7 @@ impl Runner {
         match observed {
             Ok(mut o) => {
                 o.message = scrub.clean(&o.message);
-                o.output = scrub.clean(&o.output);
+                o.output = scrub.clean_cut(&o.output, crate::probes::TRUNCATED);
                 o.values.values_mut().for_each(|v| scrub.clean_value(v));
                 Ok(o)
             }

@@ -116,6 +116,57 @@ impl Scrubber {
         self.scrub(text).into_owned()
     }
 
+    /// [`Scrubber::clean`], plus what is left of a secret where the text was cut: its beginning
+    /// right before `marker` (the note that ends a cut text) or its end right after it (the note
+    /// that replaces a dropped head). A cut never leaves a recognisable piece of a secret.
+    pub fn clean_cut(&self, text: &str, marker: &str) -> String {
+        let text = self.clean(text);
+        if self.is_empty() || marker.is_empty() || !text.contains(marker) {
+            return text;
+        }
+        let parts: Vec<&str> = text.split(marker).collect();
+        let last = parts.len() - 1;
+        let mut out = String::with_capacity(text.len());
+        for (i, part) in parts.iter().enumerate() {
+            let mut p = (*part).to_owned();
+            if i < last {
+                p = self.mask_tail(&p);
+            }
+            if i > 0 {
+                p = self.mask_head(&p);
+            }
+            out.push_str(&p);
+            if i < last {
+                out.push_str(marker);
+            }
+        }
+        out
+    }
+
+    /// `s` with a trailing beginning of a secret (at least [`MIN_SECRET_LEN`] bytes) masked.
+    fn mask_tail(&self, s: &str) -> String {
+        for secret in &self.secrets {
+            for k in (MIN_SECRET_LEN..secret.len()).rev() {
+                if secret.is_char_boundary(k) && s.ends_with(&secret[..k]) {
+                    return format!("{}{MASK}", &s[..s.len() - k]);
+                }
+            }
+        }
+        s.to_owned()
+    }
+
+    /// `s` with a leading end of a secret (at least [`MIN_SECRET_LEN`] bytes) masked.
+    fn mask_head(&self, s: &str) -> String {
+        for secret in &self.secrets {
+            for k in (1..=secret.len() - MIN_SECRET_LEN).filter(|&k| secret.is_char_boundary(k)) {
+                if s.starts_with(&secret[k..]) {
+                    return format!("{MASK}{}", &s[secret.len() - k..]);
+                }
+            }
+        }
+        s.to_owned()
+    }
+
     /// Scrub every string inside a JSON value, in place.
     pub fn clean_value(&self, v: &mut Value) {
         match v {
@@ -190,6 +241,30 @@ mod tests {
         );
         assert!(matches!(s.scrub("nothing here"), Cow::Borrowed(_)));
         assert!(Scrubber::default().scrub("p@ss word/1").contains("p@ss"));
+    }
+
+    #[test]
+    fn a_cut_never_leaves_a_piece_of_a_secret() {
+        let s = Scrubber::new(["0123456789abcdef".to_owned()]);
+        let cut_end = "key=0123456789\n[truncated]";
+        assert_eq!(
+            s.clean_cut(cut_end, "\n[truncated]"),
+            "key=******\n[truncated]"
+        );
+        let cut_head = "[… 9 earlier bytes dropped …]\n9abcdef rest";
+        assert_eq!(
+            s.clean_cut(cut_head, "dropped …]\n"),
+            "[… 9 earlier bytes dropped …]\n****** rest"
+        );
+        // Too short a piece to be the secret's, and pieces away from a cut, are left alone.
+        assert_eq!(
+            s.clean_cut("x=012\n[truncated]", "\n[truncated]"),
+            "x=012\n[truncated]"
+        );
+        assert_eq!(
+            s.clean_cut("0123456789 mid", "\n[truncated]"),
+            "0123456789 mid"
+        );
     }
 
     #[test]
