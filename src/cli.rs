@@ -131,6 +131,12 @@ pub enum ConfigCommand {
     },
     /// Save a new version. VALUE is JSON (or a bare scalar for scalar keys), @FILE, or - for stdin.
     /// Secret fields left as ****** keep their stored value.
+    ///
+    /// Secret (sealed at rest, masked when shown, scrubbed from any output): fields whose names
+    /// contain password, passwd, secret, token, api_key/apikey, private_key, credential(s), or
+    /// are the word auth, authorization, sk or pwd; the password of any URL
+    /// (mysql://u:PASSWORD@h/db, shown as mysql://u:******@h/db); and for a key of your own, the
+    /// paths declared with --secret-path (kept in the value's "$secrets" array).
     Set {
         key: String,
         value: String,
@@ -143,6 +149,11 @@ pub enum ConfigCommand {
         /// Create a key that is not in the registry (free JSON).
         #[arg(long)]
         new: bool,
+        /// For a key of your own (a JSON object): declare the field at this JSON pointer secret
+        /// (e.g. /db/pin; * matches any key or index: /hooks/*/url). Repeatable. Added to the
+        /// value's "$secrets" array, which you may also write yourself.
+        #[arg(long, value_name = "POINTER")]
+        secret_path: Vec<String>,
     },
     /// Edit a key in $EDITOR (secrets masked); validated before saving. A rejected edit is kept in
     /// a file whose path is printed, so nothing typed is lost.

@@ -93,7 +93,11 @@ impl Engine {
         registry.beat().await?;
         let sysconfig = crate::sysconfig::SysConfig::from_settings(store.clone(), settings);
         sysconfig.seed_generated().await?;
-        let (stamp, effective) = config_watch::initial(&sysconfig).await?;
+        // The engine's own secrets, scrubbed from every output it stores (with the secret key
+        // and the configuration's secrets, added by the configuration watch).
+        let own = crate::domain::sysconfig::url_password(&settings.database_url());
+        let (stamp, effective) =
+            config_watch::initial(&sysconfig, own.into_iter().collect()).await?;
         let (config_tx, config) = watch::channel(Arc::new(effective));
         let (tx, state) = watch::channel(EngineState::InProcess {
             listen: listen.to_string(),

@@ -4,6 +4,10 @@
 //! with its steps for an engine (DESIGN.md: the console writes intents; engines execute).
 //!
 //! Must not: execute anything. Read-only sessions are refused before anything is written.
+//! (`survivors` kills the leftover processes of interrupted runs: the engine's business, kept here
+//! because resuming must check the same records.)
+
+mod survivors;
 
 use std::collections::BTreeMap;
 
@@ -14,6 +18,8 @@ use crate::domain::event::Event;
 use crate::domain::plan::{EventRef, Plan, RenderCtx, ResolvedOp, describe, resolve_params};
 use crate::domain::time::now_ms;
 use crate::store::{NewPlanRun, NewStep, PlanRow, Store, StoreError};
+
+pub use survivors::{kill_survivors, still_running};
 
 /// The system-configuration switch that makes G3 runs wait for a second operator.
 pub const SECOND_APPROVER_KEY: &str = "PLAN_G3_SECOND_APPROVER";

@@ -35,7 +35,8 @@ pub use inspection_view::{InspectionStamp, TaskSummary};
 pub use migrate::MigrateReport;
 pub use outbox::{NO_EVENT, OutboxItem};
 pub use plans::{
-    NewPlanRun, NewStep, PlanRow, PlanRunRow, ScenarioRow, StepRow, StepUpdate, TERMINAL_RUN,
+    NewPlanRun, NewStep, PlanRow, PlanRunRow, ScenarioRow, StepProcess, StepRow, StepUpdate,
+    TERMINAL_RUN,
 };
 pub use sysconfig::{ConfigSave, StoredConfig};
 pub use target::{

@@ -272,6 +272,9 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: PlanCommand) -> Resul
                     r.plan
                 )));
             }
+            if let Some(why) = crate::plans::still_running(store, run).await? {
+                return Err(other(why));
+            }
             store
                 .resume_plan_run(run, seq, skip, &actor(), &reason, now_ms())
                 .await?

@@ -99,6 +99,22 @@ impl Runner {
         })
     }
 
+    /// What a probe reported, scrubbed of every secret in use before it is stored or shown.
+    fn scrubbed(&self, observed: Result<Observation, String>) -> Result<Observation, String> {
+        let Some(scrub) = self.config.as_ref().map(|c| Arc::clone(&c.borrow().scrub)) else {
+            return observed;
+        };
+        match observed {
+            Ok(mut o) => {
+                o.message = scrub.clean(&o.message);
+                o.output = scrub.clean_cut(&o.output, crate::probes::TRUNCATED);
+                o.values.values_mut().for_each(|v| scrub.clean_value(v));
+                Ok(o)
+            }
+            Err(e) => Err(scrub.clean(&e)),
+        }
+    }
+
     fn wake_notifier(&self) {
         if let Some(w) = &self.notify_wake {
             w.notify_one();
@@ -248,6 +264,7 @@ impl Runner {
             }
             attempt += 1;
         };
+        let observed = self.scrubbed(observed);
         let (holds, obs, message) = match &observed {
             Ok(obs) => match Condition::parse(&rule.condition)
                 .map_err(|e| e.to_string())

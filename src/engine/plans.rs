@@ -54,6 +54,14 @@ pub struct PlanWorker {
 }
 
 impl PlanWorker {
+    /// The output scrubber of the configuration in force (none without a configuration).
+    pub fn scrubber(&self) -> Arc<crate::sysconfig::Scrubber> {
+        self.config
+            .as_ref()
+            .map(|c| Arc::clone(&c.borrow().scrub))
+            .unwrap_or_default()
+    }
+
     pub fn new(store: Store, worker: &str) -> Result<PlanWorker, String> {
         Ok(PlanWorker {
             store,
@@ -90,6 +98,11 @@ pub async fn work_loop(w: PlanWorker, wake: Arc<Notify>, cancel: CancellationTok
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot mark expired plan runs"),
+        }
+        // At start-up and after each interruption: what survived of interrupted runs on this
+        // host dies now (never finishes on its own after its run said `interrupted`).
+        if let Err(e) = crate::plans::kill_survivors(&w.store).await {
+            tracing::warn!(error = %e, "cannot check for survivors of interrupted plan runs");
         }
         while running.len() < MAX_RUNS {
             let claimed = match w
@@ -159,6 +172,7 @@ pub async fn execute(
     let plan = match load_plan(&w.store, &run).await? {
         Ok(p) => p,
         Err(e) => {
+            let e = w.scrubber().clean(&e);
             w.store
                 .finish_plan_run(id, &w.worker, RunStatus::Failed.as_str(), &e, now_ms())
                 .await?;
@@ -210,6 +224,7 @@ pub async fn execute(
     let end = ex.walk().await;
     keeper.abort();
     if let End::Done(status, message) = end {
+        let message = w.scrubber().clean(&message);
         let ok = w
             .store
             .finish_plan_run(id, &w.worker, status.as_str(), &message, now_ms())
