@@ -45,6 +45,9 @@ const COMPACT_EVERY_MS: i64 = 300_000;
 pub struct RoundReport {
     pub links: usize,
     pub levels: usize,
+    /// What was measured (also written to the store).
+    pub samples: Vec<crate::domain::dr::LinkSample>,
+    pub water: Vec<WaterLevel>,
     pub raised: usize,
     pub resolved: usize,
     pub verdicts: Vec<Readiness>,
@@ -195,6 +198,8 @@ impl Collector {
         Ok(RoundReport {
             links: samples.len(),
             levels: levels.len(),
+            samples,
+            water: levels,
             raised,
             resolved,
             verdicts,

@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod dr_pairs;
 pub mod tmux;
 
 use nightwatch::store::{ConnectOptions, Store};

@@ -81,15 +81,17 @@ impl LinkSample {
 
     /// Whether this sample breaches `rpo_ms`: broken, unknown, or lagging past the RPO.
     pub fn breach(&self, rpo_ms: i64) -> Option<String> {
-        match self.state {
-            LinkState::Broken => Some(format!("broken ({})", self.message)),
-            LinkState::Unknown => Some(format!("not measured ({})", self.message)),
-            LinkState::Running => match self.lag_ms {
-                Some(l) if l > rpo_ms => {
-                    Some(format!("lag {} > RPO {}", secs_text(l), secs_text(rpo_ms)))
-                }
-                _ => None,
-            },
+        let over = match self.lag_ms {
+            Some(l) if l > rpo_ms => {
+                Some(format!("lag {} > RPO {}", secs_text(l), secs_text(rpo_ms)))
+            }
+            _ => None,
+        };
+        match (self.state, over) {
+            (LinkState::Broken, None) => Some(format!("broken ({})", self.message)),
+            (LinkState::Broken, Some(o)) => Some(format!("broken ({}), {o}", self.message)),
+            (LinkState::Unknown, _) => Some(format!("not measured ({})", self.message)),
+            (LinkState::Running, over) => over,
         }
     }
 }
@@ -122,6 +124,11 @@ mod tests {
         assert_eq!(s.breach(30_000).as_deref(), Some("lag 45 s > RPO 30 s"));
         s.state = LinkState::Broken;
         s.message = "IO thread stopped".into();
+        assert_eq!(
+            s.breach(30_000).as_deref(),
+            Some("broken (IO thread stopped), lag 45 s > RPO 30 s")
+        );
+        s.lag_ms = Some(1_000);
         assert_eq!(
             s.breach(30_000).as_deref(),
             Some("broken (IO thread stopped)")
