@@ -125,7 +125,7 @@ async fn samples_latest_round_history_and_compaction(store: Store, db: TestDb) -
         6,
         "90 min retention, 60 min raw: six 5-minute buckets"
     );
-    assert!(raw >= 359 && raw <= 361, "one hour of raw rows: {raw}");
+    assert!((359..=361).contains(&raw), "one hour of raw rows: {raw}");
     // The average of a bucket of 30 samples i..i+29 is i+14 (integer mean).
     let first = coarse[0];
     let i0 = (first.at - (now - 2 * hour)) / 10_000;
