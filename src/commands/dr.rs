@@ -4,7 +4,7 @@
 mod print;
 
 use crate::cli::{DrCommand, Output};
-use crate::domain::dr::{DashboardConfig, Direction, DrModel};
+use crate::domain::dr::{Direction, DrModel};
 use crate::domain::time::now_ms;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -18,12 +18,12 @@ pub async fn run(settings: Settings, cmd: DrCommand) -> Result<(), Failure> {
         crate::logging::Echo::FileOnly,
     );
     let store = super::open_store(&settings).await?;
-    let result = dispatch(&store, &settings, cmd).await;
+    let result = dispatch(&store, cmd).await;
     store.close().await;
     result
 }
 
-async fn dispatch(store: &Store, settings: &Settings, cmd: DrCommand) -> Result<(), Failure> {
+async fn dispatch(store: &Store, cmd: DrCommand) -> Result<(), Failure> {
     let (filter, output) = match &cmd {
         DrCommand::Status { dir, output }
         | DrCommand::Links { dir, output }
@@ -47,7 +47,7 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: DrCommand) -> Result<
             }
         }
     }
-    let config = dashboard_config(store, settings).await;
+    let config = crate::dr::dashboard_config(store).await;
     let now = now_ms();
     let view = crate::dr::snapshot(store, &model, &config, now).await?;
     let dirs: Vec<Direction> = match &filter {
@@ -76,15 +76,6 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: DrCommand) -> Result<
         }
     }
     Ok(())
-}
-
-/// `DR_DASHBOARD_CONFIG` as saved (its default when never saved or unreadable).
-async fn dashboard_config(store: &Store, settings: &Settings) -> DashboardConfig {
-    let cfg = crate::sysconfig::SysConfig::from_settings(store.clone(), settings);
-    match cfg.effective("DR_DASHBOARD_CONFIG").await {
-        Ok((_, v)) => DashboardConfig::from_value(&v),
-        Err(_) => DashboardConfig::default(),
-    }
 }
 
 /// Add the DR model to an export document (`[[datacenter]]`, `[[dr_system]]`, `[[link]]`).
