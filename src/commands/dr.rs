@@ -3,7 +3,7 @@
 
 mod print;
 
-use crate::cli::{DrCommand, Output};
+use crate::cli::DrCommand;
 use crate::domain::dr::{Direction, DrModel};
 use crate::domain::time::now_ms;
 use crate::settings::Settings;
@@ -66,7 +66,8 @@ async fn dispatch(store: &Store, cmd: DrCommand) -> Result<(), Failure> {
         DrCommand::Levels { .. } => print::levels(&model, &view, &config, filter.as_ref(), output),
         DrCommand::Readiness { .. } => {
             print::readiness(&verdicts, output);
-            if verdicts.iter().any(|v| !v.ready) && output == Output::Table {
+            // Scripts may rely on the exit code alone: 1 when any direction is not ready.
+            if verdicts.iter().any(|v| !v.ready) {
                 return Err(Failure::Other(format!(
                     "{} of {} direction(s) not ready",
                     verdicts.iter().filter(|v| !v.ready).count(),
