@@ -96,7 +96,8 @@ pub enum Command {
     /// ready).
     #[command(subcommand)]
     Dr(DrCommand),
-    /// Validate content files (components, inspection rules, tasks, plans, scenarios; TOML) and
+    /// Validate content files (components, inspection rules, tasks, plans, scenarios, the DR model:
+    /// datacenters, DR systems, sync links; TOML) and
     /// upsert them (a changed plan becomes a new version). A
     /// directory means every *.toml below it. Any problem refuses everything, with file, line and
     /// reason.
@@ -107,7 +108,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Print the stored components, rules, tasks, plans and scenarios as one content file (TOML).
+    /// Print the stored components, rules, tasks, plans, scenarios and DR model as one content file
+    /// (TOML).
     Export,
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions { shell: clap_complete::Shell },
