@@ -8,6 +8,7 @@
 
 mod common;
 #[path = "dr_links/support.rs"]
+#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;

@@ -14,7 +14,7 @@
 //! Run: `cargo bench --bench dr`. Env: LINKS, ROUNDS, FRAMES (default 500).
 
 #[path = "../common/mod.rs"]
-#[allow(dead_code, unused_imports, clippy::unwrap_used)]
+#[allow(unused_imports)]
 mod common;
 
 use std::time::{Duration, Instant};
@@ -140,7 +140,7 @@ async fn collection(links: usize, rounds: usize) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     cpu.sort_by(f64::total_cmp);
-    let (wmed, wmax) = (stats(wall.clone()).0, *wall.iter().max().unwrap());
+    let (wmed, wmax) = (stats(wall.clone()).0, *wall.iter().max().expect("rounds > 0"));
     let cmed = cpu[cpu.len() / 2];
     println!(
         "(a) collection of {links} links (+ their water levels) against the real pairs, {rounds} rounds:\n    \
