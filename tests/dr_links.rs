@@ -355,3 +355,74 @@ async fn a_full_redis_is_critical_and_blocks_readiness() {
     assert_eq!(e.status, Status::Resolved);
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn three_healthy_links_make_the_direction_ready() {
+    let (Some(m), Some(p), Some(r)) = (MariaPair::start(), PgPair::start(), RedisPair::start())
+    else {
+        return;
+    };
+    let (db, store) = store().await;
+    let text = content(&[
+        (
+            "orders-db",
+            "mysql-replication",
+            dsn(&m.dsn("primary")),
+            dsn(&m.dsn("replica")),
+        ),
+        (
+            "orders-pg",
+            "postgres-streaming",
+            dsn(&p.dsn("primary")),
+            dsn(&p.dsn("standby")),
+        ),
+        (
+            "orders-cache",
+            "redis-replication",
+            redis_ep(r.master_port),
+            redis_ep(r.replica_port),
+        ),
+    ]);
+    apply(&store, &text).await;
+    let _writers = (
+        m.writer(Duration::from_millis(50)),
+        p.writer(Duration::from_millis(50)),
+        r.writer(Duration::from_millis(50)),
+    );
+    let mut c = Collector::new(store.clone());
+    let r = until(
+        "every link running with small lag, ready",
+        60,
+        &mut c,
+        |r| {
+            let all = ["orders-db", "orders-pg", "orders-cache"].iter().all(|n| {
+                link(r, n).is_some_and(|s| {
+                    s.state == LinkState::Running && s.lag_ms.is_some_and(|l| l < 2_000)
+                })
+            });
+            (all && verdict(r, "dc-a", "dc-b").ready).then(|| r.clone())
+        },
+    )
+    .await;
+    let v = verdict(&r, "dc-a", "dc-b");
+    assert_eq!(v.verdict(), "ready");
+    assert_eq!(v.est_rto_ms, Some(60_000), "the plan's one step timeout");
+    // Connections on all three servers are measured against their own limits.
+    for (comp, max) in [("orders-db-b", 50), ("orders-pg-b", 40)] {
+        let w = r
+            .water
+            .iter()
+            .find(|w| w.component == comp && w.kind.to_string() == "connections")
+            .unwrap_or_else(|| panic!("{comp}: {:?}", r.water));
+        assert_eq!(w.max, max, "{comp}: max_connections as started");
+        assert!(w.used >= 1, "{comp}: at least the collector's own session");
+    }
+    for name in ["orders-db", "orders-pg", "orders-cache"] {
+        let e = dr_event(&store, &format!("dr:link:{name}")).await;
+        assert!(
+            e.as_ref().is_none_or(|e| e.status == Status::Resolved),
+            "no open event while healthy: {e:?}"
+        );
+    }
+    db.cleanup().await;
+}

@@ -140,7 +140,10 @@ async fn collection(links: usize, rounds: usize) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     cpu.sort_by(f64::total_cmp);
-    let (wmed, wmax) = (stats(wall.clone()).0, *wall.iter().max().expect("rounds > 0"));
+    let (wmed, wmax) = (
+        stats(wall.clone()).0,
+        *wall.iter().max().expect("rounds > 0"),
+    );
     let cmed = cpu[cpu.len() / 2];
     println!(
         "(a) collection of {links} links (+ their water levels) against the real pairs, {rounds} rounds:\n    \
