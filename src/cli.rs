@@ -91,7 +91,13 @@ pub enum Command {
     /// Daily inspection: tasks, runs, results, reports.
     #[command(subcommand)]
     Inspect(InspectCommand),
-    /// Validate content files (components, inspection rules, tasks, plans, scenarios; TOML) and
+    /// The DR dashboard: the layers × datacenters grid, sync links against RPO, water levels
+    /// and switchover readiness per direction (`readiness` exits 1 when a direction is not
+    /// ready).
+    #[command(subcommand)]
+    Dr(DrCommand),
+    /// Validate content files (components, inspection rules, tasks, plans, scenarios, the DR model:
+    /// datacenters, DR systems, sync links; TOML) and
     /// upsert them (a changed plan becomes a new version). A
     /// directory means every *.toml below it. Any problem refuses everything, with file, line and
     /// reason.
@@ -102,7 +108,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Print the stored components, rules, tasks, plans and scenarios as one content file (TOML).
+    /// Print the stored components, rules, tasks, plans, scenarios and DR model as one content file
+    /// (TOML).
     Export,
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions { shell: clap_complete::Shell },
@@ -408,6 +415,51 @@ pub enum PlanCommand {
 pub enum ReportFormat {
     Md,
     Html,
+}
+
+/// `nightwatch dr …`
+#[derive(Debug, Subcommand)]
+pub enum DrCommand {
+    /// The grid of layers × datacenters (components, open events, worst state) and the
+    /// readiness of each direction.
+    Status {
+        #[command(flatten)]
+        dir: DirArgs,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Sync links: state, lag against RPO, bytes behind, what the servers report.
+    Links {
+        #[command(flatten)]
+        dir: DirArgs,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Water levels (connections, memory, disk) against their thresholds.
+    Levels {
+        #[command(flatten)]
+        dir: DirArgs,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Switchover readiness per direction, every blocking reason and the estimated RTO.
+    Readiness {
+        #[command(flatten)]
+        dir: DirArgs,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+}
+
+/// `--from DC --to DC`: one switchover direction (both or neither).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DirArgs {
+    /// The faulty datacenter (switch away from).
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// The available datacenter (switch to).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
 }
 
 /// How listings print.

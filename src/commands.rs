@@ -4,6 +4,7 @@
 mod apply;
 mod config;
 mod console;
+mod dr;
 mod events;
 mod info;
 mod inspect;
@@ -125,6 +126,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Apply { paths, dry_run }) => apply::run(settings, &paths, dry_run).await,
         Some(Command::Export) => apply::export(settings).await,
         Some(Command::Events(c)) => events::run(settings, c).await,
+        Some(Command::Dr(c)) => dr::run(settings, c).await,
         Some(Command::Completions { .. }) => Ok(()),
     }
 }

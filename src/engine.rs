@@ -9,6 +9,7 @@
 
 mod attach;
 pub mod config_watch;
+pub mod dr;
 mod identity;
 pub mod ingest;
 pub mod inspect;
@@ -151,6 +152,14 @@ impl Engine {
             runner,
             me.id.clone(),
             inspect_wake,
+            cancel.clone(),
+        ));
+        // DR dashboard: the master collects link lag, water levels and readiness.
+        tasks.spawn(dr::collect_loop(
+            store.clone(),
+            Arc::clone(&metrics),
+            config.clone(),
+            Arc::clone(&notify_wake),
             cancel.clone(),
         ));
         // Plans: every engine works off queued plan runs.

@@ -21,6 +21,7 @@
 //!   tasks and come back as actions. Never names `sqlx` or `reqwest`.
 //! - [`child`]: every process nightwatch starts (plan commands, command probes): a clean
 //!   environment and a leash that kills the process group when the engine goes away.
+//! - [`dr`]: the DR dashboard's view gathered from the store (engine readiness, CLI, console).
 //! - [`cli`]: the command line (clap derive); [`commands`]: what each non-console command does.
 //!
 //! The database is the source of truth and the queue: the console never calls the engine directly.
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod commands;
 pub mod console;
 pub mod domain;
+pub mod dr;
 pub mod engine;
 pub mod logging;
 pub mod ops;

@@ -149,10 +149,22 @@ pub enum Action {
     ConfirmStep,
     /// Run view: approve a run awaiting a second operator (with a reason).
     ApproveRun,
+    /// DR pane: launch the selected direction's DR plan (its form, faulty and available
+    /// datacenters filled; the plan's confirmation follows).
+    Switchover,
 
     /// A key press, resolved through the key map of the current mode.
     #[serde(skip)]
     Key(KeyEvent),
+    /// The DR board was read.
+    #[serde(skip)]
+    DrLoaded(Result<Box<crate::dr::Board>, String>),
+    /// A link's history was read (oldest first).
+    #[serde(skip)]
+    DrLinkLoaded {
+        link: String,
+        result: Result<Vec<crate::store::SampleRow>, String>,
+    },
     /// Text typed into the focused prompt (unbound printable keys).
     #[serde(skip)]
     Insert(char),
@@ -410,6 +422,7 @@ impl Action {
                 | Action::SkipStep
                 | Action::ConfirmStep
                 | Action::ApproveRun
+                | Action::Switchover
         )
     }
 }

@@ -113,6 +113,15 @@ impl Dialect {
             ),
         }
     }
+
+    /// Integer division of two integer expressions (MySQL's `/` yields a DECIMAL, which
+    /// `sqlx::Any` cannot decode; its `DIV` truncates like the others' `/` on integers).
+    pub fn int_div(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::MySql => format!("({a}) DIV ({b})"),
+            Dialect::Sqlite | Dialect::Postgres => format!("({a}) / ({b})"),
+        }
+    }
 }
 
 #[cfg(test)]
