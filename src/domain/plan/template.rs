@@ -338,6 +338,52 @@ pub fn render(template: &str, ctx: &RenderCtx) -> Result<String, TemplateError> 
     Ok(out)
 }
 
+/// Whether `v` holds a `{name}` placeholder of the kind a probe expands from its target
+/// (`{host}`, `{labels.zone}`, `{password}`).
+fn holds_target_placeholder(v: &str) -> bool {
+    let mut rest = v;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(close) = after.find('}') {
+            let key = &after[..close];
+            let mut chars = key.chars();
+            if chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            {
+                return true;
+            }
+        }
+        rest = after;
+    }
+    false
+}
+
+/// [`render`] for a field that is expanded again from the step's target afterwards (a gate's
+/// probe, a Redis `addr`): a value holding a `{placeholder}` is refused, or it would be expanded
+/// in turn (`{password}` would become the target's password).
+fn render_once(template: &str, ctx: &RenderCtx) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(template.len());
+    for piece in parse(template)? {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Ref(r) => {
+                let v = ctx.lookup(&r)?;
+                if holds_target_placeholder(&v) {
+                    return Err(TemplateError {
+                        message: format!(
+                            "the value of {r} holds a {{placeholder}}, which this field would expand from the target; refused"
+                        ),
+                    });
+                }
+                out.push_str(&v);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// `op` with every text field rendered. An error names the field.
 ///
 /// Values stay data whatever they hold: a URL field takes references only in its query, each
@@ -353,6 +399,8 @@ pub fn render_op(op: &Op, ctx: &RenderCtx) -> Result<Op, TemplateError> {
     let mut out = op.try_map_strings(&mut |field, text| {
         let r = if is_url_field(field) {
             render_url(text, ctx)
+        } else if field.starts_with("probe.") || field == "addr" {
+            render_once(text, ctx)
         } else {
             render(text, ctx)
         };
@@ -524,6 +572,46 @@ mod tests {
             "<output of step later> <run id> <ROLE of step x>"
         );
         assert_eq!(render("[{{params.unset}}]", &c).unwrap(), "[]");
+    }
+
+    #[test]
+    fn url_values_are_percent_encoded_query_values_and_args_keep_their_type() {
+        let mut c = ctx();
+        c.params.insert("s".into(), json!("a&b=c#d/../x?y z"));
+        assert_eq!(
+            render_url("https://lb.local/api?dir={{params.dir}}&s={{params.s}}", &c).unwrap(),
+            "https://lb.local/api?dir=%2Fhome%2Fadmin%2Flogs&s=a%26b%3Dc%23d%2F..%2Fx%3Fy+z"
+        );
+        let e = render_url("https://{{params.s}}/x", &c).unwrap_err();
+        assert!(e.message.contains("never in its host or path"), "{e}");
+        assert_eq!(render_arg(&json!("{{params.days}}"), &c).unwrap(), json!(7));
+        assert_eq!(
+            render_arg(&json!("{{params.dir}}"), &c).unwrap(),
+            json!("/home/admin/logs")
+        );
+        assert_eq!(
+            render_arg(&json!("d={{params.days}}"), &c).unwrap(),
+            json!("d=7")
+        );
+        assert_eq!(render_arg(&json!(3), &c).unwrap(), json!(3));
+        // A value is never expanded a second time from the target.
+        c.params.insert("p".into(), json!("x{password}"));
+        let gate: Op = toml::from_str(
+            "kind = \"wait_until\"\ncondition = \"[EXIT_CODE] == 0\"\ndeadline = \"1s\"\nprobe = { kind = \"command\", script = \"true\", params = { P = \"{{params.p}}\" } }",
+        )
+        .unwrap();
+        let e = render_op(&gate, &c).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("probe.params.P: the value of {{params.p}} holds a {placeholder}"),
+            "{e}"
+        );
+        c.params.insert("p".into(), json!(r#"{"json": 1}"#));
+        assert!(render_op(&gate, &c).is_ok());
+        assert_eq!(
+            render_arg(&json!("{{steps.check.values.EXIT_CODE}}"), &c).unwrap(),
+            json!(0)
+        );
     }
 
     #[test]
