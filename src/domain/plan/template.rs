@@ -338,6 +338,52 @@ pub fn render(template: &str, ctx: &RenderCtx) -> Result<String, TemplateError> 
     Ok(out)
 }
 
+/// Whether `v` holds a `{name}` placeholder of the kind a probe expands from its target
+/// (`{host}`, `{labels.zone}`, `{password}`).
+fn holds_target_placeholder(v: &str) -> bool {
+    let mut rest = v;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(close) = after.find('}') {
+            let key = &after[..close];
+            let mut chars = key.chars();
+            if chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            {
+                return true;
+            }
+        }
+        rest = after;
+    }
+    false
+}
+
+/// [`render`] for a field that is expanded again from the step's target afterwards (a gate's
+/// probe, a Redis `addr`): a value holding a `{placeholder}` is refused, or it would be expanded
+/// in turn (`{password}` would become the target's password).
+fn render_once(template: &str, ctx: &RenderCtx) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(template.len());
+    for piece in parse(template)? {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Ref(r) => {
+                let v = ctx.lookup(&r)?;
+                if holds_target_placeholder(&v) {
+                    return Err(TemplateError {
+                        message: format!(
+                            "the value of {r} holds a {{placeholder}}, which this field would expand from the target; refused"
+                        ),
+                    });
+                }
+                out.push_str(&v);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// `op` with every text field rendered. An error names the field.
 ///
 /// Values stay data whatever they hold: a URL field takes references only in its query, each
@@ -353,6 +399,8 @@ pub fn render_op(op: &Op, ctx: &RenderCtx) -> Result<Op, TemplateError> {
     let mut out = op.try_map_strings(&mut |field, text| {
         let r = if is_url_field(field) {
             render_url(text, ctx)
+        } else if field.starts_with("probe.") || field == "addr" {
+            render_once(text, ctx)
         } else {
             render(text, ctx)
         };
@@ -441,112 +489,4 @@ pub fn render_arg(arg: &Value, ctx: &RenderCtx) -> Result<Value, TemplateError> 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn ctx() -> RenderCtx {
-        let mut c = RenderCtx {
-            params: [
-                ("dir".to_owned(), json!("/home/admin/logs")),
-                ("days".to_owned(), json!(7)),
-            ]
-            .into(),
-            run_id: Some(42),
-            ..RenderCtx::default()
-        };
-        let mut check = StepResult::new(StepStatus::Succeeded, "3 files");
-        check.values.insert("EXIT_CODE".into(), json!(0));
-        c.steps.insert("check".into(), check);
-        c
-    }
-
-    #[test]
-    fn renders_references_and_leaves_other_braces_alone() {
-        let c = ctx();
-        assert_eq!(
-            render("find {{params.dir}} -mtime +{{ params.days }}", &c).unwrap(),
-            "find /home/admin/logs -mtime +7"
-        );
-        assert_eq!(
-            render(
-                "{{steps.check.output}}/{{steps.check.status}}/{{steps.check.values.exit_code}}",
-                &c
-            )
-            .unwrap(),
-            "3 files/succeeded/0"
-        );
-        assert_eq!(
-            render("run {{run.id}} dry={{run.dry_run}}", &c).unwrap(),
-            "run 42 dry=false"
-        );
-        for literal in [
-            "echo ${HOME} {x}",
-            r#"{"a": {"b": 1}}"#,
-            r#"up{job="node"}"#,
-            "curl http://{host}:{port}/",
-            "docker ps --format '{{.Names}}'",
-            "{{ range .Items }}",
-            "{{x}}",
-        ] {
-            assert_eq!(render(literal, &c).unwrap(), literal);
-        }
-    }
-
-    #[test]
-    fn bad_references_are_errors() {
-        let c = ctx();
-        let e = render("{{parms.dir}}", &c).unwrap_err();
-        assert!(e.message.contains("unknown name \"parms\""), "{e}");
-        let e = render("{{steps.check}}", &c).unwrap_err();
-        assert!(e.message.contains("steps.ID.output"), "{e}");
-        let e = render("rm {{params.dir", &c).unwrap_err();
-        assert!(e.message.contains("unclosed"), "{e}");
-        let e = render("{{steps.later.output}}", &c).unwrap_err();
-        assert!(e.message.contains("not known yet"), "{e}");
-        let e = render("{{steps.check.values.NOPE}}", &c).unwrap_err();
-        assert!(e.message.contains("no value NOPE"), "{e}");
-        let e = render("{{event.labels.instance}}", &c).unwrap_err();
-        assert!(e.message.contains("no event"), "{e}");
-    }
-
-    #[test]
-    fn preview_shows_what_is_not_known_yet() {
-        let mut c = ctx();
-        c.preview = true;
-        c.run_id = None;
-        assert_eq!(
-            render(
-                "{{steps.later.output}} {{run.id}} {{steps.x.values.ROLE}}",
-                &c
-            )
-            .unwrap(),
-            "<output of step later> <run id> <ROLE of step x>"
-        );
-        assert_eq!(render("[{{params.unset}}]", &c).unwrap(), "[]");
-    }
-
-    #[test]
-    fn event_fields() {
-        let mut c = ctx();
-        c.event = Some(EventRef {
-            id: 7,
-            level: "P1".into(),
-            component: "redis-a".into(),
-            labels: [("instance".to_owned(), "10.0.0.5:6379".to_owned())].into(),
-            ..EventRef::default()
-        });
-        assert_eq!(
-            render(
-                "{{event.labels.instance}} {{event.component}} #{{event.id}} {{event.level}}",
-                &c
-            )
-            .unwrap(),
-            "10.0.0.5:6379 redis-a #7 P1"
-        );
-        assert_eq!(
-            refs("{{event.labels.a.b}}").unwrap(),
-            vec![Ref::EventLabel("a.b".into())]
-        );
-    }
-}
+mod tests;
