@@ -81,6 +81,7 @@ impl PlanWorker {
 /// `interrupted`, as after a crash — a shutdown never silently finishes or re-runs a plan.
 pub async fn work_loop(w: PlanWorker, wake: Arc<Notify>, cancel: CancellationToken) {
     let running = TaskTracker::new();
+    let mut sweep = true;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -95,14 +96,20 @@ pub async fn work_loop(w: PlanWorker, wake: Arc<Notify>, cancel: CancellationTok
                     ?ids,
                     "plan runs interrupted: their engine stopped (lease expired)"
                 );
+                sweep = true;
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot mark expired plan runs"),
         }
         // At start-up and after each interruption: what survived of interrupted runs on this
         // host dies now (never finishes on its own after its run said `interrupted`).
-        if let Err(e) = crate::plans::kill_survivors(&w.store).await {
-            tracing::warn!(error = %e, "cannot check for survivors of interrupted plan runs");
+        if sweep {
+            match crate::plans::kill_survivors(&w.store).await {
+                Ok(_) => sweep = false,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot check for survivors of interrupted plan runs; retrying");
+                }
+            }
         }
         while running.len() < MAX_RUNS {
             let claimed = match w
