@@ -4,7 +4,8 @@
 //! - A plan step and a command probe that print their own environment and the engine's
 //!   (`/proc/$PPID/environ`, `/proc/$PPID/cmdline`): what a read-only user sees through
 //!   `plan logs` / `inspect show` never holds the key or the password, and the child's own
-//!   environment never held them at all.
+//!   environment never held them at all. The probe also prints its target's endpoints, whose
+//!   password and DSN password are scrubbed the same way.
 //! - `kill -9` of the engine in the middle of a long step: 2 s later no process of the step's
 //!   group is left, and a restarted engine never runs the step again.
 
@@ -113,6 +114,10 @@ impl Env {
 /// variable of it, and its command line.
 const SNOOP: &str = r#"echo '--- own env ---'; env; echo '--- engine ---'; tr '\0' '\n' < /proc/$PPID/environ | grep '^NIGHTWATCH_'; tr '\0' ' ' < /proc/$PPID/cmdline; echo; echo '--- end ---'"#;
 
+/// Secrets of a component's endpoints, which its probe receives (`NIGHTWATCH_ENDPOINTS`).
+const COMPONENT_PASSWORD: &str = "comp-redis-pw-4711";
+const COMPONENT_DSN_PASSWORD: &str = "comp-dsn-pw-0815";
+
 fn content() -> String {
     format!(
         r#"[[plan]]
@@ -127,10 +132,11 @@ op = {{ kind = "command", script = '''{SNOOP}''' }}
 name = "snoop-box"
 kind = "snoopbox"
 layer = "physical"
+endpoints = {{ host = "127.0.0.1", password = "{COMPONENT_PASSWORD}", dsn = "mysql://app:{COMPONENT_DSN_PASSWORD}@127.0.0.1:3306/shop" }}
 
 [[rule]]
 name = "snoop-env"
-probe = {{ kind = "command", script = '''{SNOOP}''' }}
+probe = {{ kind = "command", script = '''echo "endpoints=$NIGHTWATCH_ENDPOINTS"; {SNOOP}''' }}
 condition = "[EXIT_CODE] == 0"
 level = "P3"
 targets = {{ kind = "snoopbox" }}
@@ -211,7 +217,15 @@ fn secrets_never_reach_read_only_users(backend: Backend) {
         .unwrap()
         .to_string();
     let shown = env.json(&["--read-only", "inspect", "show", &id, "-o", "json"]);
-    assert_clean(&env, "inspect show -o json", &shown.to_string());
+    let shown = shown.to_string();
+    assert_clean(&env, "inspect show -o json", &shown);
+    for pw in [COMPONENT_PASSWORD, COMPONENT_DSN_PASSWORD] {
+        assert!(!shown.contains(pw), "the target's {pw} is shown:\n{shown}");
+    }
+    assert!(
+        shown.contains("mysql://app:******@127.0.0.1:3306/shop"),
+        "the probe really printed its endpoints: {shown}"
+    );
     let (ok, text) = env.cli(&["--read-only", "inspect", "show", &id]);
     assert!(ok, "{text}");
     assert!(!text.contains(&env.key), "{text}");

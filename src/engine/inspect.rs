@@ -99,11 +99,27 @@ impl Runner {
         })
     }
 
-    /// What a probe reported, scrubbed of every secret in use before it is stored or shown.
-    fn scrubbed(&self, observed: Result<Observation, String>) -> Result<Observation, String> {
-        let Some(scrub) = self.config.as_ref().map(|c| Arc::clone(&c.borrow().scrub)) else {
-            return observed;
+    /// What a probe of `target` reported, scrubbed of every secret in use (the configuration's,
+    /// the engine's, and those in the target's endpoints) before it is stored or shown.
+    fn scrubbed(
+        &self,
+        target: &Component,
+        observed: Result<Observation, String>,
+    ) -> Result<Observation, String> {
+        let base = self
+            .config
+            .as_ref()
+            .map(|c| Arc::clone(&c.borrow().scrub))
+            .unwrap_or_default();
+        let own = crate::sysconfig::scrub::secrets_of_value(None, &target.endpoints);
+        let scrub = if own.is_empty() {
+            base
+        } else {
+            Arc::new(base.extended(own))
         };
+        if scrub.is_empty() {
+            return observed;
+        }
         match observed {
             Ok(mut o) => {
                 o.message = scrub.clean(&o.message);
@@ -264,7 +280,7 @@ impl Runner {
             }
             attempt += 1;
         };
-        let observed = self.scrubbed(observed);
+        let observed = self.scrubbed(&target, observed);
         let (holds, obs, message) = match &observed {
             Ok(obs) => match Condition::parse(&rule.condition)
                 .map_err(|e| e.to_string())

@@ -41,14 +41,14 @@ impl<'a> StepState<'a> {
             seq,
             attempt: 0,
             started_at: 0,
-            live: Live::scrubbed(ex.w.scrubber()),
+            live: Live::scrubbed(std::sync::Arc::clone(&ex.scrub)),
         }
     }
 
     /// Write the step's state, every text scrubbed of the secrets in use.
     pub(super) async fn write(&self, u: &StepUpdate) -> bool {
         let (store, id, worker) = (&self.ex.w.store, self.ex.run.id, &self.ex.w.worker);
-        let scrub = self.ex.w.scrubber();
+        let scrub = &self.ex.scrub;
         let u = StepUpdate {
             message: scrub.clean(&u.message),
             values_json: scrub.clean(&u.values_json),
