@@ -29,7 +29,9 @@ pub use connect::{ConnectOptions, mask_url};
 pub use content::ApplyPlan;
 pub use dialect::Dialect;
 pub use error::StoreError;
-pub use events::{EventAction, EventStats, IngestItem, IngestOutcome};
+pub use events::{
+    ArchivedEvent, COUNT_CAP, EventAction, EventStats, IngestItem, IngestOutcome, RETENTION_DAYS,
+};
 pub use inspection::{ResultRow, RunRow};
 pub use inspection_view::{InspectionStamp, TaskSummary};
 pub use migrate::MigrateReport;

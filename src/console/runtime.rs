@@ -249,6 +249,7 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
             }
         }
         e @ (Effect::LoadEvents { .. }
+        | Effect::CountEvents { .. }
         | Effect::LoadEventDetail { .. }
         | Effect::LoadEventStats { .. }
         | Effect::CheckUrgent { .. }

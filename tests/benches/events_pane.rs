@@ -90,6 +90,7 @@ async fn answer(store: &Store, app: &mut App, effects: Vec<Effect>) -> Duration 
             filter_gen,
             query,
             from_end,
+            ..
         } = e
         {
             // What the console's runtime does with the effect.
