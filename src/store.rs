@@ -30,7 +30,8 @@ pub use content::ApplyPlan;
 pub use dialect::Dialect;
 pub use error::StoreError;
 pub use events::{
-    ArchivedEvent, COUNT_CAP, EventAction, EventStats, IngestItem, IngestOutcome, RETENTION_DAYS,
+    ArchivedEvent, COUNT_CAP, EventAction, EventRead, EventStats, IngestItem, IngestOutcome,
+    RETENTION_DAYS,
 };
 pub use inspection::{ResultRow, RunRow};
 pub use inspection_view::{InspectionStamp, TaskSummary};

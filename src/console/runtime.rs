@@ -10,7 +10,7 @@ mod events;
 mod inspections;
 mod plans;
 
-pub use events::read_page;
+pub use events::{perform as perform_event_effect, read_page};
 
 use std::io::Write;
 use std::time::Duration;

@@ -16,7 +16,7 @@ mod retention;
 
 pub use actions::EventAction;
 pub use ingest::{IngestItem, IngestOutcome};
-pub use list::{COUNT_CAP, EventStats};
+pub use list::{COUNT_CAP, EventRead, EventStats};
 pub use retention::{ArchivedEvent, RETENTION_DAYS};
 
 use std::collections::BTreeMap;

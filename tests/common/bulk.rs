@@ -71,7 +71,7 @@ pub fn bulk_events_sql(backend: &str, n: u64, now: i64) -> String {
     let select = cols.join(", ");
     match backend {
         "postgres" => format!(
-            "INSERT INTO risk_events ({names}) SELECT {select} FROM generate_series(0, {last}) AS n(i)"
+            "INSERT INTO risk_events ({names}) SELECT {select} FROM generate_series(CAST(0 AS BIGINT), {last}) AS n(i)"
         ),
         "mysql" => format!(
             "INSERT INTO risk_events ({names}) SELECT {select} FROM (SELECT seq AS i FROM seq_0_to_{last}) AS n"

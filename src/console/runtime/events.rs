@@ -55,7 +55,7 @@ pub async fn read_page(
 }
 
 /// Perform an events effect (the bell is rung by the event loop; here it does nothing).
-pub(super) async fn perform(store: &Store, effect: Effect) -> Action {
+pub async fn perform(store: &Store, effect: Effect) -> Action {
     match &effect {
         Effect::LoadEvents {
             request,

@@ -11,6 +11,24 @@ use super::super::{Dialect, Store, StoreError};
 use super::{EVENT_COLS, event, log_entry, marks};
 use crate::domain::event::{Event, EventQuery, KeyValue, Level, LogEntry, Status};
 
+/// An hour in epoch milliseconds.
+const HOUR: i64 = 3_600_000;
+
+/// The batch retention reads (closed events last seen before a cutoff, oldest first).
+pub(super) const RETENTION_SELECT: &str = "SELECT id, level FROM risk_events \
+    WHERE status = 'closed' AND last_seen < ? ORDER BY last_seen LIMIT ?";
+
+/// An event read whose plan can be asked for ([`Store::explain_event_read`]).
+#[derive(Debug, Clone)]
+pub enum EventRead {
+    /// A page of the Events list (keyset or offset, any filter).
+    Page(Box<EventQuery>),
+    /// The Overview's per-hour statistics as of `now`.
+    PerHour { now: i64 },
+    /// Retention's batch of closed events last seen before `cutoff`.
+    Retention { cutoff: i64 },
+}
+
 /// Counts past this are shown as "10,000+" and refined by an exact count in the background.
 pub const COUNT_CAP: i64 = 10_000;
 
@@ -119,6 +137,14 @@ impl Store {
     /// One page of events matching `q`: `q.limit` rows after `q.after` (keyset) when set, else
     /// after skipping `q.offset`.
     pub async fn list_events(&self, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        let (sql, binds) = self.page_sql(q);
+        let query = bind_all!(sqlx::query(self.sql(&sql)), binds);
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(event).collect()
+    }
+
+    /// The page query of [`Store::list_events`] and its binds.
+    fn page_sql(&self, q: &EventQuery) -> (String, Vec<Bind>) {
         let (cond, mut binds) = where_clause(self.dialect, q);
         let dir = if q.descending { "DESC" } else { "ASC" };
         let sql = format!(
@@ -131,9 +157,61 @@ impl Store {
         } else {
             q.offset.max(0)
         }));
-        let query = bind_all!(sqlx::query(self.sql(&sql)), binds);
-        let rows = query.fetch_all(&self.pool).await?;
-        rows.iter().map(event).collect()
+        (sql, binds)
+    }
+
+    /// The per-hour statistics query of [`Store::event_stats`] for hours from `since`.
+    fn per_hour_sql(&self, since: i64) -> (String, Vec<Bind>) {
+        let bucket = self.dialect.int_div("first_seen - ?", &HOUR.to_string());
+        let sql = format!(
+            "SELECT {bucket} AS b, COUNT(*) AS n FROM risk_events \
+             WHERE first_seen >= ? AND status <> 'suppressed' GROUP BY b"
+        );
+        (sql, vec![Bind::Int(since), Bind::Int(since)])
+    }
+
+    /// The database's plan for one of the event reads, as text (one line per plan row): what the
+    /// EXPLAIN tests assert an index on. Read-only.
+    pub async fn explain_event_read(&self, read: &EventRead) -> Result<String, StoreError> {
+        let (sql, binds) = match read {
+            EventRead::Page(q) => self.page_sql(q),
+            EventRead::PerHour { now } => {
+                self.per_hour_sql((now.div_euclid(HOUR) - (LEVELS_BY_HOUR as i64 - 1)) * HOUR)
+            }
+            EventRead::Retention { cutoff } => (
+                RETENTION_SELECT.to_owned(),
+                vec![Bind::Int(*cutoff), Bind::Int(1_000)],
+            ),
+        };
+        let prefix = match self.dialect {
+            Dialect::Sqlite => "EXPLAIN QUERY PLAN",
+            Dialect::MySql | Dialect::Postgres => "EXPLAIN",
+        };
+        let sql = format!("{prefix} {sql}");
+        let rows = bind_all!(sqlx::query(self.sql(&sql)), binds)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::new();
+        for row in &rows {
+            use sqlx::Column as _;
+            let mut cells = Vec::new();
+            for (i, col) in row.columns().iter().enumerate() {
+                let v = row
+                    .try_get::<Option<String>, _>(i)
+                    .ok()
+                    .flatten()
+                    .or_else(|| {
+                        row.try_get::<Option<i64>, _>(i)
+                            .ok()
+                            .flatten()
+                            .map(|n| n.to_string())
+                    })
+                    .unwrap_or_default();
+                cells.push(format!("{}={v}", col.name()));
+            }
+            out.push(cells.join(" "));
+        }
+        Ok(out.join("\n"))
     }
 
     /// How many events match `q` (ignoring its page), exactly. Narrowed only by level and
@@ -216,14 +294,8 @@ impl Store {
             stats.by_level_status.push((level, status, n));
         }
         let since = (stats.hour - (LEVELS_BY_HOUR as i64 - 1)) * hour;
-        let bucket = self.dialect.int_div("first_seen - ?", &hour.to_string());
-        let sql = format!(
-            "SELECT {bucket} AS b, COUNT(*) AS n FROM risk_events \
-             WHERE first_seen >= ? AND status <> 'suppressed' GROUP BY b"
-        );
-        let rows = sqlx::query(self.sql(&sql))
-            .bind(since)
-            .bind(since)
+        let (sql, binds) = self.per_hour_sql(since);
+        let rows = bind_all!(sqlx::query(self.sql(&sql)), binds)
             .fetch_all(&self.pool)
             .await?;
         let mut per_hour = vec![0_i64; LEVELS_BY_HOUR];

@@ -32,14 +32,11 @@ impl Store {
         let mut moved = 0_u64;
         loop {
             let mut tx = self.begin_write().await?;
-            let rows = sqlx::query(self.sql(
-                "SELECT id, level FROM risk_events WHERE status = 'closed' AND last_seen < ? \
-                 ORDER BY last_seen LIMIT ?",
-            ))
-            .bind(cutoff)
-            .bind(BATCH)
-            .fetch_all(&mut *tx)
-            .await?;
+            let rows = sqlx::query(self.sql(super::list::RETENTION_SELECT))
+                .bind(cutoff)
+                .bind(BATCH)
+                .fetch_all(&mut *tx)
+                .await?;
             if rows.is_empty() {
                 tx.rollback().await?;
                 return Ok(moved);
