@@ -361,3 +361,73 @@ on_every_backend!(
     text_goes_through_the_index,
     per_hour_statistics_in_sql,
 );
+
+/// Retention end to end on the CLI's database: old closed events are archived, recent closed and
+/// old open ones stay, and `events archived -o json` exports what moved.
+#[tokio::test]
+async fn archived_events_are_exported_by_the_cli() {
+    let sb = common::Sandbox::new();
+    let (ok, out) = sb.run(&["migrate"]);
+    assert!(ok, "{out}");
+    let url = format!(
+        "sqlite://{}/nightwatch/nightwatch.db",
+        sb.dir.path().join("data").display()
+    );
+    let store = Store::connect(&url, &Default::default()).await.unwrap();
+    let day = 86_400_000;
+    let now = 1_000 * day;
+    let items = vec![
+        item("old-closed", Level::P1, "Old and closed", "c", 0, true),
+        item("old-open", Level::P1, "Old and open", "c", 0, true),
+    ];
+    store
+        .ingest_batch(&items, &[], now - 500 * day)
+        .await
+        .unwrap();
+    store
+        .ingest_batch(
+            &[item("new-closed", Level::P2, "New", "c", 0, true)],
+            &[],
+            now - day,
+        )
+        .await
+        .unwrap();
+    let all = store
+        .list_events(&EventQuery {
+            limit: 10,
+            ..EventQuery::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<i64> = all
+        .iter()
+        .filter(|e| e.fingerprint.ends_with("closed"))
+        .map(|e| e.id)
+        .collect();
+    let close = EventAction::Close {
+        note: "done".into(),
+    };
+    // Closing does not move last_seen: the old one stays 500 days old.
+    store.event_action(&ids, &close, "op", now).await.unwrap();
+    let moved = store
+        .archive_closed_events(now - 400 * day, now)
+        .await
+        .unwrap();
+    assert_eq!(moved, 1, "only the closed event past 400 days");
+    assert_counts_exact(&store, "after retention").await;
+    store.close().await;
+    let v = common::json_of(&sb, &["events", "archived", "-o", "json"]);
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 1, "{v}");
+    assert_eq!(arr[0]["fingerprint"], "old-closed");
+    assert_eq!(arr[0]["status"], "closed");
+    assert_eq!(arr[0]["archived_at"], now);
+    let v = common::json_of(&sb, &["events", "list", "status:open,closed", "-o", "json"]);
+    let left: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["fingerprint"].as_str())
+        .collect();
+    assert_eq!(left.len(), 2, "the others stay: {left:?}");
+}
