@@ -217,6 +217,17 @@ pub enum EventsCommand {
         #[arg(long, default_value_t = 0)]
         offset: i64,
     },
+    /// Closed events archived by retention (`engine.retention_days`), oldest id first: the export
+    /// (`-o json` writes one JSON array; page with `--after ID`).
+    Archived {
+        /// Only events with an id above this one.
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
     /// One event with labels, annotations and its timeline.
     Show {
         id: i64,

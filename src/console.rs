@@ -61,7 +61,7 @@ mod secret_tests;
 pub use action::Action;
 pub use app::App;
 pub use effect::Effect;
-pub use runtime::read_page;
+pub use runtime::{perform_event_effect, read_page};
 
 /// What the console needs from the rest of the program.
 pub struct ConsoleContext {

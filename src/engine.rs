@@ -17,6 +17,7 @@ mod metrics;
 pub mod notify;
 pub mod plans;
 mod registry;
+pub mod retention;
 pub mod scheduler;
 mod server;
 pub mod signals;
@@ -133,6 +134,14 @@ impl Engine {
             config.clone(),
             Arc::clone(&metrics),
             &settings.ingest,
+        ));
+        // Retention: the master archives closed events past `engine.retention_days`.
+        tasks.spawn(retention::retention_loop(
+            store.clone(),
+            Arc::clone(&metrics),
+            settings.engine.retention_days,
+            std::time::Duration::from_secs(3_600),
+            cancel.clone(),
         ));
         // Inspection: the master queues due tasks; every engine works off queued runs.
         let inspect_wake = Arc::new(tokio::sync::Notify::new());

@@ -81,6 +81,9 @@ pub struct EngineSettings {
     pub lease_secs: u64,
     /// Seconds between checks for configuration changes (1..30: a change applies within 30 s).
     pub config_poll_secs: u64,
+    /// Days a closed event is kept after it was last seen before the master archives it
+    /// (`nightwatch events archived` exports the archive); 0 keeps everything.
+    pub retention_days: u32,
 }
 
 impl Default for EngineSettings {
@@ -91,6 +94,7 @@ impl Default for EngineSettings {
             heartbeat_secs: 5,
             lease_secs: 15,
             config_poll_secs: 5,
+            retention_days: 400,
         }
     }
 }

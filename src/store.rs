@@ -31,7 +31,10 @@ pub use content::ApplyPlan;
 pub use dialect::Dialect;
 pub use dr::{HISTORY_BUCKETS, LinkHistory, SampleRow};
 pub use error::StoreError;
-pub use events::{EventAction, EventStats, IngestItem, IngestOutcome};
+pub use events::{
+    ArchivedEvent, COUNT_CAP, EventAction, EventRead, EventStats, IngestItem, IngestOutcome,
+    RETENTION_DAYS,
+};
 pub use inspection::{ResultRow, RunRow};
 pub use inspection_view::{InspectionStamp, TaskSummary};
 pub use migrate::MigrateReport;

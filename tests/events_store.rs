@@ -278,8 +278,18 @@ async fn stats_and_outbox(store: Store, db: TestDb) -> TestDb {
     assert_eq!(stats.total, 2);
     assert_eq!(stats.per_hour.len(), 24);
     assert_eq!(stats.per_hour.iter().sum::<i64>(), 2);
-    assert_eq!(stats.per_hour[21], 1, "the P3 started two hours ago");
-    assert_eq!(stats.per_hour[23], 1, "the P1 started half an hour ago");
+    // Buckets are whole hours, the current one last.
+    let bucket = |t: i64| 23 - ((now + 10) / 3_600_000 - t / 3_600_000) as usize;
+    assert_eq!(
+        stats.per_hour[bucket(now - 2 * 3_600_000)],
+        1,
+        "the P3 started two hours ago"
+    );
+    assert_eq!(
+        stats.per_hour[bucket(now - 1_800_000)],
+        1,
+        "the P1 started half an hour ago"
+    );
     assert!(
         stats
             .by_level_status

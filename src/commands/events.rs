@@ -43,6 +43,33 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
             }
             return Ok(());
         }
+        EventsCommand::Archived {
+            after,
+            limit,
+            output,
+        } => {
+            let archived = store.list_archived(after, limit).await?;
+            match output {
+                Output::Json => crate::outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&archived).unwrap_or_default()
+                ),
+                Output::Table => {
+                    for a in &archived {
+                        crate::outln!(
+                            "#{:<8} {} {:<8} archived {}  {}",
+                            a.event.id,
+                            a.event.level.as_str(),
+                            a.event.status.as_str(),
+                            format_utc(a.archived_at),
+                            a.event.title
+                        );
+                    }
+                    crate::outln!("{} archived events", archived.len());
+                }
+            }
+            return Ok(());
+        }
         EventsCommand::Show { id, output } => {
             let event = store.get_event(id).await?;
             let log = store.event_log(id).await?;

@@ -233,6 +233,16 @@ pub enum Action {
         filter_gen: u64,
         result: Result<EventPage, String>,
     },
+    /// A poll of the Events page found the change stamp where it was: nothing was read.
+    #[serde(skip)]
+    EventsUnchanged { request: u64, filter_gen: u64 },
+    /// The exact count of filter generation `filter_gen` (after a capped one), read at `stamp`.
+    #[serde(skip)]
+    EventsCounted {
+        filter_gen: u64,
+        stamp: i64,
+        result: Result<i64, String>,
+    },
     /// One event and its timeline were read.
     #[serde(skip)]
     EventDetailLoaded {
@@ -242,6 +252,9 @@ pub enum Action {
     /// The Overview's event statistics were read.
     #[serde(skip)]
     EventStatsLoaded(Result<EventStats, String>),
+    /// A poll of the statistics found the change stamp and the hour where they were.
+    #[serde(skip)]
+    EventStatsUnchanged,
     /// The bell check: the highest event id now, and the open P0/P1 events above the last one seen.
     #[serde(skip)]
     UrgentChecked(Result<(i64, Vec<(i64, Level)>), String>),
@@ -308,8 +321,12 @@ pub struct EventPage {
     pub offset: i64,
     /// The rows.
     pub rows: Vec<Event>,
-    /// How many events match the filter.
+    /// How many events match the filter (at least this many when not `exact`).
     pub total: i64,
+    /// `total` is exact; else it is the cap ("10,000+") and an exact count follows.
+    pub exact: bool,
+    /// The `risk_events` change stamp read before the page (a poll reads again only when it moved).
+    pub stamp: i64,
 }
 
 /// Why a configuration change was not saved.

@@ -359,12 +359,31 @@ impl App {
                 filter_gen,
                 result,
             } => self.on_events_loaded(request, filter_gen, result),
+            Action::EventsUnchanged {
+                request,
+                filter_gen,
+            } => {
+                self.on_events_unchanged(request, filter_gen);
+                Vec::new()
+            }
+            Action::EventsCounted {
+                filter_gen,
+                stamp,
+                result,
+            } => {
+                self.on_events_counted(filter_gen, stamp, result);
+                Vec::new()
+            }
             Action::EventDetailLoaded { id, result } => {
                 self.on_event_detail_loaded(id, result);
                 Vec::new()
             }
             Action::EventStatsLoaded(result) => {
                 self.on_event_stats(result);
+                Vec::new()
+            }
+            Action::EventStatsUnchanged => {
+                self.events.stats_in_flight = crate::console::events::InFlight(None);
                 Vec::new()
             }
             Action::UrgentChecked(result) => self.on_urgent(result),

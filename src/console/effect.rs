@@ -23,19 +23,26 @@ pub enum Effect {
     LoadConfig { generation: u64 },
     /// Read the history of one key (masked, with diffs).
     LoadHistory { key: String },
-    /// Read one page of events (`query.offset`, `query.limit`) and the count of all that match.
-    /// `from_end`: the page lies in the second half; read it in the opposite order from the end
-    /// (a small OFFSET instead of a deep one) and turn it around.
+    /// Read one page of events and the count of all that match. The page is `query.limit` rows
+    /// after the keyset `query.after` when set (with `from_end`: the anchor lies after the page,
+    /// so the query is in the opposite order and the rows are turned around), else at
+    /// `query.offset` (with `from_end`: read from the end in the opposite order, a small OFFSET
+    /// instead of a deep one). `known`: a poll; when the change stamp still reads `known`,
+    /// nothing else is read.
     LoadEvents {
         request: u64,
         filter_gen: u64,
         query: EventQuery,
         from_end: bool,
+        known: Option<i64>,
     },
+    /// Count exactly what `query` matches (after a capped count), for filter generation `filter_gen`.
+    CountEvents { filter_gen: u64, query: EventQuery },
     /// Read one event and its timeline.
     LoadEventDetail { id: i64 },
-    /// Read the Overview's event statistics as of `now`.
-    LoadEventStats { now: i64 },
+    /// Read the Overview's event statistics as of `now`, unless the change stamp and the hour
+    /// still read `known` (then nothing else is read).
+    LoadEventStats { now: i64, known: Option<(i64, i64)> },
     /// Read the highest event id and the open P0/P1 events above `after` (none: only the id).
     CheckUrgent { after: Option<i64> },
     /// Ring the terminal bell (done by the event loop itself, not on a task).

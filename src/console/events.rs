@@ -1,8 +1,10 @@
 //! The Events pane's state (tab 2): the filter and sort, the loaded window of rows, the selection,
 //! the marks, the open detail, the Overview's statistics and the bell's memory.
 //!
-//! The table is windowed (DESIGN.md §10): only the visible page plus a small margin is ever loaded
-//! (`LIMIT`/`OFFSET`), and the total comes from a count. Pure data and arithmetic; `app/events.rs`
+//! The table is windowed (DESIGN.md §10): only the visible page plus a small margin is ever loaded,
+//! by keyset from a loaded row when the new window touches the old one (a deep page costs what
+//! the first does), else by `LIMIT`/`OFFSET` from the nearer end; the total comes from a count
+//! that is exact when cheap, else capped and refined in the background. Pure data and arithmetic; `app/events.rs`
 //! changes it in response to actions, `panes/events*` draw it. No IO here.
 
 mod sort;
@@ -72,8 +74,13 @@ pub struct EventsState {
     pub offset: i64,
     /// The loaded window.
     pub rows: Vec<Event>,
-    /// How many events match.
+    /// How many events match (at least this many unless `exact`).
     pub total: i64,
+    /// `total` is exact (else "10,000+" until the background count answers).
+    pub exact: bool,
+    /// The change stamp the loaded page was read at (polls send it; nothing is read while it
+    /// holds).
+    pub stamp: Option<i64>,
     /// The selected position in the result (0-based).
     pub selected: i64,
     /// The first visible position (kept steady while the selection moves inside the page).

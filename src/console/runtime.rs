@@ -11,7 +11,7 @@ mod events;
 mod inspections;
 mod plans;
 
-pub use events::read_page;
+pub use events::{perform as perform_event_effect, read_page};
 
 use std::io::Write;
 use std::time::Duration;
@@ -250,6 +250,7 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
             }
         }
         e @ (Effect::LoadEvents { .. }
+        | Effect::CountEvents { .. }
         | Effect::LoadEventDetail { .. }
         | Effect::LoadEventStats { .. }
         | Effect::CheckUrgent { .. }

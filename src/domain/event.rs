@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use query::{EventQuery, SortKey};
+pub use query::{EventQuery, KeyValue, Keyset, SortKey};
 pub use transition::{FLAP_THRESHOLD, FLAP_WINDOW_MS, Prior, Transition, apply};
 
 /// Risk level, P0 the most severe.

@@ -22,6 +22,7 @@ pub const VARS: &[(&str, &str)] = &[
         "NIGHTWATCH_ENGINE_CONFIG_POLL_SECS",
         "engine.config_poll_secs",
     ),
+    ("NIGHTWATCH_ENGINE_RETENTION_DAYS", "engine.retention_days"),
     ("NIGHTWATCH_CONSOLE_REFRESH_MS", "console.refresh_ms"),
     ("NIGHTWATCH_CONSOLE_THEME", "console.theme"),
     ("NIGHTWATCH_CONSOLE_READ_ONLY", "console.read_only"),

@@ -1,4 +1,5 @@
-//! The one place where the three SQL dialects differ: placeholders, upserts, `INSERT … IGNORE`.
+//! The one place where the three SQL dialects differ: placeholders, upserts, `INSERT … IGNORE`,
+//! multi-row updates, `RETURNING`, and how a free-text word reaches each backend's text index.
 
 use std::borrow::Cow;
 
@@ -114,8 +115,105 @@ impl Dialect {
         }
     }
 
-    /// Integer division of two integer expressions (MySQL's `/` yields a DECIMAL, which
-    /// `sqlx::Any` cannot decode; its `DIV` truncates like the others' `/` on integers).
+    /// Whether `INSERT … RETURNING` is there (SQLite ≥ 3.35, PostgreSQL). The MySQL family is
+    /// taken as lacking it (MariaDB has it, MySQL 8 does not).
+    pub fn returning(self) -> bool {
+        !matches!(self, Dialect::MySql)
+    }
+
+    /// One `UPDATE` of many rows, each by `key`: `rows` rows of values, each row `key` first and
+    /// then `cols` in order (all bound, `1 + cols.len()` per row).
+    pub fn update_many(self, table: &str, key: &str, cols: &[&str], rows: usize) -> String {
+        let width = cols.len() + 1;
+        let row = format!("({})", vec!["?"; width].join(", "));
+        match self {
+            // `VALUES` as a table names its columns column1, column2, … on both.
+            Dialect::Sqlite | Dialect::Postgres => {
+                let sets: Vec<String> = cols
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{c} = v.column{}", i + 2))
+                    .collect();
+                format!(
+                    "UPDATE {table} SET {} FROM (VALUES {}) AS v WHERE {table}.{key} = v.column1",
+                    sets.join(", "),
+                    vec![row; rows].join(", ")
+                )
+            }
+            Dialect::MySql => {
+                let first: Vec<String> = std::iter::once(key)
+                    .chain(cols.iter().copied())
+                    .map(|c| format!("? AS {c}"))
+                    .collect();
+                let rest = format!(" UNION ALL SELECT {}", vec!["?"; width].join(", "));
+                let sets: Vec<String> = cols.iter().map(|c| format!("t.{c} = v.{c}")).collect();
+                format!(
+                    "UPDATE {table} AS t JOIN (SELECT {}{}) AS v ON t.{key} = v.{key} SET {}",
+                    first.join(", "),
+                    rest.repeat(rows.saturating_sub(1)),
+                    sets.join(", ")
+                )
+            }
+        }
+    }
+
+    /// How the free-text words of an event filter reach this backend's text index: conditions
+    /// (one `?` each) with the value to bind, and the words the index cannot serve (the caller
+    /// matches those with `LIKE`). SQLite: one FTS5 `MATCH` of every word of 3+ characters
+    /// (trigram: any substring, case-insensitive; the words are ANDed inside the index). MySQL:
+    /// one boolean-mode `MATCH … AGAINST` of every word of 3+ letters or digits (FULLTEXT matches
+    /// word prefixes, not any substring). PostgreSQL: `LIKE` on the one expression the trigram GIN
+    /// index is built on, per word (the planner ANDs the bitmaps).
+    pub fn event_text(self, words: &[String]) -> (Vec<(&'static str, String)>, Vec<String>) {
+        let mut left = Vec::new();
+        let mut served = Vec::new();
+        for w in words {
+            let ok = match self {
+                Dialect::Sqlite => w.chars().count() >= 3,
+                Dialect::MySql => {
+                    w.chars().count() >= 3 && w.chars().all(|c| c.is_alphanumeric() || c == '_')
+                }
+                Dialect::Postgres => true,
+            };
+            if ok {
+                served.push(w.as_str());
+            } else {
+                left.push(w.clone());
+            }
+        }
+        let conds = match self {
+            _ if served.is_empty() => Vec::new(),
+            Dialect::Sqlite => {
+                let phrases: Vec<String> = served
+                    .iter()
+                    .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+                    .collect();
+                vec![(
+                    "id IN (SELECT rowid FROM risk_events_text WHERE risk_events_text MATCH ?)",
+                    phrases.join(" "),
+                )]
+            }
+            Dialect::MySql => {
+                let terms: Vec<String> = served.iter().map(|w| format!("+{w}*")).collect();
+                vec![(
+                    "MATCH (title, component, summary) AGAINST (? IN BOOLEAN MODE)",
+                    terms.join(" "),
+                )]
+            }
+            Dialect::Postgres => served
+                .iter()
+                .map(|w| {
+                    (
+                        "lower(title || ' ' || component || ' ' || summary) LIKE ?",
+                        format!("%{}%", w.replace(['%', '_', '\\'], "")),
+                    )
+                })
+                .collect(),
+        };
+        (conds, left)
+    }
+
+    /// `a DIV b` for whole numbers (`/` is decimal division on MySQL).
     pub fn int_div(self, a: &str, b: &str) -> String {
         match self {
             Dialect::MySql => format!("({a}) DIV ({b})"),
@@ -164,5 +262,33 @@ mod tests {
             Some(Dialect::Postgres)
         );
         assert_eq!(Dialect::from_url("oracle://h"), None);
+    }
+
+    #[test]
+    fn multi_row_updates_per_dialect() {
+        assert_eq!(
+            Dialect::Sqlite.update_many("t", "id", &["a", "b"], 2),
+            "UPDATE t SET a = v.column2, b = v.column3 FROM (VALUES (?, ?, ?), (?, ?, ?)) AS v WHERE t.id = v.column1"
+        );
+        assert_eq!(
+            Dialect::MySql.update_many("t", "id", &["a", "b"], 2),
+            "UPDATE t AS t JOIN (SELECT ? AS id, ? AS a, ? AS b UNION ALL SELECT ?, ?, ?) AS v ON t.id = v.id SET t.a = v.a, t.b = v.b"
+        );
+    }
+
+    #[test]
+    fn text_words_reach_each_index() {
+        let words = |w: &[&str]| w.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let (conds, left) = Dialect::Sqlite.event_text(&words(&["ab", "a\"bc", "disk"]));
+        assert_eq!(left, words(&["ab"]), "trigrams need 3 characters");
+        assert_eq!(conds.len(), 1, "one MATCH for every word");
+        assert_eq!(conds[0].1, "\"a\"\"bc\" \"disk\"");
+        let (conds, left) = Dialect::MySql.event_text(&words(&["db-7", "disk", "lag"]));
+        assert_eq!(left, words(&["db-7"]), "punctuation: LIKE");
+        assert_eq!(conds[0].1, "+disk* +lag*");
+        let (conds, left) = Dialect::Postgres.event_text(&words(&["5%_x", "ab"]));
+        assert!(left.is_empty());
+        assert_eq!(conds[0].1, "%5x%");
+        assert_eq!(conds.len(), 2);
     }
 }

@@ -3,17 +3,21 @@
 //!
 //! Ingest writes a whole batch in ONE transaction: read the existing rows of the batch's
 //! fingerprints (locked on MySQL/PostgreSQL), compute every transition in Rust (pure, in
-//! `domain::event`), then multi-row INSERTs for new events, timeline entries and outbox rows, and one
-//! UPDATE per changed existing event. Statements are what cost (DESIGN.md §10), so a batch of a
-//! thousand new alerts is a handful of statements.
+//! `domain::event`), then multi-row INSERTs for new events (`RETURNING` their ids where the dialect
+//! has it), timeline entries and outbox rows, and multi-row UPDATEs for repeated ones. Statements
+//! are what cost (DESIGN.md §10), so a batch of a thousand alerts, new or repeated, is a handful of
+//! statements. Every write also bumps the change stamp and the maintained counts (`counts.rs`).
 
 mod actions;
+mod counts;
 mod ingest;
 mod list;
+mod retention;
 
 pub use actions::EventAction;
 pub use ingest::{IngestItem, IngestOutcome};
-pub use list::EventStats;
+pub use list::{COUNT_CAP, EventRead, EventStats};
+pub use retention::{ArchivedEvent, RETENTION_DAYS};
 
 use std::collections::BTreeMap;
 

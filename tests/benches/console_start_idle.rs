@@ -4,8 +4,13 @@
 //! engine) to first frame and warm start to first frame (median of N runs); then, with the console
 //! idle on a stable screen, bytes written to the terminal per second and CPU use over a window.
 //!
+//! Then, per store size (SIZES, default "10000,100000,1000000" events bulk-loaded into the
+//! console's SQLite file by one statement): start to the first frame that shows the event
+//! statistics, and CPU while idle on every pane (tabs 1–6), without and with a filter that
+//! matches nothing (`/nomatchxyz`), side by side.
+//!
 //! Run: `cargo bench --bench console_start_idle` (release). Env: RUNS (default 5), IDLE_SECS
-//! (default 10).
+//! (default 10), SIZES, PANE_SECS (idle window per pane, default 5).
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+#[path = "../common/bulk.rs"]
+mod bulk;
 
 const BIN: &str = env!("CARGO_BIN_EXE_nightwatch");
 /// Text that is on the first frame (the Overview pane's tab bar).
@@ -80,6 +88,20 @@ fn start(home: &std::path::Path, port: u16) -> Session {
 }
 
 impl Session {
+    fn send(&self, keys: &[u8]) {
+        if let Ok(mut w) = self.writer.lock() {
+            let _ = w.write_all(keys);
+            let _ = w.flush();
+        }
+    }
+
+    /// CPU (% of one core) over `secs` of idling.
+    fn idle_cpu(&self, secs: u64) -> f64 {
+        let (c0, t0) = (self.cpu_ticks(), Instant::now());
+        std::thread::sleep(Duration::from_secs(secs));
+        (self.cpu_ticks() - c0) as f64 / t0.elapsed().as_secs_f64()
+    }
+
     fn wait_for(&self, text: &str, limit: Duration) -> Duration {
         let t0 = Instant::now();
         loop {
@@ -130,6 +152,72 @@ fn free_port() -> u16 {
 fn median(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
     v.sort();
     (v[0], v[v.len() / 2], v[v.len() - 1])
+}
+
+/// A console home whose SQLite file holds `n` bulk-loaded events (migrated by the store first).
+fn home_with_events(n: u64) -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("tmp");
+    let dir = home.path().join("data").join("nightwatch");
+    std::fs::create_dir_all(&dir).expect("data dir");
+    let url = format!("sqlite://{}/nightwatch.db?mode=rwc", dir.display());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        use sqlx::Connection as _;
+        let store = nightwatch::store::Store::connect(&url, &Default::default())
+            .await
+            .expect("connect");
+        store.migrate().await.expect("migrate");
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&url).await.expect("raw");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        sqlx::raw_sql(sqlx::AssertSqlSafe(bulk::bulk_events_sql("sqlite", n, now)))
+            .execute(&mut conn)
+            .await
+            .expect("bulk load");
+        sqlx::raw_sql("ANALYZE")
+            .execute(&mut conn)
+            .await
+            .expect("analyze");
+        conn.close().await.expect("close");
+        store.recount_events().await.expect("recount");
+        store.close().await;
+    });
+    home
+}
+
+/// Per store size: (events, first frame with statistics, [(pane, idle CPU, idle CPU filtered)]).
+type SizeRow = (u64, Duration, Vec<(char, f64, f64)>);
+
+fn measure_size(n: u64, pane_secs: u64) -> SizeRow {
+    let t = Instant::now();
+    let home = home_with_events(n);
+    println!("\n{n} events bulk-loaded in {:.1?}", t.elapsed());
+    // The Overview's block title carries the total: wait for it (n, or a few more if the
+    // engine's own host checks raised events meanwhile).
+    let stats_text = format!("Risk events {}", n / 10);
+    let s = start(home.path(), free_port());
+    let first = s.wait_for(&stats_text, Duration::from_secs(120));
+    println!("start to the first frame with statistics: {first:.1?}");
+    s.wait_for(DATA_LOADED, Duration::from_secs(30));
+    std::thread::sleep(Duration::from_secs(3));
+    let mut panes = Vec::new();
+    for tab in ['1', '2', '3', '4', '5', '6'] {
+        s.send(tab.to_string().as_bytes());
+        std::thread::sleep(Duration::from_secs(2));
+        let plain = s.idle_cpu(pane_secs);
+        s.send(b"/nomatchxyz\r");
+        std::thread::sleep(Duration::from_secs(2));
+        let filtered = s.idle_cpu(pane_secs);
+        s.send(b"\x1b");
+        std::thread::sleep(Duration::from_millis(300));
+        println!("  pane {tab}: idle CPU {plain:.2} %, with a no-match filter {filtered:.2} %");
+        panes.push((tab, plain, filtered));
+    }
+    s.quit();
+    (n, first, panes)
 }
 
 fn main() {
@@ -197,4 +285,30 @@ fn main() {
         (c1 - c0) as f64 / secs // ticks are 1/100 s, so ticks per second = percent
     );
     s.quit();
+
+    let pane_secs: u64 = std::env::var("PANE_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let sizes: Vec<u64> = std::env::var("SIZES")
+        .unwrap_or_else(|_| "10000,100000,1000000".into())
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
+    let rows: Vec<SizeRow> = sizes.iter().map(|&n| measure_size(n, pane_secs)).collect();
+    println!(
+        "\nside by side: start to first frame with statistics; idle CPU % of one core per pane (plain / no-match filter), {pane_secs} s windows"
+    );
+    print!("{:>9} {:>12}", "events", "first stats");
+    for tab in ['1', '2', '3', '4', '5', '6'] {
+        print!(" {:>13}", format!("pane {tab}"));
+    }
+    println!();
+    for (n, first, panes) in rows {
+        print!("{n:>9} {:>9.0} ms", first.as_secs_f64() * 1e3);
+        for (_, a, b) in panes {
+            print!(" {:>13}", format!("{a:.1} / {b:.1}"));
+        }
+        println!();
+    }
 }

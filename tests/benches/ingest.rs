@@ -5,10 +5,14 @@
 //!    `INSERT`, 1,000 rows per statement, one transaction): rows/s;
 //! 2. endpoint: alerts/s through `POST /api/v1/alerts/alertmanager` (batches of 50 alerts per
 //!    request, SENDERS concurrent senders, every alert new), and that as a share of (1);
-//! 3. latency: p50/p99/max request latency at a paced 200 requests/s (50 alerts each).
+//! 3. latency: p50/p99/max request latency at a paced 200 requests/s (50 alerts each);
+//! 4. duplicates against new alerts, in the same run, on SQLite and (when
+//!    `NIGHTWATCH_TEST_POSTGRES_URL` is set) PostgreSQL: the same bodies sent twice to a fresh
+//!    database, first as new events, then every alert a repeat (one multi-row UPDATE per batch);
+//!    the duplicate rate as a share of the new rate.
 //!
 //! Run: `cargo bench --bench ingest`. Env: ALERTS (default 100000), SENDERS (default 8),
-//! PACED_SECS (default 10).
+//! PACED_SECS (default 10), DUP_ALERTS (default 50000).
 
 use std::time::{Duration, Instant};
 
@@ -122,6 +126,95 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
         .min(sorted.len() - 1)]
 }
 
+/// Send `bodies` with `senders` concurrent senders; alerts/s (503s retried).
+async fn send_all(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    bodies: Vec<Vec<u8>>,
+    senders: usize,
+) -> f64 {
+    let alerts = bodies.len() * 50;
+    let bodies = std::sync::Arc::new(bodies);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..senders {
+        let (client, url, token, bodies, next) = (
+            client.clone(),
+            url.to_owned(),
+            token.to_owned(),
+            bodies.clone(),
+            next.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(b) = bodies.get(i) else { return };
+                loop {
+                    let r = client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .body(b.clone())
+                        .send()
+                        .await
+                        .expect("send");
+                    if r.status().is_success() {
+                        break;
+                    }
+                    assert_eq!(r.status().as_u16(), 503, "only 503 may be retried");
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("sender");
+    }
+    alerts as f64 / t0.elapsed().as_secs_f64()
+}
+
+/// The same `alerts` sent twice: (new alerts/s, duplicates alerts/s). Checks every repeat counted.
+async fn duplicates_vs_new(
+    _settings: &Settings,
+    store: &Store,
+    url: &str,
+    token: &str,
+    client: &reqwest::Client,
+    alerts: usize,
+    senders: usize,
+) -> (f64, f64) {
+    let bodies: Vec<Vec<u8>> = (0..alerts / 50)
+        .map(|r| body(50_000_000 + r * 50, 50))
+        .collect();
+    let before = store
+        .count_events(&nightwatch::domain::event::EventQuery::default())
+        .await
+        .expect("count");
+    let new = send_all(client, url, token, bodies.clone(), senders).await;
+    let dup = send_all(client, url, token, bodies, senders).await;
+    let after = store
+        .count_events(&nightwatch::domain::event::EventQuery::default())
+        .await
+        .expect("count");
+    assert_eq!(
+        (after - before) as usize,
+        alerts / 50 * 50,
+        "the repeats made no new events"
+    );
+    let q = nightwatch::domain::event::EventQuery {
+        text: vec![],
+        limit: 1,
+        ..nightwatch::domain::event::EventQuery::default()
+    };
+    let newest = store.list_events(&q).await.expect("list");
+    assert!(
+        newest.iter().all(|e| e.count == 2),
+        "every repeat counted once"
+    );
+    (new, dup)
+}
+
 #[tokio::main]
 async fn main() {
     let alerts = env("ALERTS", 100_000);
@@ -220,7 +313,82 @@ async fn main() {
         rate / raw * 100.0
     );
 
-    // Paced: 200 requests/s, each 50 new alerts; latency from send to 2xx (commit included).
+    let dup_alerts = env("DUP_ALERTS", 50_000);
+    let sqlite_dup = duplicates_vs_new(
+        &settings, &store, &url, &token, &client, dup_alerts, senders,
+    )
+    .await;
+    engine.shutdown().await;
+    let mut lines = vec![("sqlite", sqlite_dup)];
+    if let Ok(pg) = std::env::var("NIGHTWATCH_TEST_POSTGRES_URL") {
+        let base = pg.rsplit_once('/').map_or(pg.as_str(), |(b, _)| b);
+        let pg_url = format!("{base}/nw_bench_ingest_{}", std::process::id());
+        nightwatch::store::create_database(&pg_url)
+            .await
+            .expect("create pg database");
+        let mut pg_settings = settings.clone();
+        pg_settings.database.url = pg_url.clone();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(0);
+        pg_settings.engine.listen = format!("127.0.0.1:{port}").parse().expect("addr");
+        let pg_store = Store::connect(&pg_url, &ConnectOptions::default())
+            .await
+            .expect("connect pg");
+        pg_store.migrate().await.expect("migrate pg");
+        let pg_engine = Engine::start(&pg_settings, pg_store.clone(), CancellationToken::new())
+            .await
+            .expect("engine pg");
+        let (_, auth) = SysConfig::from_settings(pg_store.clone(), &pg_settings)
+            .effective("INGEST_AUTH")
+            .await
+            .expect("auth");
+        let pg_token = auth["alertmanager"]["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let pg_endpoint = format!("http://{}/api/v1/alerts/alertmanager", pg_engine.listen);
+        let r = duplicates_vs_new(
+            &pg_settings,
+            &pg_store,
+            &pg_endpoint,
+            &pg_token,
+            &client,
+            dup_alerts,
+            senders,
+        )
+        .await;
+        lines.push(("postgres", r));
+        pg_engine.shutdown().await;
+        pg_store.close().await;
+        let _ = nightwatch::store::drop_database(&pg_url).await;
+    } else {
+        println!(
+            "(PostgreSQL: NIGHTWATCH_TEST_POSTGRES_URL not set, duplicates measured on SQLite only)"
+        );
+    }
+    for (backend, (new, dup)) in lines {
+        println!(
+            "{backend:<8} duplicates vs new ({dup_alerts} alerts, 50/request, {senders} senders): new {new:.0} alerts/s, duplicates {dup:.0} alerts/s = {:.0} % of new",
+            dup / new * 100.0
+        );
+    }
+
+    // Paced (SQLite, a fresh engine): 200 requests/s, each 50 new alerts; latency from send to 2xx (commit included).
+    let (settings, store) = fresh(dir.path(), "paced").await;
+    let engine = Engine::start(&settings, store.clone(), CancellationToken::new())
+        .await
+        .expect("engine");
+    let (_, auth) = SysConfig::from_settings(store.clone(), &settings)
+        .effective("INGEST_AUTH")
+        .await
+        .expect("auth");
+    let token = auth["alertmanager"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let url = format!("http://{}/api/v1/alerts/alertmanager", engine.listen);
     let total = 200 * paced_secs;
     let mut latencies = Vec::with_capacity(total);
     let mut handles = Vec::with_capacity(total);

@@ -14,7 +14,7 @@ use crate::console::events::{
 };
 use crate::console::filter::Filter;
 use crate::console::tab::Tab;
-use crate::domain::event::{Event, EventQuery, LogEntry};
+use crate::domain::event::{Event, EventQuery, Keyset, LogEntry};
 
 impl App {
     /// Rows the Events table shows at the known terminal size (tabs, status bar, borders, header).
@@ -25,16 +25,80 @@ impl App {
 
     /// Ask for the window around the current page.
     pub(super) fn request_events(&mut self) -> Vec<Effect> {
+        self.request_events_at(None)
+    }
+
+    /// A poll: ask for the window again, to be read only if the change stamp moved since the
+    /// loaded page was read (an idle console reads one primary-key row per tick).
+    pub(super) fn poll_events_page(&mut self) -> Vec<Effect> {
+        let known = self.events.stamp.filter(|_| self.events.error.is_none());
+        self.request_events_at(known)
+    }
+
+    fn request_events_at(&mut self, known: Option<i64>) -> Vec<Effect> {
         let (offset, limit) = window::wanted(self.events.scroll, self.events_body());
+        let (query, from_end) = self.page_read(offset, limit);
         let e = &mut self.events;
         e.request += 1;
         e.in_flight = InFlight(Some(self.now));
         vec![Effect::LoadEvents {
             request: e.request,
             filter_gen: e.filter_gen,
-            query: e.page_query(offset, limit),
-            from_end: e.loaded && offset > e.total / 2,
+            query,
+            from_end,
+            known,
         }]
+    }
+
+    /// How to read the window `(offset, limit)`: by keyset from a loaded row when the window
+    /// starts on one (or ends just before one: read backwards from it), else by OFFSET from the
+    /// nearer end (the end only when the total is exact).
+    fn page_read(&self, offset: i64, limit: i64) -> (EventQuery, bool) {
+        let e = &self.events;
+        let mut query = e.page_query(offset, limit);
+        if offset > 0 && e.loaded {
+            if let Some(first) = e.row_at(offset) {
+                query.after = Some(Keyset::of(first, e.sort).inclusive(e.descending));
+                return (query, false);
+            }
+            if let Some(next) = e.row_at(offset + limit) {
+                query.after = Some(Keyset::of(next, e.sort));
+                query.descending = !query.descending;
+                return (query, true);
+            }
+        }
+        let from_end = e.loaded && e.exact && offset > e.total / 2;
+        (query, from_end)
+    }
+
+    /// A poll found nothing changed.
+    pub(super) fn on_events_unchanged(&mut self, request: u64, filter_gen: u64) {
+        if filter_gen == self.events.filter_gen && request == self.events.request {
+            self.events.in_flight = InFlight(None);
+        }
+    }
+
+    /// The exact count arrived (after a capped one).
+    pub(super) fn on_events_counted(
+        &mut self,
+        filter_gen: u64,
+        stamp: i64,
+        result: Result<i64, String>,
+    ) {
+        let e = &mut self.events;
+        if filter_gen != e.filter_gen {
+            return;
+        }
+        match result {
+            Ok(total) if (total, true) != (e.total, e.exact) => {
+                e.total = total;
+                e.exact = true;
+                e.stamp = e.stamp.map(|s| s.min(stamp));
+                self.dirty = true;
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "counting events failed"),
+        }
     }
 
     /// Read a new window when the visible page is not loaded and no read is under way.
@@ -90,9 +154,20 @@ impl App {
         }
         e.loaded = true;
         let answered = page.offset;
-        if (e.offset, e.total) != (page.offset, page.total) || e.rows != page.rows {
+        e.stamp = Some(page.stamp);
+        let mut effects = Vec::new();
+        if !page.exact {
+            effects.push(Effect::CountEvents {
+                filter_gen,
+                query: e.page_query(0, 0),
+            });
+        }
+        if (e.offset, e.total, e.exact) != (page.offset, page.total, page.exact)
+            || e.rows != page.rows
+        {
             e.offset = page.offset;
             e.total = page.total;
+            e.exact = page.exact;
             e.rows = page.rows;
             self.dirty = true;
         }
@@ -103,9 +178,9 @@ impl App {
         }
         // Ask again only if the operator moved since: a short answer must not start a loop.
         if window::wanted(e.scroll, body).0 != answered {
-            return self.fetch_if_needed();
+            effects.extend(self.fetch_if_needed());
         }
-        Vec::new()
+        effects
     }
 
     /// Move the selection to `to` (clamped), reading a new window if needed.

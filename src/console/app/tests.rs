@@ -164,7 +164,10 @@ fn refresh_command_polls_with_a_new_generation_and_drops_stale_answers() {
         enter(&mut app),
         vec![
             Effect::LoadOverview { generation: g + 1 },
-            Effect::LoadEventStats { now: NOW }
+            Effect::LoadEventStats {
+                now: NOW,
+                known: Some((7, NOW / 3_600_000))
+            }
         ]
     );
     let mut changed = fixture::overview();
@@ -193,7 +196,10 @@ fn ticks_poll_once_at_a_time_and_idle_ticks_do_not_redraw() {
             Effect::LoadOverview {
                 generation: app.generation
             },
-            Effect::LoadEventStats { now: NOW + 1000 }
+            Effect::LoadEventStats {
+                now: NOW + 1000,
+                known: Some((7, NOW / 3_600_000))
+            }
         ],
         "the bell check of the first tick is still pending"
     );

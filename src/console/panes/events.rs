@@ -49,7 +49,8 @@ impl EventsPane<'_> {
         let rows = if e.total == 0 {
             "0".to_owned()
         } else {
-            format!("{}–{} of {}", first + 1, first + shown, e.total)
+            let more = if e.exact { "" } else { "+" };
+            format!("{}–{} of {}{more}", first + 1, first + shown, e.total)
         };
         let mut text = format!(" Risk events {rows} · sort {} {arrow} ", sort_label(e.sort));
         let f = app.filter();

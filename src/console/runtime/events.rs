@@ -5,56 +5,98 @@ use super::super::action::{Action, EventPage};
 use super::super::effect::Effect;
 use crate::domain::event::EventQuery;
 use crate::domain::time::now_ms;
-use crate::store::{EventAction, Store};
+use crate::store::{COUNT_CAP, EventAction, Store};
 
-/// Read a page and the total for `query` (as the Events pane asks for it). With `from_end`, a
-/// page in the second half of the result is read from the end in the opposite order and turned
-/// around: the rows are the same (the sort ends with `id`, so the order is total), and SQL
-/// `OFFSET` costs what it skips, so the last page of 100,000 rows costs what the first does.
+/// Read a page and the total for `query` (as the Events pane asks for it; see
+/// [`Effect::LoadEvents`] for `from_end`). The change stamp is read first: a row arriving after it
+/// shows as a new stamp on the next poll. The count is exact when the maintained counts answer
+/// it or fewer than [`COUNT_CAP`] rows match, else capped (and counted exactly apart).
 pub async fn read_page(
     store: &Store,
     query: &EventQuery,
     from_end: bool,
 ) -> Result<EventPage, String> {
-    // Two reads, not one transaction: a row arriving between them shows on the next poll.
-    let total = store.count_events(query).await.map_err(|e| e.to_string())?;
-    let end = (query.offset + query.limit).min(total);
-    let rows = if from_end && query.offset > total / 2 {
+    let fail = |e: crate::store::StoreError| e.to_string();
+    let stamp = store.events_stamp().await.map_err(fail)?;
+    let (total, exact) = store
+        .count_events_capped(query, COUNT_CAP)
+        .await
+        .map_err(fail)?;
+    let (offset, rows) = if query.after.is_some() && from_end {
+        // Keyset backwards: the rows before the anchor, turned around. Fewer than asked means the
+        // page reaches the top.
+        let mut rows = store.list_events(query).await.map_err(fail)?;
+        rows.reverse();
+        let short = i64::try_from(rows.len()).unwrap_or(0) < query.limit;
+        (if short { 0 } else { query.offset }, rows)
+    } else if query.after.is_none() && from_end && exact && query.offset > total / 2 {
+        // SQL `OFFSET` costs what it skips: a page in the second half is read from the end in
+        // the opposite order (the sort ends with `id`, so the order is total) and turned around.
+        let end = (query.offset + query.limit).min(total);
         let reversed = EventQuery {
             descending: !query.descending,
             offset: total - end,
             limit: (end - query.offset).max(0),
             ..query.clone()
         };
-        let mut rows = store
-            .list_events(&reversed)
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut rows = store.list_events(&reversed).await.map_err(fail)?;
         rows.reverse();
-        rows
+        (query.offset, rows)
     } else {
-        store.list_events(query).await.map_err(|e| e.to_string())?
+        (query.offset, store.list_events(query).await.map_err(fail)?)
     };
     Ok(EventPage {
-        offset: query.offset,
+        offset,
         rows,
         total,
+        exact,
+        stamp,
     })
 }
 
 /// Perform an events effect (the bell is rung by the event loop; here it does nothing).
-pub(super) async fn perform(store: &Store, effect: Effect) -> Action {
+pub async fn perform(store: &Store, effect: Effect) -> Action {
     match &effect {
         Effect::LoadEvents {
             request,
             filter_gen,
             query,
             from_end,
-        } => Action::EventsLoaded {
-            request: *request,
-            filter_gen: *filter_gen,
-            result: read_page(store, query, *from_end).await,
-        },
+            known,
+        } => {
+            if let Some(k) = known
+                && store.events_stamp().await.is_ok_and(|s| s == *k)
+            {
+                return Action::EventsUnchanged {
+                    request: *request,
+                    filter_gen: *filter_gen,
+                };
+            }
+            Action::EventsLoaded {
+                request: *request,
+                filter_gen: *filter_gen,
+                result: read_page(store, query, *from_end).await,
+            }
+        }
+        Effect::CountEvents { filter_gen, query } => {
+            let result = async {
+                let stamp = store.events_stamp().await?;
+                Ok::<_, crate::store::StoreError>((stamp, store.count_events(query).await?))
+            }
+            .await;
+            match result {
+                Ok((stamp, total)) => Action::EventsCounted {
+                    filter_gen: *filter_gen,
+                    stamp,
+                    result: Ok(total),
+                },
+                Err(e) => Action::EventsCounted {
+                    filter_gen: *filter_gen,
+                    stamp: 0,
+                    result: Err(e.to_string()),
+                },
+            }
+        }
         Effect::LoadEventDetail { id } => {
             let result = async {
                 let event = store.get_event(*id).await?;
@@ -65,7 +107,13 @@ pub(super) async fn perform(store: &Store, effect: Effect) -> Action {
             .map_err(|e| e.to_string());
             Action::EventDetailLoaded { id: *id, result }
         }
-        Effect::LoadEventStats { now } => {
+        Effect::LoadEventStats { now, known } => {
+            if let Some((stamp, hour)) = known
+                && *hour == now.div_euclid(3_600_000)
+                && store.events_stamp().await.is_ok_and(|s| s == *stamp)
+            {
+                return Action::EventStatsUnchanged;
+            }
             Action::EventStatsLoaded(store.event_stats(*now).await.map_err(|e| e.to_string()))
         }
         Effect::CheckUrgent { after } => {

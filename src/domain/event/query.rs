@@ -60,6 +60,65 @@ pub struct EventQuery {
     pub descending: bool,
     pub offset: i64,
     pub limit: i64,
+    /// Keyset paging: only rows strictly after this one in the query's order (then `offset` is
+    /// not used to skip: a page deep in a million rows costs what the first does).
+    pub after: Option<Keyset>,
+}
+
+/// A row's place in a sorted list: the sort column's value and the id (the sort ends with `id`,
+/// so the order is total).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyset {
+    pub value: KeyValue,
+    pub id: i64,
+}
+
+/// The value of a sort column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyValue {
+    Int(i64),
+    Text(String),
+}
+
+impl Keyset {
+    /// Where `event` stands when sorted by `sort`.
+    pub fn of(event: &super::Event, sort: SortKey) -> Keyset {
+        let value = match sort {
+            SortKey::LastSeen => KeyValue::Int(event.last_seen),
+            SortKey::FirstSeen => KeyValue::Int(event.first_seen),
+            SortKey::Count => KeyValue::Int(event.count),
+            SortKey::Id => KeyValue::Int(event.id),
+            SortKey::Level => KeyValue::Text(event.level.as_str().to_owned()),
+            SortKey::Status => KeyValue::Text(event.status.as_str().to_owned()),
+            SortKey::Title => KeyValue::Text(event.title.clone()),
+        };
+        Keyset {
+            value,
+            id: event.id,
+        }
+    }
+
+    /// The key just before this one in the given direction, so that "after it" includes this
+    /// row (ids are whole numbers: nothing lies between `id` and `id ± 1`).
+    pub fn inclusive(self, descending: bool) -> Keyset {
+        let id = if descending {
+            self.id.saturating_add(1)
+        } else {
+            self.id.saturating_sub(1)
+        };
+        Keyset { id, ..self }
+    }
+}
+
+impl EventQuery {
+    /// Whether only `level:` and `status:` narrow it (then maintained counts answer its count).
+    pub fn counted_by_level_status(&self) -> bool {
+        self.sources.is_empty()
+            && self.ds_types.is_empty()
+            && self.assignees.is_empty()
+            && self.components.is_empty()
+            && self.text.is_empty()
+    }
 }
 
 impl EventQuery {

@@ -4,6 +4,7 @@
 use sqlx::Row;
 
 use super::super::{NewAudit, Store, StoreError};
+use super::counts::CountDeltas;
 use crate::domain::Danger;
 use crate::domain::event::{Level, Status};
 
@@ -108,6 +109,7 @@ impl Store {
             ));
         }
         let mut results = Vec::new();
+        let mut deltas = CountDeltas::default();
         let mut tx = self.begin_write().await?;
         for &id in ids {
             let row = sqlx::query(
@@ -130,6 +132,18 @@ impl Store {
                 results.push((id, Err(why)));
                 continue;
             }
+            let level = Level::parse(&level_text).ok_or_else(|| StoreError::Corrupt {
+                table: "risk_events",
+                reason: level_text.clone(),
+            })?;
+            let after = match action {
+                EventAction::Ack { .. } => (level, Status::Acked),
+                EventAction::Resolve { .. } => (level, Status::Resolved),
+                EventAction::Close { .. } => (level, Status::Closed),
+                EventAction::Regrade { level: to, .. } => (*to, status),
+                EventAction::Assign { .. } | EventAction::Comment { .. } => (level, status),
+            };
+            deltas.moved(Some((level, status)), Some(after));
             let (sql, value): (&str, String) = match action {
                 EventAction::Ack { .. } => (
                     "UPDATE risk_events SET status = ?, updated_at = ? WHERE id = ?",
@@ -190,6 +204,7 @@ impl Store {
             self.insert_audit_in(&mut tx, &audit).await?;
             results.push((id, Ok(())));
         }
+        deltas.apply(self, &mut tx).await?;
         tx.commit().await?;
         Ok(results)
     }

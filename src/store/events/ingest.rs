@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::super::{Dialect, Store, StoreError};
+use super::counts::CountDeltas;
 use super::{marks, multi_insert};
 use crate::domain::event::{Incoming, Prior, Status, Transition, apply};
 use crate::domain::notify::{Channel, Notification};
@@ -55,9 +56,31 @@ const NEW_COLS: [&str; 21] = [
     "updated_at",
 ];
 
+/// The columns a repeat changes (after `id`), in the order `update_many` binds them.
+const UPDATE_COLS: [&str; 16] = [
+    "level",
+    "title",
+    "summary",
+    "labels",
+    "annotations",
+    "component",
+    "status",
+    "firing",
+    "last_seen",
+    "count",
+    "flips",
+    "flip_window_start",
+    "flapping",
+    "original_level",
+    "source_url",
+    "updated_at",
+];
+
 struct Existing {
     id: i64,
     prior: Prior,
+    /// (level, status) as stored before this batch (for the maintained counts).
+    stored: (crate::domain::event::Level, Status),
 }
 
 impl Store {
@@ -121,6 +144,7 @@ impl Store {
                     row.try_get("fingerprint")?,
                     Existing {
                         id: row.try_get("id")?,
+                        stored: (prior.level, prior.status),
                         prior,
                     },
                 );
@@ -176,43 +200,29 @@ impl Store {
         let mut new_ids: Vec<i64> = vec![0; new_rows.len()];
         for (c, chunk) in new_rows.chunks(CHUNK).enumerate() {
             let q = multi_insert("risk_events", &NEW_COLS, chunk.len());
-            let mut query = sqlx::query(self.sql(&q));
-            for (idx, t) in chunk {
-                let inc = &items[*idx].incoming;
-                query = query
-                    .bind(inc.fingerprint.clone())
-                    .bind(inc.source.clone())
-                    .bind(inc.ds_type.clone())
-                    .bind(t.level.as_str())
-                    .bind(inc.title.clone())
-                    .bind(inc.summary.clone())
-                    .bind(serde_json::to_string(&inc.labels).unwrap_or_default())
-                    .bind(serde_json::to_string(&inc.annotations).unwrap_or_default())
-                    .bind(inc.component.clone())
-                    .bind(t.status.as_str())
-                    .bind(i64::from(t.firing))
-                    .bind(t.first_seen)
-                    .bind(now)
-                    .bind(t.count)
-                    .bind(t.flips)
-                    .bind(t.flip_window_start)
-                    .bind(i64::from(t.flapping))
-                    .bind("")
-                    .bind(t.original_level.as_str())
-                    .bind(inc.source_url.clone())
-                    .bind(now);
-            }
-            query.execute(&mut *tx).await?;
-            let q = format!(
-                "SELECT id, fingerprint FROM risk_events WHERE fingerprint IN ({})",
-                marks(chunk.len())
-            );
-            let mut query = sqlx::query(self.sql(&q));
-            for (idx, _) in chunk {
-                query = query.bind(items[*idx].incoming.fingerprint.clone());
-            }
+            // The new ids: returned by the INSERT itself where the dialect can, else read back by
+            // fingerprint (unique) in one more statement.
+            let rows = if self.dialect.returning() {
+                let q = format!("{q} RETURNING id, fingerprint");
+                let mut query = sqlx::query(self.sql(&q));
+                query = bind_new(query, chunk, items, now);
+                query.fetch_all(&mut *tx).await?
+            } else {
+                bind_new(sqlx::query(self.sql(&q)), chunk, items, now)
+                    .execute(&mut *tx)
+                    .await?;
+                let q = format!(
+                    "SELECT id, fingerprint FROM risk_events WHERE fingerprint IN ({})",
+                    marks(chunk.len())
+                );
+                let mut query = sqlx::query(self.sql(&q));
+                for (idx, _) in chunk {
+                    query = query.bind(items[*idx].incoming.fingerprint.clone());
+                }
+                query.fetch_all(&mut *tx).await?
+            };
             let base = c * CHUNK;
-            for row in query.fetch_all(&mut *tx).await? {
+            for row in rows {
                 let fp: String = row.try_get("fingerprint")?;
                 if let Some(&n) = new_index.get(fp.as_str())
                     && n >= base
@@ -224,35 +234,51 @@ impl Store {
         }
         out.created = new_rows.len();
 
-        // 4. Changed existing events: one UPDATE each.
-        let q = "UPDATE risk_events SET level = ?, title = ?, summary = ?, labels = ?, annotations = ?, \
-                 component = ?, status = ?, firing = ?, last_seen = ?, count = ?, flips = ?, \
-                 flip_window_start = ?, flapping = ?, original_level = ?, source_url = ?, updated_at = ? \
-                 WHERE id = ?";
-        for (id, (idx, t)) in &updates {
-            let inc = &items[*idx].incoming;
-            sqlx::query(self.sql(q))
-                .bind(t.level.as_str())
-                .bind(inc.title.clone())
-                .bind(inc.summary.clone())
-                .bind(serde_json::to_string(&inc.labels).unwrap_or_default())
-                .bind(serde_json::to_string(&inc.annotations).unwrap_or_default())
-                .bind(inc.component.clone())
-                .bind(t.status.as_str())
-                .bind(i64::from(t.firing))
-                .bind(now)
-                .bind(t.count)
-                .bind(t.flips)
-                .bind(t.flip_window_start)
-                .bind(i64::from(t.flapping))
-                .bind(t.original_level.as_str())
-                .bind(inc.source_url.clone())
-                .bind(now)
-                .bind(*id)
-                .execute(&mut *tx)
-                .await?;
+        // 4. Repeated events: one multi-row UPDATE per chunk (ids in order: the same lock order in
+        //    every engine).
+        let mut changed: Vec<(&i64, &(usize, Transition))> = updates.iter().collect();
+        changed.sort_by_key(|(id, _)| **id);
+        for chunk in changed.chunks(CHUNK) {
+            let q = self
+                .dialect
+                .update_many("risk_events", "id", &UPDATE_COLS, chunk.len());
+            let mut query = sqlx::query(self.sql(&q));
+            for (id, (idx, t)) in chunk {
+                let inc = &items[*idx].incoming;
+                query = query
+                    .bind(**id)
+                    .bind(t.level.as_str())
+                    .bind(inc.title.clone())
+                    .bind(inc.summary.clone())
+                    .bind(serde_json::to_string(&inc.labels).unwrap_or_default())
+                    .bind(serde_json::to_string(&inc.annotations).unwrap_or_default())
+                    .bind(inc.component.clone())
+                    .bind(t.status.as_str())
+                    .bind(i64::from(t.firing))
+                    .bind(now)
+                    .bind(t.count)
+                    .bind(t.flips)
+                    .bind(t.flip_window_start)
+                    .bind(i64::from(t.flapping))
+                    .bind(t.original_level.as_str())
+                    .bind(inc.source_url.clone())
+                    .bind(now);
+            }
+            query.execute(&mut *tx).await?;
         }
         out.updated = updates.len();
+
+        // The maintained counts and the change stamp, in this transaction.
+        let mut deltas = CountDeltas::default();
+        for (_, t) in &new_rows {
+            deltas.moved(None, Some((t.level, t.status)));
+        }
+        for e in existing.values() {
+            if let Some((_, t)) = updates.get(&e.id) {
+                deltas.moved(Some(e.stored), Some((t.level, t.status)));
+            }
+        }
+        deltas.apply(self, &mut tx).await?;
 
         // 5. Timeline entries.
         let mut logs: Vec<(i64, &'static str, String)> = logs_old;
@@ -341,6 +367,41 @@ impl Store {
         tx.commit().await?;
         Ok(out)
     }
+}
+
+/// Bind the values of new events (`NEW_COLS`, in order) for a chunk of `(item, transition)`.
+fn bind_new<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    chunk: &[(usize, Transition)],
+    items: &[IngestItem],
+    now: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for (idx, t) in chunk {
+        let inc = &items[*idx].incoming;
+        query = query
+            .bind(inc.fingerprint.clone())
+            .bind(inc.source.clone())
+            .bind(inc.ds_type.clone())
+            .bind(t.level.as_str())
+            .bind(inc.title.clone())
+            .bind(inc.summary.clone())
+            .bind(serde_json::to_string(&inc.labels).unwrap_or_default())
+            .bind(serde_json::to_string(&inc.annotations).unwrap_or_default())
+            .bind(inc.component.clone())
+            .bind(t.status.as_str())
+            .bind(i64::from(t.firing))
+            .bind(t.first_seen)
+            .bind(now)
+            .bind(t.count)
+            .bind(t.flips)
+            .bind(t.flip_window_start)
+            .bind(i64::from(t.flapping))
+            .bind("")
+            .bind(t.original_level.as_str())
+            .bind(inc.source_url.clone())
+            .bind(now);
+    }
+    query
 }
 
 fn event_of(id: i64, inc: &Incoming, t: &Transition, now: i64) -> crate::domain::event::Event {

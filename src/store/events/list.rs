@@ -1,11 +1,42 @@
-//! Reading events: pages for the windowed Events table, counts, one event with its timeline, and
-//! the Overview statistics.
+//! Reading events: pages for the windowed Events table (keyset, or a small OFFSET), counts (exact
+//! from the maintained counts, else capped), one event with its timeline, and the Overview
+//! statistics (counts maintained, per-hour buckets in SQL over an index).
+//!
+//! Free-text words go through each backend's text index (see `Dialect::event_text`); every other
+//! filter is a column `IN (…)`.
 
 use sqlx::Row;
 
-use super::super::{Store, StoreError};
+use super::super::{Dialect, Store, StoreError};
 use super::{EVENT_COLS, event, log_entry, marks};
-use crate::domain::event::{Event, EventQuery, Level, LogEntry, Status};
+use crate::domain::event::{Event, EventQuery, KeyValue, Level, LogEntry, Status};
+
+/// An hour in epoch milliseconds.
+const HOUR: i64 = 3_600_000;
+
+/// The batch retention reads (closed events last seen before a cutoff, oldest first).
+pub(super) const RETENTION_SELECT: &str = "SELECT id, level FROM risk_events \
+    WHERE status = 'closed' AND last_seen < ? ORDER BY last_seen LIMIT ?";
+
+/// An event read whose plan can be asked for ([`Store::explain_event_read`]).
+#[derive(Debug, Clone)]
+pub enum EventRead {
+    /// A page of the Events list (keyset or offset, any filter).
+    Page(Box<EventQuery>),
+    /// The Overview's per-hour statistics as of `now`.
+    PerHour { now: i64 },
+    /// Retention's batch of closed events last seen before `cutoff`.
+    Retention { cutoff: i64 },
+}
+
+/// Counts past this are shown as "10,000+" and refined by an exact count in the background.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// A bind of a built query: text or a whole number.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
 
 /// Hours covered by the Overview sparkline.
 pub const LEVELS_BY_HOUR: usize = 24;
@@ -19,19 +50,22 @@ pub struct EventStats {
     /// Events first seen in each of the last 24 hours, oldest first.
     pub per_hour: Vec<i64>,
     pub total: i64,
-    /// Newest change (for cheap "did anything change" polling).
+    /// The `risk_events` change stamp these were read at (poll again only when it moves).
     pub stamp: i64,
+    /// The hour (epoch ms / 3,600,000) the last bucket of `per_hour` is (the buckets are whole
+    /// hours, so they move only when the hour does).
+    pub hour: i64,
 }
 
-/// A WHERE clause and its binds (all text).
-fn where_clause(q: &EventQuery) -> (String, Vec<String>) {
+/// A WHERE clause and its binds.
+fn where_clause(dialect: Dialect, q: &EventQuery) -> (String, Vec<Bind>) {
     let mut parts: Vec<String> = Vec::new();
-    let mut binds: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
     let any_of =
-        |col: &str, values: Vec<String>, parts: &mut Vec<String>, binds: &mut Vec<String>| {
+        |col: &str, values: Vec<String>, parts: &mut Vec<String>, binds: &mut Vec<Bind>| {
             if !values.is_empty() {
                 parts.push(format!("{col} IN ({})", marks(values.len())));
-                binds.extend(values);
+                binds.extend(values.into_iter().map(Bind::Text));
             }
         };
     any_of(
@@ -54,46 +88,171 @@ fn where_clause(q: &EventQuery) -> (String, Vec<String>) {
     any_of("ds_type", q.ds_types.clone(), &mut parts, &mut binds);
     any_of("assignee", q.assignees.clone(), &mut parts, &mut binds);
     any_of("component", q.components.clone(), &mut parts, &mut binds);
-    for word in &q.text {
+    let (indexed, left) = dialect.event_text(&q.text);
+    for (cond, value) in indexed {
+        parts.push(cond.to_owned());
+        binds.push(Bind::Text(value));
+    }
+    for word in &left {
         parts.push(
             "(LOWER(title) LIKE ? OR LOWER(component) LIKE ? OR LOWER(summary) LIKE ?)".to_owned(),
         );
         let pattern = format!("%{}%", word.replace(['%', '_'], ""));
-        binds.extend([pattern.clone(), pattern.clone(), pattern]);
+        binds.extend([0, 1, 2].map(|_| Bind::Text(pattern.clone())));
+    }
+    // Keyset: `col <= v AND (col < v OR id < i)` (descending) is `(col, id) < (v, i)` in a shape
+    // every planner turns into an index range on `col` (MariaDB does not for row values).
+    if let Some(k) = &q.after {
+        let col = q.sort.column();
+        let (le, lt) = if q.descending {
+            ("<=", "<")
+        } else {
+            (">=", ">")
+        };
+        parts.push(format!("{col} {le} ? AND ({col} {lt} ? OR id {lt} ?)"));
+        let v = || match &k.value {
+            KeyValue::Int(n) => Bind::Int(*n),
+            KeyValue::Text(t) => Bind::Text(t.clone()),
+        };
+        binds.extend([v(), v(), Bind::Int(k.id)]);
     }
     (parts.join(" AND "), binds)
 }
 
+/// Bind `binds` in order onto a query (any of sqlx's query kinds).
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for b in $binds {
+            query = match b {
+                Bind::Text(t) => query.bind(t),
+                Bind::Int(n) => query.bind(n),
+            };
+        }
+        query
+    }};
+}
+
 impl Store {
-    /// One page of events matching `q` (`q.offset`, `q.limit`).
+    /// One page of events matching `q`: `q.limit` rows after `q.after` (keyset) when set, else
+    /// after skipping `q.offset`.
     pub async fn list_events(&self, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
-        let (cond, binds) = where_clause(q);
+        let (sql, binds) = self.page_sql(q);
+        let query = bind_all!(sqlx::query(self.sql(&sql)), binds);
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(event).collect()
+    }
+
+    /// The page query of [`Store::list_events`] and its binds.
+    fn page_sql(&self, q: &EventQuery) -> (String, Vec<Bind>) {
+        let (cond, mut binds) = where_clause(self.dialect, q);
         let dir = if q.descending { "DESC" } else { "ASC" };
         let sql = format!(
             "SELECT {EVENT_COLS} FROM risk_events WHERE {cond} ORDER BY {} {dir}, id {dir} LIMIT ? OFFSET ?",
             q.sort.column()
         );
-        let mut query = sqlx::query(self.sql(&sql));
-        for b in binds {
-            query = query.bind(b);
-        }
-        let rows = query
-            .bind(q.limit.clamp(0, 10_000))
-            .bind(q.offset.max(0))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(event).collect()
+        binds.push(Bind::Int(q.limit.clamp(0, 10_000)));
+        binds.push(Bind::Int(if q.after.is_some() {
+            0
+        } else {
+            q.offset.max(0)
+        }));
+        (sql, binds)
     }
 
-    /// How many events match `q` (ignoring its page).
-    pub async fn count_events(&self, q: &EventQuery) -> Result<i64, StoreError> {
-        let (cond, binds) = where_clause(q);
-        let sql = format!("SELECT COUNT(*) FROM risk_events WHERE {cond}");
-        let mut query = sqlx::query_scalar(self.sql(&sql));
-        for b in binds {
-            query = query.bind(b);
+    /// The per-hour statistics query of [`Store::event_stats`] for hours from `since`.
+    fn per_hour_sql(&self, since: i64) -> (String, Vec<Bind>) {
+        let bucket = self.dialect.int_div("first_seen - ?", &HOUR.to_string());
+        let sql = format!(
+            "SELECT {bucket} AS b, COUNT(*) AS n FROM risk_events \
+             WHERE first_seen >= ? AND status <> 'suppressed' GROUP BY b"
+        );
+        (sql, vec![Bind::Int(since), Bind::Int(since)])
+    }
+
+    /// The database's plan for one of the event reads, as text (one line per plan row): what the
+    /// EXPLAIN tests assert an index on. Read-only.
+    pub async fn explain_event_read(&self, read: &EventRead) -> Result<String, StoreError> {
+        let (sql, binds) = match read {
+            EventRead::Page(q) => self.page_sql(q),
+            EventRead::PerHour { now } => {
+                self.per_hour_sql((now.div_euclid(HOUR) - (LEVELS_BY_HOUR as i64 - 1)) * HOUR)
+            }
+            EventRead::Retention { cutoff } => (
+                RETENTION_SELECT.to_owned(),
+                vec![Bind::Int(*cutoff), Bind::Int(1_000)],
+            ),
+        };
+        let prefix = match self.dialect {
+            Dialect::Sqlite => "EXPLAIN QUERY PLAN",
+            Dialect::MySql | Dialect::Postgres => "EXPLAIN",
+        };
+        let sql = format!("{prefix} {sql}");
+        let rows = bind_all!(sqlx::query(self.sql(&sql)), binds)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::new();
+        for row in &rows {
+            use sqlx::Column as _;
+            let mut cells = Vec::new();
+            for (i, col) in row.columns().iter().enumerate() {
+                let v = row
+                    .try_get::<Option<String>, _>(i)
+                    .ok()
+                    .flatten()
+                    .or_else(|| {
+                        row.try_get::<Option<i64>, _>(i)
+                            .ok()
+                            .flatten()
+                            .map(|n| n.to_string())
+                    })
+                    .unwrap_or_default();
+                cells.push(format!("{}={v}", col.name()));
+            }
+            out.push(cells.join(" "));
         }
-        Ok(query.fetch_one(&self.pool).await?)
+        Ok(out.join("\n"))
+    }
+
+    /// How many events match `q` (ignoring its page), exactly. Narrowed only by level and
+    /// status, it is read from the maintained counts; otherwise it scans what matches.
+    pub async fn count_events(&self, q: &EventQuery) -> Result<i64, StoreError> {
+        if q.counted_by_level_status() {
+            return self.counted(q).await;
+        }
+        let q = EventQuery {
+            after: None,
+            ..q.clone()
+        };
+        let (cond, binds) = where_clause(self.dialect, &q);
+        let sql = format!("SELECT COUNT(*) FROM risk_events WHERE {cond}");
+        let query = bind_all!(sqlx::query_as::<_, (i64,)>(self.sql(&sql)), binds);
+        Ok(query.fetch_one(&self.pool).await?.0)
+    }
+
+    /// A count that stays cheap: exact from the maintained counts when they answer `q`, else at
+    /// most `cap + 1` matching rows are read. `(count, exact)`; not exact means "more than `cap`"
+    /// (the count returned is `cap`).
+    pub async fn count_events_capped(
+        &self,
+        q: &EventQuery,
+        cap: i64,
+    ) -> Result<(i64, bool), StoreError> {
+        if q.counted_by_level_status() {
+            return Ok((self.counted(q).await?, true));
+        }
+        let q = EventQuery {
+            after: None,
+            ..q.clone()
+        };
+        let (cond, mut binds) = where_clause(self.dialect, &q);
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 AS one FROM risk_events WHERE {cond} LIMIT ?) AS capped"
+        );
+        binds.push(Bind::Int(cap + 1));
+        let query = bind_all!(sqlx::query_as::<_, (i64,)>(self.sql(&sql)), binds);
+        let n = query.fetch_one(&self.pool).await?.0;
+        Ok(if n > cap { (cap, false) } else { (n, true) })
     }
 
     /// One event by id.
@@ -117,44 +276,35 @@ impl Store {
         Ok(rows.iter().map(log_entry).collect::<Result<_, _>>()?)
     }
 
-    /// Counts by level and status, suppressed total, events per hour over 24 h.
+    /// Counts by level and status (maintained), suppressed total, and events first seen in each
+    /// of the last 24 whole hours (the current one last), bucketed in SQL over the index on
+    /// `(first_seen, status)`. The stamp is read first: a change after it shows as a new stamp.
     pub async fn event_stats(&self, now: i64) -> Result<EventStats, StoreError> {
-        let rows = sqlx::query(
-            "SELECT level, status, COUNT(*) AS n FROM risk_events GROUP BY level, status",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut stats = EventStats::default();
-        for r in &rows {
-            let (level, status, n): (String, String, i64) =
-                (r.try_get("level")?, r.try_get("status")?, r.try_get("n")?);
+        let hour = 3_600_000;
+        let mut stats = EventStats {
+            stamp: self.events_stamp().await?,
+            hour: now.div_euclid(hour),
+            ..EventStats::default()
+        };
+        for (level, status, n) in self.event_counts().await? {
             if status == Status::Suppressed.as_str() {
                 stats.suppressed += n;
             }
             stats.total += n;
             stats.by_level_status.push((level, status, n));
         }
-        let hour = 3_600_000;
-        let since = now - hour * LEVELS_BY_HOUR as i64;
-        let sql =
-            "SELECT first_seen FROM risk_events WHERE first_seen >= ? AND status <> 'suppressed'";
-        let mut per_hour = vec![0_i64; LEVELS_BY_HOUR];
-        // Bucketing in Rust keeps the SQL portable (integer division differs between backends).
-        let firsts: Vec<i64> = sqlx::query_scalar(self.sql(sql))
-            .bind(since)
+        let since = (stats.hour - (LEVELS_BY_HOUR as i64 - 1)) * hour;
+        let (sql, binds) = self.per_hour_sql(since);
+        let rows = bind_all!(sqlx::query(self.sql(&sql)), binds)
             .fetch_all(&self.pool)
             .await?;
-        for t in firsts {
-            let bucket = ((t - since) / hour) as usize;
-            if let Some(slot) = per_hour.get_mut(bucket.min(LEVELS_BY_HOUR - 1)) {
-                *slot += 1;
-            }
+        let mut per_hour = vec![0_i64; LEVELS_BY_HOUR];
+        for r in &rows {
+            let (b, n): (i64, i64) = (r.try_get("b")?, r.try_get("n")?);
+            let slot = usize::try_from(b).unwrap_or(0).min(LEVELS_BY_HOUR - 1);
+            per_hour[slot] += n;
         }
         stats.per_hour = per_hour;
-        let stamp: Option<i64> = sqlx::query_scalar("SELECT MAX(updated_at) FROM risk_events")
-            .fetch_one(&self.pool)
-            .await?;
-        stats.stamp = stamp.unwrap_or(0);
         Ok(stats)
     }
 

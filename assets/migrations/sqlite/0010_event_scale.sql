@@ -1,0 +1,86 @@
+-- A store of a million events (issue 13): change stamps, maintained counts, text and statistics
+-- indexes, the archive that retention moves closed events to.
+
+-- One row per watched table; bumped in the same transaction as every write to it, so a poller
+-- reads one primary-key row to learn whether anything changed (never a scan, never a clock).
+CREATE TABLE change_stamps (
+    name VARCHAR(64) PRIMARY KEY,
+    version BIGINT NOT NULL
+);
+INSERT INTO change_stamps (name, version) VALUES ('risk_events', 1);
+
+-- Events per (level, status), kept by every write in its own transaction: the Overview's counts
+-- and any count filtered only by level and status are read here, exactly, in O(1).
+CREATE TABLE risk_event_counts (
+    level VARCHAR(2) NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (level, status)
+);
+INSERT INTO risk_event_counts (level, status, n)
+SELECT l.level, s.status,
+       (SELECT COUNT(*) FROM risk_events e WHERE e.level = l.level AND e.status = s.status)
+FROM (SELECT 'P0' AS level UNION ALL SELECT 'P1' UNION ALL SELECT 'P2' UNION ALL SELECT 'P3') l
+CROSS JOIN (SELECT 'open' AS status UNION ALL SELECT 'acked' UNION ALL SELECT 'resolved'
+            UNION ALL SELECT 'closed' UNION ALL SELECT 'suppressed') s;
+
+-- Served by the counts above (status_level) and by change_stamps (updated): gone, so each write
+-- maintains two indexes fewer.
+DROP INDEX risk_events_status_level;
+DROP INDEX risk_events_updated;
+
+-- The Overview's per-hour statistics: `first_seen >= ? AND status <> 'suppressed'` (covering).
+CREATE INDEX risk_events_first_seen ON risk_events (first_seen, status);
+
+-- Free text: an FTS5 trigram index over title, component and summary (substring matches, case
+-- insensitive), kept by triggers; an update that leaves the three columns alone does not touch it.
+CREATE VIRTUAL TABLE risk_events_text USING fts5(
+    title, component, summary,
+    content = 'risk_events', content_rowid = 'id', tokenize = 'trigram'
+);
+INSERT INTO risk_events_text (risk_events_text) VALUES ('rebuild');
+CREATE TRIGGER risk_events_text_insert AFTER INSERT ON risk_events BEGIN
+    INSERT INTO risk_events_text (rowid, title, component, summary)
+    VALUES (new.id, new.title, new.component, new.summary);
+END;
+CREATE TRIGGER risk_events_text_delete AFTER DELETE ON risk_events BEGIN
+    INSERT INTO risk_events_text (risk_events_text, rowid, title, component, summary)
+    VALUES ('delete', old.id, old.title, old.component, old.summary);
+END;
+CREATE TRIGGER risk_events_text_update AFTER UPDATE OF title, component, summary ON risk_events
+WHEN old.title IS NOT new.title OR old.component IS NOT new.component
+     OR old.summary IS NOT new.summary BEGIN
+    INSERT INTO risk_events_text (risk_events_text, rowid, title, component, summary)
+    VALUES ('delete', old.id, old.title, old.component, old.summary);
+    INSERT INTO risk_events_text (rowid, title, component, summary)
+    VALUES (new.id, new.title, new.component, new.summary);
+END;
+
+-- Closed events past the retention period, moved here by the master's scheduler (exportable with
+-- `nightwatch events archived`). Same columns plus when it was archived.
+CREATE TABLE risk_events_archive (
+    id BIGINT PRIMARY KEY,
+    fingerprint VARCHAR(128) NOT NULL,
+    source VARCHAR(32) NOT NULL,
+    ds_type VARCHAR(64) NOT NULL,
+    level VARCHAR(2) NOT NULL,
+    title VARCHAR(512) NOT NULL,
+    summary TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    annotations TEXT NOT NULL,
+    component VARCHAR(255) NOT NULL,
+    status VARCHAR(16) NOT NULL,
+    firing BIGINT NOT NULL,
+    first_seen BIGINT NOT NULL,
+    last_seen BIGINT NOT NULL,
+    count BIGINT NOT NULL,
+    flips BIGINT NOT NULL,
+    flip_window_start BIGINT NOT NULL,
+    flapping BIGINT NOT NULL,
+    assignee VARCHAR(255) NOT NULL,
+    original_level VARCHAR(2) NOT NULL,
+    source_url TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    archived_at BIGINT NOT NULL
+);
+CREATE INDEX risk_events_archive_at ON risk_events_archive (archived_at);
