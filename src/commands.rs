@@ -135,9 +135,12 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
         if !report.applied.is_empty() {
             tracing::info!(?report, "database migrated");
         }
+        // An engine without its plans and tasks looks healthy and does nothing: refuse to start.
         if let Err(e) = apply::seed_builtin(&store).await {
-            // The product still works without its library; say so loudly, do not refuse to start.
-            tracing::error!(error = %e, "cannot apply the built-in content library");
+            return Err(StoreError::Migrate {
+                url: store.url().to_owned(),
+                reason: format!("cannot apply the built-in content library: {e}"),
+            });
         }
     }
     Ok(store)

@@ -112,15 +112,26 @@ impl Engine {
         // Ingest: one writer behind a bounded queue. The writer ends when the server (which holds
         // every handle) has drained, so an acknowledged alert is always committed first.
         let notify_wake = Arc::new(tokio::sync::Notify::new());
+        let bound = std::time::Duration::from_secs(settings.ingest.request_timeout_secs.max(1));
         let (writer, writer_task) = ingest::spawn_writer(
             store.clone(),
             config.clone(),
             Arc::clone(&metrics),
-            settings.ingest.queue,
-            settings.ingest.batch_max,
+            &ingest::WriterConfig {
+                queue: settings.ingest.queue,
+                batch_max: settings.ingest.batch_max,
+                bound,
+            },
             Arc::clone(&notify_wake),
         );
         tasks.spawn(writer_task);
+        // While the writer's breaker is open, a probe asks the database whether it is back.
+        tasks.spawn(ingest::probe_loop(
+            Arc::clone(writer.breaker()),
+            store.clone(),
+            bound.min(std::time::Duration::from_secs(2)),
+            cancel.clone(),
+        ));
         let notifier = notify::spawn(&tasks, &store, &me.id, &config, &notify_wake, &cancel);
         let _ = metrics.notify.set(Arc::clone(&notifier.metrics));
         let ingest_routes = ingest::routes(ingest::IngestState::new(

@@ -140,6 +140,9 @@ pub struct IngestSettings {
     pub queue: usize,
     /// Alerts the writer stores per transaction at most.
     pub batch_max: usize,
+    /// No ingest request is held longer than this (seconds): past it the answer is 503 +
+    /// Retry-After, and a write that takes longer counts as the database being away.
+    pub request_timeout_secs: u64,
     /// `severity` label value → level, for alerts without a `level` label. Unlisted values: P2.
     pub severity: std::collections::BTreeMap<String, String>,
 }
@@ -166,6 +169,7 @@ impl Default for IngestSettings {
             max_body_bytes: 16 * 1024 * 1024,
             queue: 1024,
             batch_max: 2000,
+            request_timeout_secs: 10,
             severity,
         }
     }

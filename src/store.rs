@@ -7,6 +7,7 @@
 //! that decode identically through `Any` on all three backends.
 
 mod audit;
+mod charset;
 mod components;
 mod connect;
 mod content;

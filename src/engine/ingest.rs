@@ -11,6 +11,8 @@
 
 mod alertmanager;
 mod auth;
+mod breaker;
+mod clean;
 mod generic;
 mod handlers;
 mod limit;
@@ -21,8 +23,9 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+pub use breaker::{Breaker, probe_loop};
 pub use handlers::routes;
-pub use writer::{Writer, spawn_writer};
+pub use writer::{Writer, WriterConfig, spawn_writer};
 
 use super::Metrics;
 use super::config_watch::Effective;

@@ -29,6 +29,10 @@ pub const VARS: &[(&str, &str)] = &[
     ("NIGHTWATCH_INGEST_MAX_BODY_BYTES", "ingest.max_body_bytes"),
     ("NIGHTWATCH_INGEST_QUEUE", "ingest.queue"),
     ("NIGHTWATCH_INGEST_BATCH_MAX", "ingest.batch_max"),
+    (
+        "NIGHTWATCH_INGEST_REQUEST_TIMEOUT_SECS",
+        "ingest.request_timeout_secs",
+    ),
     ("NIGHTWATCH_LOG_LEVEL", "log.level"),
 ];
 

@@ -179,6 +179,13 @@ fn validate(s: &Settings, file: Option<&Path>) -> Result<(), SettingsError> {
             "expected queue and batch_max of at least 1 and max_body_bytes of at least 1024",
         ));
     }
+    if !(1..=600).contains(&s.ingest.request_timeout_secs) {
+        return Err(invalid(
+            "ingest.request_timeout_secs",
+            s.ingest.request_timeout_secs.to_string(),
+            "expected 1 to 600 seconds (default 10): no sender should wait longer for an answer",
+        ));
+    }
     if !(1..=30).contains(&s.engine.config_poll_secs) {
         return Err(invalid(
             "engine.config_poll_secs",

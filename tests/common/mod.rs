@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod private_db;
 pub mod tmux;
 
 use nightwatch::store::{ConnectOptions, Store};

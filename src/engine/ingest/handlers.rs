@@ -133,6 +133,17 @@ async fn write(s: &IngestState, items: Vec<Incoming>) -> Response {
             s.metrics.ingest_busy.fetch_add(1, Ordering::Relaxed);
             retry_later(1, "ingest queue full")
         }
+        Err(WriteError::Away) => {
+            s.metrics.ingest_away.fetch_add(1, Ordering::Relaxed);
+            retry_later(5, "database unavailable; nothing was stored")
+        }
+        Err(WriteError::Timeout) => {
+            s.metrics.ingest_away.fetch_add(1, Ordering::Relaxed);
+            retry_later(
+                5,
+                "not committed within ingest.request_timeout_secs; retry later",
+            )
+        }
         Err(WriteError::Database(_)) => retry_later(5, "database unavailable; nothing was stored"),
     }
 }
