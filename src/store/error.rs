@@ -51,7 +51,13 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound("row".to_owned()),
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+            sqlx::Error::Database(db) if server_going_away(db.as_ref()) => {
                 StoreError::Unavailable(e.to_string())
             }
             sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -63,6 +69,24 @@ impl From<sqlx::Error> for StoreError {
             _ => StoreError::Query(e.to_string()),
         }
     }
+}
+
+/// Whether the server said it is shutting down or dropped the session: PostgreSQL classes 08
+/// (connection exception) and 57 (operator intervention: `57P01` admin shutdown); MySQL 1053
+/// (shutdown in progress), 1927 (connection killed).
+fn server_going_away(db: &dyn sqlx::error::DatabaseError) -> bool {
+    if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return matches!(my.number(), 1053 | 1927);
+    }
+    if db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        return db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57"));
+    }
+    false
 }
 
 /// Whether a database error is about the data sent (as opposed to the database being away, a lock,

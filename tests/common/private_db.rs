@@ -191,6 +191,17 @@ impl PrivateDb {
             )
             .ok()
         });
+        if self.kind == Kind::Postgres {
+            // It accepts connections before it accepts sessions ("the database system is
+            // starting up"): wait until it says it is ready.
+            wait_until("private PostgreSQL to be ready", 60, || {
+                Command::new(pg_bin("pg_isready"))
+                    .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string()])
+                    .status()
+                    .ok()
+                    .filter(std::process::ExitStatus::success)
+            });
+        }
     }
 
     /// Stop the server cleanly (MariaDB: SIGTERM; PostgreSQL: SIGINT, its fast shutdown that

@@ -265,6 +265,15 @@ async fn run(
         if jobs.is_empty() {
             continue;
         }
+        // Queued before the breaker opened: trying again now would hold each request for another
+        // pool timeout; the probe closes the breaker as soon as the database answers.
+        if sink.breaker.is_open() {
+            for job in jobs {
+                let n = job.items.len();
+                fail(job.reply, n, "database away".into(), &sink.metrics);
+            }
+            continue;
+        }
         let effective = Arc::clone(&*config.borrow());
         // Everything a batch needs from the configuration, read once per batch (not per alert).
         let dashboard = effective.get("RISK_DASHBOARD_CONFIG");
