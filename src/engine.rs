@@ -90,10 +90,21 @@ impl Engine {
         let me = identity("engine", &listen.to_string());
         let metrics = Arc::new(Metrics::default());
         let registry = Registry::new(store.clone(), me.clone(), settings, Arc::clone(&metrics));
-        registry.beat().await?;
         let sysconfig = crate::sysconfig::SysConfig::from_settings(store.clone(), settings);
-        sysconfig.seed_generated().await?;
-        let (stamp, effective) = config_watch::initial(&sysconfig).await?;
+        // From the first beat on this engine holds a row and maybe the lease: a start that fails
+        // after it gives both back, so no standby waits for a lease nobody renews.
+        let first = async {
+            registry.beat().await?;
+            sysconfig.seed_generated().await?;
+            Ok::<_, EngineError>(config_watch::initial(&sysconfig).await?)
+        };
+        let (stamp, effective) = match first.await {
+            Ok(v) => v,
+            Err(e) => {
+                registry.release().await;
+                return Err(e);
+            }
+        };
         let (config_tx, config) = watch::channel(Arc::new(effective));
         let (tx, state) = watch::channel(EngineState::InProcess {
             listen: listen.to_string(),
