@@ -7,6 +7,7 @@ mod console;
 mod events;
 mod info;
 mod inspect;
+pub mod key;
 mod migrate;
 mod plan;
 mod serve;
@@ -65,6 +66,10 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Config(_) => 3,
+            Failure::Engine(
+                crate::engine::EngineError::InsecureListen(_)
+                | crate::engine::EngineError::Unauthenticated { .. },
+            ) => 3,
             Failure::Database(e) if e.is_transient() => 4,
             Failure::Sysconfig(crate::sysconfig::ConfigError::Store(e)) if e.is_transient() => 4,
             _ => 1,
@@ -106,6 +111,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Apply { paths, dry_run }) => apply::run(settings, &paths, dry_run).await,
         Some(Command::Export) => apply::export(settings).await,
         Some(Command::Events(c)) => events::run(settings, c).await,
+        Some(Command::Key(c)) => key::run(settings, c).await,
         Some(Command::Completions { .. }) => Ok(()),
     }
 }

@@ -39,6 +39,7 @@ pub struct Settings {
     pub engine: EngineSettings,
     pub console: ConsoleSettings,
     pub ingest: IngestSettings,
+    pub secrets: SecretsSettings,
     pub log: LogSettings,
     /// Resolved paths; not read from the file.
     #[serde(skip)]
@@ -46,6 +47,14 @@ pub struct Settings {
     /// Where the settings came from (file path, or none), for `info`.
     #[serde(skip)]
     pub source: Option<PathBuf>,
+}
+
+/// Where the estate's secret key is read from (after `NIGHTWATCH_SECRET_KEY`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsSettings {
+    /// A file holding the key (base64 or hex, mode 0600). Empty: `<data dir>/secret.key`.
+    pub key_file: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +90,11 @@ pub struct EngineSettings {
     pub lease_secs: u64,
     /// Seconds between checks for configuration changes (1..30: a change applies within 30 s).
     pub config_poll_secs: u64,
+    /// Accept plain HTTP on a non-loopback `listen` address (credentials still required). Off: such
+    /// an address is refused at start (exit code 3), since nightwatch has no TLS of its own yet.
+    pub insecure_listen: bool,
+    /// Open connections at most; one more is answered 503 + Retry-After and closed.
+    pub max_connections: usize,
 }
 
 impl Default for EngineSettings {
@@ -91,6 +105,8 @@ impl Default for EngineSettings {
             heartbeat_secs: 5,
             lease_secs: 15,
             config_poll_secs: 5,
+            insecure_listen: false,
+            max_connections: 512,
         }
     }
 }

@@ -17,6 +17,7 @@ mod events;
 mod inspection;
 mod inspection_view;
 mod instances;
+mod keys;
 mod migrate;
 mod outbox;
 mod overview;

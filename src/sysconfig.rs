@@ -6,6 +6,7 @@
 //! decrypted values with [`SysConfig::effective`] and never logs them.
 
 mod diff;
+pub mod estate_key;
 mod secretbox;
 mod service;
 mod view;
@@ -47,6 +48,9 @@ pub enum ConfigError {
     ReasonRequired(String),
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// This process does not hold the estate's key (see [`estate_key`]).
+    #[error("{0}")]
+    Key(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -39,6 +39,8 @@ pub struct IngestState {
     pub metrics: Arc<Metrics>,
     pub settings: Arc<IngestSettings>,
     pub limits: Arc<limit::RateLimits>,
+    /// HMAC signatures seen within the replay window.
+    pub replay: Arc<auth::ReplayGuard>,
 }
 
 impl IngestState {
@@ -54,6 +56,7 @@ impl IngestState {
             metrics,
             settings: Arc::new(settings.clone()),
             limits: Arc::new(limit::RateLimits::default()),
+            replay: Arc::new(auth::ReplayGuard::default()),
         }
     }
 }

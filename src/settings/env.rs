@@ -22,6 +22,14 @@ pub const VARS: &[(&str, &str)] = &[
         "NIGHTWATCH_ENGINE_CONFIG_POLL_SECS",
         "engine.config_poll_secs",
     ),
+    (
+        "NIGHTWATCH_ENGINE_INSECURE_LISTEN",
+        "engine.insecure_listen",
+    ),
+    (
+        "NIGHTWATCH_ENGINE_MAX_CONNECTIONS",
+        "engine.max_connections",
+    ),
     ("NIGHTWATCH_CONSOLE_REFRESH_MS", "console.refresh_ms"),
     ("NIGHTWATCH_CONSOLE_THEME", "console.theme"),
     ("NIGHTWATCH_CONSOLE_READ_ONLY", "console.read_only"),
@@ -33,6 +41,7 @@ pub const VARS: &[(&str, &str)] = &[
         "NIGHTWATCH_INGEST_REQUEST_TIMEOUT_SECS",
         "ingest.request_timeout_secs",
     ),
+    ("NIGHTWATCH_SECRETS_KEY_FILE", "secrets.key_file"),
     ("NIGHTWATCH_LOG_LEVEL", "log.level"),
 ];
 

@@ -14,6 +14,8 @@ pub struct Overrides {
     pub refresh_ms: Option<u64>,
     pub listen: Option<std::net::SocketAddr>,
     pub engine: Option<EngineMode>,
+    /// `--insecure-listen`: plain HTTP on a non-loopback address, reported as such.
+    pub insecure_listen: bool,
 }
 
 /// Build the settings from every layer, reading the real environment.
@@ -102,6 +104,9 @@ fn apply_flags(settings: &mut Settings, o: &Overrides) {
     }
     if let Some(listen) = o.listen {
         settings.engine.listen = listen;
+    }
+    if o.insecure_listen {
+        settings.engine.insecure_listen = true;
     }
     if let Some(mode) = o.engine {
         settings.engine.mode = mode;

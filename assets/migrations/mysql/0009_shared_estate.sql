@@ -31,3 +31,12 @@ ALTER TABLE risk_events
     MODIFY source_url MEDIUMTEXT NOT NULL;
 ALTER TABLE event_log MODIFY message MEDIUMTEXT NOT NULL;
 ALTER TABLE outbox MODIFY payload MEDIUMTEXT NOT NULL;
+
+-- One key for an estate: a random text sealed with the estate's secret key. A process whose key
+-- cannot open it refuses to start or to write secrets (it would seal them with a second key).
+CREATE TABLE nw_key_verifier (
+    id VARCHAR(16) PRIMARY KEY,
+    verifier TEXT NOT NULL,
+    created_by VARCHAR(255) NOT NULL,
+    updated_at BIGINT NOT NULL
+) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
