@@ -47,6 +47,10 @@ pub struct Global {
     /// Address of the engine's HTTP server (default 127.0.0.1:9797; port 0 picks a free one).
     #[arg(long, global = true, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
+    /// Accept plain HTTP on a non-loopback --listen address (ingest credentials are still
+    /// required; /healthz and the status bar report it). Without it such an address is refused.
+    #[arg(long, global = true)]
+    pub insecure_listen: bool,
     /// Run the engine in this process: auto (only on the embedded SQLite), on, off.
     #[arg(long, global = true, value_name = "MODE")]
     pub engine: Option<EngineArg>,
@@ -111,6 +115,10 @@ pub enum Command {
     /// Print the stored components, rules, tasks, plans, scenarios and DR model as one content file
     /// (TOML).
     Export,
+    /// The estate's secret key: export it, import it on another host, rotate it. Every process
+    /// sharing a database must hold the same key (see the README's shared estate).
+    #[command(subcommand)]
+    Key(crate::commands::key::KeyCommand),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions { shell: clap_complete::Shell },
 }
@@ -489,6 +497,7 @@ impl Global {
             read_only: self.read_only,
             refresh_ms: self.refresh,
             listen: self.listen,
+            insecure_listen: self.insecure_listen,
             engine: self.engine.map(|e| match e {
                 EngineArg::Auto => EngineMode::Auto,
                 EngineArg::On => EngineMode::On,

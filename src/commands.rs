@@ -8,6 +8,7 @@ mod dr;
 mod events;
 mod info;
 mod inspect;
+pub mod key;
 mod migrate;
 mod plan;
 mod serve;
@@ -85,6 +86,10 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Config(_) => 3,
+            Failure::Engine(
+                crate::engine::EngineError::InsecureListen(_)
+                | crate::engine::EngineError::Unauthenticated { .. },
+            ) => 3,
             Failure::Database(e) if e.is_transient() => 4,
             Failure::Sysconfig(crate::sysconfig::ConfigError::Store(e)) if e.is_transient() => 4,
             _ => 1,
@@ -127,6 +132,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Export) => apply::export(settings).await,
         Some(Command::Events(c)) => events::run(settings, c).await,
         Some(Command::Dr(c)) => dr::run(settings, c).await,
+        Some(Command::Key(c)) => key::run(settings, c).await,
         Some(Command::Completions { .. }) => Ok(()),
     }
 }
@@ -156,9 +162,12 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StoreError> {
         if !report.applied.is_empty() {
             tracing::info!(?report, "database migrated");
         }
+        // An engine without its plans and tasks looks healthy and does nothing: refuse to start.
         if let Err(e) = apply::seed_builtin(&store).await {
-            // The product still works without its library; say so loudly, do not refuse to start.
-            tracing::error!(error = %e, "cannot apply the built-in content library");
+            return Err(StoreError::Migrate {
+                url: store.url().to_owned(),
+                reason: format!("cannot apply the built-in content library: {e}"),
+            });
         }
     }
     Ok(store)

@@ -52,10 +52,19 @@ pub enum EngineError {
         source: std::io::Error,
     },
     #[error(
-        "refusing to listen on {0}: a non-loopback address needs ingest authentication configured \
-         (use 127.0.0.1 or ::1 until then)"
+        "refusing to listen on {addr}: a non-loopback address needs every ingest credential set, \
+         and {missing} is not (see `nightwatch config get INGEST_AUTH` / NW_EMBEDDED_AK)"
     )]
-    Unauthenticated(std::net::SocketAddr),
+    Unauthenticated {
+        addr: std::net::SocketAddr,
+        missing: String,
+    },
+    #[error(
+        "refusing to listen on {0} with plain HTTP: nightwatch has no TLS of its own yet. Listen \
+         on 127.0.0.1 behind a TLS-terminating proxy, or accept plain HTTP on this address with \
+         --insecure-listen (engine.insecure_listen; /healthz and the status bar then say so)"
+    )]
+    InsecureListen(std::net::SocketAddr),
     #[error("cannot register the instance: {0}")]
     Store(#[from] crate::store::StoreError),
     #[error("cannot load the system configuration: {0}")]
@@ -82,8 +91,12 @@ impl Engine {
         cancel: CancellationToken,
     ) -> Result<Engine, EngineError> {
         let addr = settings.engine.listen;
-        if !addr.ip().is_loopback() {
-            return Err(EngineError::Unauthenticated(addr));
+        let exposed = !addr.ip().is_loopback();
+        if exposed && !settings.engine.insecure_listen {
+            return Err(EngineError::InsecureListen(addr));
+        }
+        if let Some(n) = server::raise_nofile_limit() {
+            tracing::debug!(open_files = n, "open-file limit");
         }
         let listener = server::bind(addr).await?;
         let listen = listener
@@ -92,18 +105,41 @@ impl Engine {
         let me = identity("engine", &listen.to_string());
         let metrics = Arc::new(Metrics::default());
         let registry = Registry::new(store.clone(), me.clone(), settings, Arc::clone(&metrics));
-        registry.beat().await?;
         let sysconfig = crate::sysconfig::SysConfig::from_settings(store.clone(), settings);
-        sysconfig.seed_generated().await?;
-        // The engine's own secrets, scrubbed from every output it stores (with the secret key
-        // and the configuration's secrets, added by the configuration watch).
-        let own = crate::domain::sysconfig::url_password(&settings.database_url());
-        let (stamp, effective) =
-            config_watch::initial(&sysconfig, own.into_iter().collect()).await?;
+        // A host without the estate's key never starts: it could not open the configuration's
+        // secrets, and must never seal new ones with a key of its own.
+        sysconfig.check_key().await?;
+        // From the first beat on this engine holds a row and maybe the lease: a start that fails
+        // after it gives both back, so no standby waits for a lease nobody renews.
+        let first = async {
+            registry.beat().await?;
+            sysconfig.seed_generated().await?;
+            // The engine's own secrets, scrubbed from every output it stores (with the secret key
+            // and the configuration's secrets, added by the configuration watch).
+            let own = crate::domain::sysconfig::url_password(&settings.database_url());
+            Ok::<_, EngineError>(config_watch::initial(&sysconfig, own.into_iter().collect()).await?)
+        };
+        let (stamp, effective) = match first.await {
+            Ok(v) => v,
+            Err(e) => {
+                registry.release().await;
+                return Err(e);
+            }
+        };
+        if exposed {
+            if let Some(missing) = missing_credential(&effective) {
+                registry.release().await;
+                return Err(EngineError::Unauthenticated { addr, missing });
+            }
+            tracing::warn!(%listen, "listening with plain HTTP on a non-loopback address (--insecure-listen)");
+        }
         let (config_tx, config) = watch::channel(Arc::new(effective));
-        let (tx, state) = watch::channel(EngineState::InProcess {
-            listen: listen.to_string(),
-        });
+        let shown = if exposed {
+            format!("{listen} (insecure HTTP)")
+        } else {
+            listen.to_string()
+        };
+        let (tx, state) = watch::channel(EngineState::InProcess { listen: shown });
         let tasks = TaskTracker::new();
         tasks.spawn(registry.run(cancel.clone()));
         tasks.spawn(config_watch::run(
@@ -118,15 +154,26 @@ impl Engine {
         // Ingest: one writer behind a bounded queue. The writer ends when the server (which holds
         // every handle) has drained, so an acknowledged alert is always committed first.
         let notify_wake = Arc::new(tokio::sync::Notify::new());
+        let bound = std::time::Duration::from_secs(settings.ingest.request_timeout_secs.max(1));
         let (writer, writer_task) = ingest::spawn_writer(
             store.clone(),
             config.clone(),
             Arc::clone(&metrics),
-            settings.ingest.queue,
-            settings.ingest.batch_max,
+            &ingest::WriterConfig {
+                queue: settings.ingest.queue,
+                batch_max: settings.ingest.batch_max,
+                bound,
+            },
             Arc::clone(&notify_wake),
         );
         tasks.spawn(writer_task);
+        // While the writer's breaker is open, a probe asks the database whether it is back.
+        tasks.spawn(ingest::probe_loop(
+            Arc::clone(writer.breaker()),
+            store.clone(),
+            bound.min(std::time::Duration::from_secs(2)),
+            cancel.clone(),
+        ));
         let notifier = notify::spawn(&tasks, &store, &me.id, &config, &notify_wake, &cancel);
         let _ = metrics.notify.set(Arc::clone(&notifier.metrics));
         let ingest_routes = ingest::routes(ingest::IngestState::new(
@@ -196,6 +243,10 @@ impl Engine {
             cancel.clone(),
             tx,
             ingest_routes,
+            server::ServeOptions {
+                max_connections: settings.engine.max_connections,
+                insecure: exposed,
+            },
         ));
         tasks.close();
         tracing::info!(%listen, "engine started");
@@ -222,6 +273,35 @@ impl Engine {
         self.tasks.wait().await;
         tracing::info!("engine stopped");
     }
+}
+
+/// The first ingest credential that is not set, if any (a non-loopback listener needs them all).
+fn missing_credential(effective: &config_watch::Effective) -> Option<String> {
+    let auth = effective.get("INGEST_AUTH");
+    for source in ["alertmanager", "api"] {
+        let cfg = auth.get(source).cloned().unwrap_or_default();
+        let field = match cfg.get("mode").and_then(|m| m.as_str()).unwrap_or("bearer") {
+            "basic" => "password",
+            "hmac" => "secret",
+            _ => "token",
+        };
+        if cfg
+            .get(field)
+            .and_then(|v| v.as_str())
+            .is_none_or(str::is_empty)
+        {
+            return Some(format!("INGEST_AUTH.{source}.{field}"));
+        }
+    }
+    let ak = effective.get("NW_EMBEDDED_AK");
+    ["ak", "sk"]
+        .into_iter()
+        .find(|k| {
+            ak.get(*k)
+                .and_then(|v| v.as_str())
+                .is_none_or(str::is_empty)
+        })
+        .map(|k| format!("NW_EMBEDDED_AK.{k}"))
 }
 
 /// The real probe library as the inspection runner's probe function (shared HTTP pools).

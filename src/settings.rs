@@ -39,6 +39,7 @@ pub struct Settings {
     pub engine: EngineSettings,
     pub console: ConsoleSettings,
     pub ingest: IngestSettings,
+    pub secrets: SecretsSettings,
     pub log: LogSettings,
     /// Resolved paths; not read from the file.
     #[serde(skip)]
@@ -46,6 +47,14 @@ pub struct Settings {
     /// Where the settings came from (file path, or none), for `info`.
     #[serde(skip)]
     pub source: Option<PathBuf>,
+}
+
+/// Where the estate's secret key is read from (after `NIGHTWATCH_SECRET_KEY`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsSettings {
+    /// A file holding the key (base64 or hex, mode 0600). Empty: `<data dir>/secret.key`.
+    pub key_file: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +93,11 @@ pub struct EngineSettings {
     /// Days a closed event is kept after it was last seen before the master archives it
     /// (`nightwatch events archived` exports the archive); 0 keeps everything.
     pub retention_days: u32,
+    /// Accept plain HTTP on a non-loopback `listen` address (credentials still required). Off: such
+    /// an address is refused at start (exit code 3), since nightwatch has no TLS of its own yet.
+    pub insecure_listen: bool,
+    /// Open connections at most; one more is answered 503 + Retry-After and closed.
+    pub max_connections: usize,
 }
 
 impl Default for EngineSettings {
@@ -95,6 +109,8 @@ impl Default for EngineSettings {
             lease_secs: 15,
             config_poll_secs: 5,
             retention_days: 400,
+            insecure_listen: false,
+            max_connections: 512,
         }
     }
 }
@@ -144,6 +160,9 @@ pub struct IngestSettings {
     pub queue: usize,
     /// Alerts the writer stores per transaction at most.
     pub batch_max: usize,
+    /// No ingest request is held longer than this (seconds): past it the answer is 503 +
+    /// Retry-After, and a write that takes longer counts as the database being away.
+    pub request_timeout_secs: u64,
     /// `severity` label value → level, for alerts without a `level` label. Unlisted values: P2.
     pub severity: std::collections::BTreeMap<String, String>,
 }
@@ -170,6 +189,7 @@ impl Default for IngestSettings {
             max_body_bytes: 16 * 1024 * 1024,
             queue: 1024,
             batch_max: 2000,
+            request_timeout_secs: 10,
             severity,
         }
     }

@@ -7,6 +7,7 @@
 //! that decode identically through `Any` on all three backends.
 
 mod audit;
+mod charset;
 mod components;
 mod connect;
 mod content;
@@ -17,6 +18,7 @@ mod events;
 mod inspection;
 mod inspection_view;
 mod instances;
+mod keys;
 mod migrate;
 mod outbox;
 mod overview;

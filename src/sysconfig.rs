@@ -7,6 +7,7 @@
 
 mod diff;
 pub mod scrub;
+pub mod estate_key;
 mod secretbox;
 mod service;
 mod view;
@@ -49,6 +50,9 @@ pub enum ConfigError {
     ReasonRequired(String),
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// This process does not hold the estate's key (see [`estate_key`]).
+    #[error("{0}")]
+    Key(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

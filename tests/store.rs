@@ -145,7 +145,7 @@ async fn exactly_one_master_and_fencing_terms_grow(store: Store, db: TestDb) -> 
         let s = store.clone();
         let me = instance(&format!("c{i}"), 0);
         tasks.push(tokio::spawn(async move {
-            s.acquire_lease("race", &me, 1_000, 15_000).await
+            s.acquire_lease("race", &me, 15_000).await
         }));
     }
     let mut winners = 0;
@@ -155,28 +155,36 @@ async fn exactly_one_master_and_fencing_terms_grow(store: Store, db: TestDb) -> 
     assert_eq!(winners, 1, "exactly one winner of a concurrent election");
 
     let lease = store
-        .acquire_lease("master", &a, 1_000, 15_000)
+        .acquire_lease("master", &a, 15_000)
         .await
         .unwrap()
         .unwrap();
     assert_eq!((lease.holder.as_str(), lease.term), ("a", 1));
     assert!(
         store
-            .acquire_lease("master", &b, 2_000, 15_000)
+            .acquire_lease("master", &b, 15_000)
             .await
             .unwrap()
             .is_none(),
         "lease held"
     );
+    let before = store.db_now_ms().await.unwrap();
     let renewed = store
-        .acquire_lease("master", &a, 5_000, 15_000)
+        .acquire_lease("master", &a, 15_000)
         .await
         .unwrap()
         .unwrap();
+    let after = store.db_now_ms().await.unwrap();
     assert_eq!(renewed.term, 1, "renewal keeps the term");
-    assert_eq!(renewed.expires_at, 20_000);
+    assert!(
+        (before + 15_000..=after + 15_000).contains(&renewed.expires_at),
+        "the lease runs 15 s by the database's clock: {before} {} {after}",
+        renewed.expires_at
+    );
+    // A renewal whose time is already past (as a dead master's lease becomes): it changes hands.
+    store.acquire_lease("master", &a, -1).await.unwrap();
     let taken = store
-        .acquire_lease("master", &b, 20_001, 15_000)
+        .acquire_lease("master", &b, 15_000)
         .await
         .unwrap()
         .unwrap();
@@ -188,7 +196,7 @@ async fn exactly_one_master_and_fencing_terms_grow(store: Store, db: TestDb) -> 
     assert_eq!(taken.hostname, "host-b");
     store.release_lease("master", "b").await.unwrap();
     let back = store
-        .acquire_lease("master", &a, 20_002, 15_000)
+        .acquire_lease("master", &a, 15_000)
         .await
         .unwrap()
         .unwrap();
@@ -247,7 +255,7 @@ async fn overview_counts_what_exists(store: Store, db: TestDb) -> TestDb {
         .unwrap();
     store.upsert_instance(&instance("a", 9_000)).await.unwrap();
     store
-        .acquire_lease("master", &instance("a", 0), 100, 15_000)
+        .acquire_lease("master", &instance("a", 0), 15_000)
         .await
         .unwrap();
     let o = store.overview().await.unwrap();
@@ -266,7 +274,10 @@ async fn overview_counts_what_exists(store: Store, db: TestDb) -> TestDb {
     assert_eq!(o.instances.len(), 1);
     assert_eq!(o.master.as_ref().map(|m| m.holder.as_str()), Some("a"));
     assert_eq!(o.db.schema_version, Some(o.db.schema_latest));
-    assert_eq!(o.stamp, 15_100, "stamp is the newest change seen");
+    // The lease runs by the database's clock: its expiry is the newest change here.
+    let lease_expiry = o.master.as_ref().map_or(0, |m| m.expires_at);
+    assert!(lease_expiry > 15_100);
+    assert_eq!(o.stamp, lease_expiry, "stamp is the newest change seen");
     db
 }
 

@@ -243,6 +243,8 @@ fn engine_short(e: &crate::domain::EngineState) -> &'static str {
     use crate::domain::EngineState as E;
     match e {
         E::Starting => "eng:start",
+        // Plain HTTP on a non-loopback address (`--insecure-listen`): never hidden.
+        E::InProcess { listen } if listen.contains("insecure") => "eng:INSECURE",
         E::InProcess { .. } => "eng:in-proc",
         E::External { .. } => "eng:ext",
         E::Off { .. } => "eng:off",

@@ -17,8 +17,10 @@ pub enum ChannelKind {
     Webhook,
 }
 
-/// One configured channel (secrets in clear: only the engine holds these).
+/// One configured channel (secrets in clear: only the engine holds these). Unknown fields are
+/// refused (a misspelt `levelz` would otherwise silently notify on the default levels).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Channel {
     pub name: String,
     pub kind: ChannelKind,

@@ -11,6 +11,8 @@
 
 mod alertmanager;
 mod auth;
+mod breaker;
+mod clean;
 mod generic;
 mod handlers;
 mod limit;
@@ -21,8 +23,9 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+pub use breaker::{Breaker, probe_loop};
 pub use handlers::routes;
-pub use writer::{Writer, spawn_writer};
+pub use writer::{Writer, WriterConfig, spawn_writer};
 
 use super::Metrics;
 use super::config_watch::Effective;
@@ -36,6 +39,8 @@ pub struct IngestState {
     pub metrics: Arc<Metrics>,
     pub settings: Arc<IngestSettings>,
     pub limits: Arc<limit::RateLimits>,
+    /// HMAC signatures seen within the replay window.
+    pub replay: Arc<auth::ReplayGuard>,
 }
 
 impl IngestState {
@@ -51,6 +56,7 @@ impl IngestState {
             metrics,
             settings: Arc::new(settings.clone()),
             limits: Arc::new(limit::RateLimits::default()),
+            replay: Arc::new(auth::ReplayGuard::default()),
         }
     }
 }

@@ -26,6 +26,12 @@ pub struct Metrics {
     pub ingest_batches: AtomicU64,
     pub alerts_accepted: AtomicU64,
     pub alerts_suppressed: AtomicU64,
+    /// Alerts the database refused even after cleaning (left out of a 200).
+    pub alerts_rejected: AtomicU64,
+    /// 1 while the ingest breaker is open (the database is known to be away).
+    pub ingest_breaker_open: std::sync::Arc<AtomicBool>,
+    /// Ingest requests answered 503 because the breaker was open or the bound passed.
+    pub ingest_away: AtomicU64,
 }
 
 impl Metrics {
@@ -43,7 +49,7 @@ impl Metrics {
             env!("CARGO_PKG_VERSION"),
             instance.replace('\\', "\\\\").replace('"', "\\\"")
         );
-        let samples: [(&str, &str, &str, &str, String); 19] = [
+        let samples: [(&str, &str, &str, &str, String); 22] = [
             (
                 "nightwatch_build_info",
                 "gauge",
@@ -169,6 +175,27 @@ impl Metrics {
                 "Alerts stored as suppressed by the RISK_DASHBOARD_CONFIG filters.",
                 "",
                 load(&self.alerts_suppressed),
+            ),
+            (
+                "nightwatch_alerts_rejected_total",
+                "counter",
+                "Alerts the database refused even after cleaning; left out, never retried.",
+                "",
+                load(&self.alerts_rejected),
+            ),
+            (
+                "nightwatch_ingest_breaker_open",
+                "gauge",
+                "1 while the database is known to be away: ingest answers 503 at once.",
+                "",
+                u8::from(self.ingest_breaker_open.load(Ordering::Relaxed)).to_string(),
+            ),
+            (
+                "nightwatch_ingest_away_total",
+                "counter",
+                "Ingest requests answered 503 at once (breaker open) or at the request bound.",
+                "",
+                load(&self.ingest_away),
             ),
             (
                 "nightwatch_uptime_seconds",

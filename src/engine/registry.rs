@@ -54,7 +54,7 @@ impl Registry {
         self.metrics.heartbeats.fetch_add(1, Ordering::Relaxed);
         let lease = self
             .store
-            .acquire_lease(MASTER_ROLE, &me, now, self.lease_ms)
+            .acquire_lease(MASTER_ROLE, &me, self.lease_ms)
             .await?;
         let master = lease.is_some();
         if self.metrics.is_master.swap(master, Ordering::Relaxed) != master {
@@ -88,6 +88,12 @@ impl Registry {
                 }
             }
         }
+        self.release().await;
+    }
+
+    /// Give back what this engine took: the master lease (so a standby takes over at once) and
+    /// its `nw_component` row. Called on shutdown, and when a start fails after the first beat.
+    pub async fn release(&self) {
         if let Err(e) = self.store.release_lease(MASTER_ROLE, &self.me.id).await {
             tracing::warn!(error = %e, "could not release the master lease; it will expire");
         }

@@ -1,4 +1,7 @@
-//! The engine's HTTP server (axum): `GET /healthz`, `GET /metrics`. Ingest routes join later.
+//! The engine's HTTP server (axum): `GET /healthz`, `GET /metrics`, and the ingest routes, behind
+//! a capped listener (see [`capped`]).
+
+mod capped;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,11 +19,22 @@ use super::{EngineError, Metrics};
 use crate::domain::{EngineState, Instance, time::now_ms};
 use crate::store::Store;
 
+pub use capped::raise_nofile_limit;
+
 #[derive(Clone)]
 struct AppState {
     store: Store,
     me: Arc<Instance>,
     metrics: Arc<Metrics>,
+    /// Plain HTTP on a non-loopback address (`--insecure-listen`): reported by `/healthz`.
+    insecure: bool,
+}
+
+/// How the server runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeOptions {
+    pub max_connections: usize,
+    pub insecure: bool,
 }
 
 /// Bind the listener, telling a taken port (another engine, most likely) from other failures.
@@ -65,6 +79,7 @@ fn router(state: AppState) -> Router {
 }
 
 /// Serve until `cancel` fires, then drain in-flight requests. `extra` carries the ingest routes.
+#[allow(clippy::too_many_arguments)] // each is one task-wide handle; a struct would only rename them
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Store,
@@ -73,13 +88,16 @@ pub async fn serve(
     cancel: CancellationToken,
     state_tx: watch::Sender<EngineState>,
     extra: Router,
+    options: ServeOptions,
 ) {
     let app = router(AppState {
         store,
         me: Arc::new(me),
         metrics,
+        insecure: options.insecure,
     })
     .merge(extra);
+    let listener = capped::CappedListener::new(listener, options.max_connections);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(cancel.clone().cancelled_owned())
         .await;
@@ -109,6 +127,8 @@ async fn healthz(State(s): State<AppState>) -> impl IntoResponse {
         "hostname": s.me.hostname,
         "pid": s.me.pid,
         "master": s.metrics.is_master.load(Ordering::Relaxed),
+        "insecure_listen": s.insecure,
+        "ingest_breaker_open": s.metrics.ingest_breaker_open.load(Ordering::Relaxed),
     });
     let code = if db {
         StatusCode::OK

@@ -23,6 +23,14 @@ pub const VARS: &[(&str, &str)] = &[
         "engine.config_poll_secs",
     ),
     ("NIGHTWATCH_ENGINE_RETENTION_DAYS", "engine.retention_days"),
+    (
+        "NIGHTWATCH_ENGINE_INSECURE_LISTEN",
+        "engine.insecure_listen",
+    ),
+    (
+        "NIGHTWATCH_ENGINE_MAX_CONNECTIONS",
+        "engine.max_connections",
+    ),
     ("NIGHTWATCH_CONSOLE_REFRESH_MS", "console.refresh_ms"),
     ("NIGHTWATCH_CONSOLE_THEME", "console.theme"),
     ("NIGHTWATCH_CONSOLE_READ_ONLY", "console.read_only"),
@@ -30,6 +38,11 @@ pub const VARS: &[(&str, &str)] = &[
     ("NIGHTWATCH_INGEST_MAX_BODY_BYTES", "ingest.max_body_bytes"),
     ("NIGHTWATCH_INGEST_QUEUE", "ingest.queue"),
     ("NIGHTWATCH_INGEST_BATCH_MAX", "ingest.batch_max"),
+    (
+        "NIGHTWATCH_INGEST_REQUEST_TIMEOUT_SECS",
+        "ingest.request_timeout_secs",
+    ),
+    ("NIGHTWATCH_SECRETS_KEY_FILE", "secrets.key_file"),
     ("NIGHTWATCH_LOG_LEVEL", "log.level"),
 ];
 

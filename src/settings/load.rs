@@ -14,6 +14,8 @@ pub struct Overrides {
     pub refresh_ms: Option<u64>,
     pub listen: Option<std::net::SocketAddr>,
     pub engine: Option<EngineMode>,
+    /// `--insecure-listen`: plain HTTP on a non-loopback address, reported as such.
+    pub insecure_listen: bool,
 }
 
 /// Build the settings from every layer, reading the real environment.
@@ -103,6 +105,9 @@ fn apply_flags(settings: &mut Settings, o: &Overrides) {
     if let Some(listen) = o.listen {
         settings.engine.listen = listen;
     }
+    if o.insecure_listen {
+        settings.engine.insecure_listen = true;
+    }
     if let Some(mode) = o.engine {
         settings.engine.mode = mode;
     }
@@ -177,6 +182,13 @@ fn validate(s: &Settings, file: Option<&Path>) -> Result<(), SettingsError> {
                 s.ingest.queue, s.ingest.batch_max, s.ingest.max_body_bytes
             ),
             "expected queue and batch_max of at least 1 and max_body_bytes of at least 1024",
+        ));
+    }
+    if !(1..=600).contains(&s.ingest.request_timeout_secs) {
+        return Err(invalid(
+            "ingest.request_timeout_secs",
+            s.ingest.request_timeout_secs.to_string(),
+            "expected 1 to 600 seconds (default 10): no sender should wait longer for an answer",
         ));
     }
     if !(1..=30).contains(&s.engine.config_poll_secs) {

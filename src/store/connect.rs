@@ -100,12 +100,14 @@ pub(super) async fn connect(raw_url: &str, o: &ConnectOptions) -> Result<Store, 
         .connect_with(options)
         .await
         .map_err(|e| fail(explain(&e)))?;
-    Ok(Store {
+    let store = Store {
         pool,
         dialect,
         url: masked,
         read_only,
-    })
+    };
+    store.check_charset().await?;
+    Ok(store)
 }
 
 /// Statements run on every new connection.

@@ -100,6 +100,18 @@ impl Dialect {
         }
     }
 
+    /// The database server's clock as epoch milliseconds (a BIGINT expression). Leases compare
+    /// against it, so an engine whose own clock is off can neither steal a lease nor keep one.
+    pub fn now_ms(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
+            // The session time zone is UTC (connect.rs); UNIX_TIMESTAMP is zone-proof anyway.
+            Dialect::MySql => "CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED)",
+            // clock_timestamp(), not now(): now() is frozen at the start of the transaction.
+            Dialect::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+        }
+    }
+
     /// `INSERT` that silently does nothing when the key already exists.
     pub fn insert_ignore(self, table: &str, cols: &[&str]) -> String {
         let marks = vec!["?"; cols.len()].join(", ");

@@ -104,16 +104,18 @@ impl Store {
         self.forget_stale_instance(id, stale_before, actor).await
     }
 
-    /// Take or renew the lease for `role`. Returns the lease when `holder` holds it after the call.
+    /// Take or renew the lease for `role` for `ttl_ms` by the database's clock. Returns the lease
+    /// when `holder` holds it after the call.
     ///
     /// One conditional UPDATE decides, so two engines racing can never both win: the row changes
-    /// hands only when the caller already holds it or the current lease has expired. The term (a
-    /// fencing token) grows whenever the holder changes.
+    /// hands only when the caller already holds it or the current lease has expired. Expiry is
+    /// judged and set by the database server's clock (never the engine's: an engine whose clock
+    /// runs ahead would take a healthy master's lease, and one behind would keep a dead one's).
+    /// The term (a fencing token) grows whenever the holder changes.
     pub async fn acquire_lease(
         &self,
         role: &str,
         holder: &Instance,
-        now: i64,
         ttl_ms: i64,
     ) -> Result<Option<MasterLease>, StoreError> {
         let cols = ["role", "holder", "ip", "hostname", "term", "expires_at"];
@@ -127,19 +129,21 @@ impl Store {
             .execute(&self.pool)
             .await?;
         // `term` is assigned first: MySQL evaluates SET left to right with the new values.
-        let q = "UPDATE nw_master_vote SET \
-                 term = CASE WHEN holder = ? THEN term ELSE term + 1 END, \
-                 holder = ?, ip = ?, hostname = ?, expires_at = ? \
-                 WHERE role = ? AND (holder = ? OR expires_at < ?)";
-        let won = sqlx::query(self.sql(q))
+        let now = self.dialect.now_ms();
+        let q = format!(
+            "UPDATE nw_master_vote SET \
+             term = CASE WHEN holder = ? THEN term ELSE term + 1 END, \
+             holder = ?, ip = ?, hostname = ?, expires_at = {now} + ? \
+             WHERE role = ? AND (holder = ? OR expires_at < {now})"
+        );
+        let won = sqlx::query(self.sql(&q))
             .bind(&holder.id)
             .bind(&holder.id)
             .bind(&holder.ip)
             .bind(&holder.hostname)
-            .bind(now + ttl_ms)
+            .bind(ttl_ms)
             .bind(role)
             .bind(&holder.id)
-            .bind(now)
             .execute(&self.pool)
             .await?
             .rows_affected()
@@ -149,6 +153,14 @@ impl Store {
         } else {
             Ok(None)
         }
+    }
+
+    /// The database server's clock (epoch ms), the one leases are judged by.
+    pub async fn db_now_ms(&self) -> Result<i64, StoreError> {
+        let q = format!("SELECT {}", self.dialect.now_ms());
+        Ok(sqlx::query_scalar(self.sql(&q))
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Give the lease up (clean shutdown), so another engine can take it at once.

@@ -46,11 +46,14 @@ impl Store {
             });
         }
         let before = self.schema_version().await?;
+        // Before any table exists: tables are created in the database's default charset.
+        self.default_to_utf8mb4().await?;
         let m = migrator(self.dialect);
         m.run(&self.pool).await.map_err(|e| StoreError::Migrate {
             url: self.url.clone(),
             reason: e.to_string(),
         })?;
+        self.check_text_columns().await?;
         let after = self.schema_version().await?.unwrap_or(0);
         let applied = m
             .iter()

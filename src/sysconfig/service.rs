@@ -22,6 +22,8 @@ pub struct SysConfig {
     store: Store,
     data_dir: PathBuf,
     env_key: Option<String>,
+    /// `secrets.key_file` from the settings, when set.
+    key_file: Option<PathBuf>,
     read_only: bool,
     secrets: std::sync::Arc<OnceCell<SecretBox>>,
 }
@@ -65,9 +67,32 @@ impl SysConfig {
             store,
             data_dir,
             env_key,
+            key_file: None,
             read_only,
             secrets: Default::default(),
         }
+    }
+
+    /// Read the key from `path` instead of `<data dir>/secret.key` (`secrets.key_file`).
+    pub fn with_key_file(mut self, path: Option<PathBuf>) -> SysConfig {
+        self.key_file = path;
+        self
+    }
+
+    /// Where this process's key lives.
+    pub fn key_place(&self) -> super::estate_key::KeyPlace {
+        super::estate_key::KeyPlace {
+            env_key: self.env_key.clone(),
+            key_file: self.key_file.clone(),
+            data_dir: self.data_dir.clone(),
+        }
+    }
+
+    /// Fail unless this process holds the estate's key (checked against the database's
+    /// verifier; on a database without one, this key becomes the estate's). Engines call it before
+    /// they register, so a host with another key never starts.
+    pub async fn check_key(&self) -> Result<(), ConfigError> {
+        self.secrets().await.map(|_| ())
     }
 
     /// From the settings and the `NIGHTWATCH_SECRET_KEY` environment variable.
@@ -76,7 +101,10 @@ impl SysConfig {
         let env_key = std::env::var("NIGHTWATCH_SECRET_KEY")
             .ok()
             .filter(|k| !k.is_empty());
+        let key_file =
+            Some(settings.secrets.key_file.clone()).filter(|f| !f.as_os_str().is_empty());
         SysConfig::new(store, settings.paths.data_dir.clone(), env_key, read_only)
+            .with_key_file(key_file)
     }
 
     /// The secret key as text in every form it may be written, for the output scrubber (empty
@@ -100,10 +128,9 @@ impl SysConfig {
     async fn secrets(&self) -> Result<&SecretBox, ConfigError> {
         self.secrets
             .get_or_try_init(|| async {
-                SecretBox::load(self.env_key.as_deref(), &self.data_dir, !self.read_only)
+                super::estate_key::estate_box(&self.store, &self.key_place(), self.read_only).await
             })
             .await
-            .map_err(ConfigError::from)
     }
 
     async fn facts(&self) -> Result<EngineFacts, ConfigError> {

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod dr_pairs;
+pub mod private_db;
 pub mod tmux;
 
 use nightwatch::store::{ConnectOptions, Store};

@@ -104,7 +104,9 @@ pub fn apply(prior: Option<&Prior>, inc: &Incoming, keep: bool, now: i64) -> Tra
             p.level
         },
         original_level: inc.level,
-        count: p.count + 1,
+        // `count` counts occurrences: a resolved notification (Alertmanager sends one per
+        // resolved alert) ends one, it is not another.
+        count: if inc.firing { p.count + 1 } else { p.count },
         flips: p.flips,
         flip_window_start: p.flip_window_start,
         flapping: p.flapping,
@@ -144,7 +146,7 @@ pub fn apply(prior: Option<&Prior>, inc: &Incoming, keep: bool, now: i64) -> Tra
             t.log
                 .push(("resolved", format!("resolved by {}", inc.source)));
         }
-        (true, true) | (false, false) if visible && (t.count == 2 || is_power_of_ten(t.count)) => {
+        (true, true) if visible && (t.count == 2 || is_power_of_ten(t.count)) => {
             // A timeline entry per repeat would flood it: log the 2nd, 10th, 100th, … only.
             t.log.push(("repeated", format!("seen {} times", t.count)));
         }
@@ -228,6 +230,16 @@ mod tests {
         let c = apply(Some(&b.prior()), &inc(false, Level::P1), true, 3_000);
         assert_eq!(c.status, Status::Resolved);
         assert!(c.resolved);
+        assert_eq!(
+            c.count, 2,
+            "a resolved notification is not another occurrence"
+        );
+        let again = apply(Some(&c.prior()), &inc(false, Level::P1), true, 3_500);
+        assert_eq!(
+            (again.count, again.log.len()),
+            (2, 0),
+            "a repeated resolve adds nothing"
+        );
         let d = apply(Some(&c.prior()), &inc(true, Level::P1), true, 4_000);
         assert_eq!(d.status, Status::Open);
         assert!(d.alerting);

@@ -55,6 +55,11 @@ fn obj(props: Value, required: &[&str]) -> Value {
 fn s() -> Value {
     json!({"type": "string"})
 }
+/// `v` refusing fields it does not name (a typo such as `levelz` must not pass silently).
+fn strict(mut v: Value) -> Value {
+    v["additionalProperties"] = json!(false);
+    v
+}
 fn int(min: i64) -> Value {
     json!({"type": "integer", "minimum": min})
 }
@@ -343,7 +348,7 @@ pub static REGISTRY: &[KeySpec] = &[
         || json!({"channels": []}),
         || {
             obj(
-                json!({"channels": {"type": "array", "items": obj(json!({
+                json!({"channels": {"type": "array", "items": strict(obj(json!({
             "name": {"type": "string", "minLength": 1},
             "kind": {"enum": ["dingtalk", "slack", "webhook"]},
             "url": {"type": "string", "minLength": 1},
@@ -351,7 +356,7 @@ pub static REGISTRY: &[KeySpec] = &[
             "levels": {"type": "array", "items": {"enum": ["P0", "P1", "P2", "P3"]}},
             "sources": {"type": "array", "items": s()},
             "resolved": bool_schema()
-        }), &["name", "kind", "url"])}}),
+        }), &["name", "kind", "url"]))}}),
                 &["channels"],
             )
         },

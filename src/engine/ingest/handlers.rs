@@ -1,11 +1,14 @@
-//! The HTTP handlers: body limit, auth, rate limit, parse (400 naming the field), normalise, write.
+//! The HTTP handlers: auth on the headers, rate limit, then the body (bounded in size and time),
+//! HMAC on the body, parse (400 naming the field), normalise, write. Nothing of a request's body
+//! is read before its credentials are checked, so unauthenticated uploads cost no memory.
 
 use std::sync::atomic::Ordering;
 
+use std::time::Duration;
+
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -16,15 +19,22 @@ use super::{IngestState, alertmanager, auth, generic, normalise};
 use crate::domain::event::Incoming;
 use crate::domain::time::now_ms;
 
-/// The ingest routes, with the configured body limit.
+/// A body not received within this long is answered 503 (its sender retries; a slow-loris upload
+/// does not hold a connection and a buffer for ever).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The ingest routes. Bodies are read by the handlers themselves (after auth, bounded by
+/// `ingest.max_body_bytes` and [`BODY_TIMEOUT`]).
 pub fn routes(state: IngestState) -> Router {
-    let limit = state.settings.max_body_bytes;
     Router::new()
         .route("/api/v1/alerts/alertmanager", post(alertmanager_hook))
         .route("/api/monitor/rms/alert", post(rms_hook))
         .route("/api/v1/events", post(events_hook))
-        .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
+}
+
+fn now_secs() -> i64 {
+    now_ms() / 1000
 }
 
 fn answer(code: StatusCode, body: Value) -> Response {
@@ -41,49 +51,58 @@ fn retry_later(seconds: u32, why: &str) -> Response {
     r
 }
 
-/// The shared front half: body, auth, rate limit. `Err` is the response to send.
-fn admit(
+fn unauthorized(s: &IngestState, source: &str, why: String) -> Box<Response> {
+    s.metrics
+        .ingest_unauthorized
+        .fetch_add(1, Ordering::Relaxed);
+    tracing::warn!(source, why, "ingest request refused: 401");
+    let mut r = answer(StatusCode::UNAUTHORIZED, json!({"error": why}));
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"nightwatch\""),
+    );
+    Box::new(r)
+}
+
+fn too_large(s: &IngestState, source: &str) -> Box<Response> {
+    s.metrics.ingest_too_large.fetch_add(1, Ordering::Relaxed);
+    // Loud: no sender retries a 413, so these alerts are lost unless someone acts.
+    tracing::error!(
+        source,
+        limit = s.settings.max_body_bytes,
+        "request body over ingest.max_body_bytes: answered 413, the sender will NOT retry; \
+         raise the limit or set max_alerts on the sender"
+    );
+    Box::new(answer(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        json!({"error": format!("body over {} bytes (ingest.max_body_bytes)", s.settings.max_body_bytes)}),
+    ))
+}
+
+/// Whether a body error is the size limit (reported by `to_bytes` as a boxed error chain).
+fn over_limit(e: &axum::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+/// The shared front half: auth on the headers (`pre`), rate limit, the body (size- and
+/// time-bounded), then the check that needs the body (`post`: HMAC). `Err` is the response.
+async fn admit(
     s: &IngestState,
     source: &str,
-    body: Result<Bytes, BytesRejection>,
-    check: impl FnOnce(&[u8]) -> Result<(), String>,
+    headers: &HeaderMap,
+    body: Body,
+    pre: Result<(), String>,
+    post: impl FnOnce(&[u8]) -> Result<(), String>,
 ) -> Result<Bytes, Box<Response>> {
     s.metrics.ingest_requests.fetch_add(1, Ordering::Relaxed);
-    let body = match body {
-        Ok(b) => b,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            s.metrics.ingest_too_large.fetch_add(1, Ordering::Relaxed);
-            // Loud: no sender retries a 413, so these alerts are lost unless someone acts.
-            tracing::error!(
-                source,
-                limit = s.settings.max_body_bytes,
-                "request body over ingest.max_body_bytes: answered 413, the sender will NOT retry; \
-                 raise the limit or set max_alerts on the sender"
-            );
-            return Err(Box::new(answer(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                json!({"error": format!("body over {} bytes (ingest.max_body_bytes)", s.settings.max_body_bytes)}),
-            )));
-        }
-        Err(rejection) => {
-            return Err(Box::new(answer(
-                StatusCode::BAD_REQUEST,
-                json!({"error": rejection.body_text()}),
-            )));
-        }
-    };
-    if let Err(why) = check(&body) {
-        s.metrics
-            .ingest_unauthorized
-            .fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(source, why, "ingest request refused: 401");
-        let mut r = answer(StatusCode::UNAUTHORIZED, json!({"error": why}));
-        r.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"nightwatch\""),
-        );
-        return Err(Box::new(r));
-    }
+    pre.map_err(|why| unauthorized(s, source, why))?;
     let rate = s
         .config
         .borrow()
@@ -99,6 +118,32 @@ fn admit(
             "rate limit for this source exceeded",
         )));
     }
+    let limit = s.settings.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(s, source));
+    }
+    let body = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) if over_limit(&e) => return Err(too_large(s, source)),
+        Ok(Err(e)) => {
+            return Err(Box::new(answer(
+                StatusCode::BAD_REQUEST,
+                json!({"error": format!("body: {e}")}),
+            )));
+        }
+        Err(_) => {
+            s.metrics.ingest_busy.fetch_add(1, Ordering::Relaxed);
+            return Err(Box::new(retry_later(
+                1,
+                "the body did not arrive within 30 s",
+            )));
+        }
+    };
+    post(&body).map_err(|why| unauthorized(s, source, why))?;
     Ok(body)
 }
 
@@ -133,6 +178,17 @@ async fn write(s: &IngestState, items: Vec<Incoming>) -> Response {
             s.metrics.ingest_busy.fetch_add(1, Ordering::Relaxed);
             retry_later(1, "ingest queue full")
         }
+        Err(WriteError::Away) => {
+            s.metrics.ingest_away.fetch_add(1, Ordering::Relaxed);
+            retry_later(5, "database unavailable; nothing was stored")
+        }
+        Err(WriteError::Timeout) => {
+            s.metrics.ingest_away.fetch_add(1, Ordering::Relaxed);
+            retry_later(
+                5,
+                "not committed within ingest.request_timeout_secs; retry later",
+            )
+        }
         Err(WriteError::Database(_)) => retry_later(5, "database unavailable; nothing was stored"),
     }
 }
@@ -140,7 +196,7 @@ async fn write(s: &IngestState, items: Vec<Incoming>) -> Response {
 async fn alertmanager_hook(
     State(s): State<IngestState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let cfg = s
         .config
@@ -149,7 +205,10 @@ async fn alertmanager_hook(
         .get("alertmanager")
         .cloned()
         .unwrap_or(Value::Null);
-    let body = match admit(&s, "alertmanager", body, |b| auth::check(&cfg, &headers, b)) {
+    let now = now_secs();
+    let pre = auth::check_headers(&cfg, &headers, now);
+    let post = |b: &[u8]| auth::check_body(&cfg, &headers, b, &s.replay, now);
+    let body = match admit(&s, "alertmanager", &headers, body, pre, post).await {
         Ok(b) => b,
         Err(r) => return *r,
     };
@@ -203,11 +262,7 @@ fn generic_items(s: &IngestState, body: &[u8], source: &str) -> Result<Vec<Incom
     Ok(out)
 }
 
-async fn events_hook(
-    State(s): State<IngestState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+async fn events_hook(State(s): State<IngestState>, headers: HeaderMap, body: Body) -> Response {
     let cfg = s
         .config
         .borrow()
@@ -215,7 +270,10 @@ async fn events_hook(
         .get("api")
         .cloned()
         .unwrap_or(Value::Null);
-    let body = match admit(&s, "api", body, |b| auth::check(&cfg, &headers, b)) {
+    let now = now_secs();
+    let pre = auth::check_headers(&cfg, &headers, now);
+    let post = |b: &[u8]| auth::check_body(&cfg, &headers, b, &s.replay, now);
+    let body = match admit(&s, "api", &headers, body, pre, post).await {
         Ok(b) => b,
         Err(r) => return *r,
     };
@@ -229,12 +287,11 @@ async fn rms_hook(
     State(s): State<IngestState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Response {
     let cfg = s.config.borrow().get("NW_EMBEDDED_AK");
-    let body = match admit(&s, "rms", body, |_| {
-        auth::check_ak_sk(&cfg, &headers, query.as_deref())
-    }) {
+    let pre = auth::check_ak_sk(&cfg, &headers, query.as_deref());
+    let body = match admit(&s, "rms", &headers, body, pre, |_| Ok(())).await {
         Ok(b) => b,
         Err(r) => return *r,
     };

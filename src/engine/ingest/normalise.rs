@@ -1,11 +1,13 @@
 //! From each source's shape to one [`Incoming`]: level (a `level` label, else `severity` through
 //! the configured map), ds_type (a label, else the source's default), identity (the sender's
-//! fingerprint, else Alertmanager's FNV-1a over the sorted labels), field lengths bounded to the
-//! columns so one oversized alert can never fail a whole batch.
+//! fingerprint, else Alertmanager's FNV-1a over the sorted labels, computed from the labels as
+//! sent), then made storable on every backend by [`super::clean`] (NUL removed, values bounded
+//! with a marker, long identities hashed), so one odd alert can never fail a whole batch.
 
 use std::collections::BTreeMap;
 
 use super::alertmanager::Alert;
+use super::clean;
 use super::generic::GenericEvent;
 use crate::domain::event::{Incoming, Level, fingerprint};
 use crate::settings::IngestSettings;
@@ -37,19 +39,16 @@ fn component_of(labels: &BTreeMap<String, String>) -> String {
         .unwrap_or_default()
 }
 
-/// Cut `s` to at most `max` characters (on a char boundary).
-pub fn bounded(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        s.chars().take(max).collect()
-    }
-}
-
 /// RFC 3339 to epoch ms; `None` for year 1 (Alertmanager's "not set") or unparsable text.
 pub fn parse_time(s: Option<&str>) -> Option<i64> {
-    let t = chrono::DateTime::parse_from_rfc3339(s?).ok()?;
-    (t.timestamp() > 0).then(|| t.timestamp_millis())
+    parse_time_set(s?).unwrap_or_default()
+}
+
+/// RFC 3339 to epoch ms: `Ok(None)` for a time before 1970-01-01T00:00:01Z (Alertmanager's
+/// `0001-01-01T00:00:00Z` means "not set"), `Err` for text that is not RFC 3339.
+fn parse_time_set(s: &str) -> Result<Option<i64>, ()> {
+    let t = chrono::DateTime::parse_from_rfc3339(s).map_err(|_| ())?;
+    Ok((t.timestamp() > 0).then(|| t.timestamp_millis()))
 }
 
 /// One Alertmanager alert.
@@ -68,24 +67,24 @@ pub fn from_alertmanager(a: Alert, settings: &IngestSettings, now: i64) -> Incom
         .or_else(|| a.labels.get("alertname"))
         .cloned()
         .unwrap_or_else(|| "alert".to_owned());
-    Incoming {
-        fingerprint: bounded(&format!("am:{fp}"), 128),
+    clean::alert(Incoming {
+        fingerprint: format!("am:{fp}"),
         source: "alertmanager".to_owned(),
-        ds_type: bounded(&ds_type_of(&a.labels, "prometheus"), 64),
+        ds_type: ds_type_of(&a.labels, "prometheus"),
         level: level_of(&a.labels, settings),
-        title: bounded(&title, 512),
+        title,
         summary: a
             .annotations
             .get("description")
             .cloned()
             .unwrap_or_default(),
-        component: bounded(&component_of(&a.labels), 255),
+        component: component_of(&a.labels),
         firing,
         starts_at: parse_time(a.starts_at.as_deref()).unwrap_or(now),
         source_url: a.generator_url,
         labels: a.labels,
         annotations: a.annotations,
-    }
+    })
 }
 
 /// One generic event. `Err` names the field.
@@ -119,9 +118,11 @@ pub fn from_generic(
         "resolved" => false,
         other => return Err(format!("status: {other:?} is not firing or resolved")),
     };
+    // Year 1 (`0001-01-01T00:00:00Z`, how Go and Alertmanager write "not set") means now.
     let starts_at = match e.starts_at.as_deref() {
-        Some(t) => parse_time(Some(t))
-            .ok_or_else(|| format!("starts_at: {t:?} is not an RFC 3339 time"))?,
+        Some(t) => parse_time_set(t)
+            .map_err(|()| format!("starts_at: {t:?} is not an RFC 3339 time"))?
+            .unwrap_or(now),
         None => now,
     };
     let fp = match e.fingerprint.filter(|f| !f.is_empty()) {
@@ -132,30 +133,24 @@ pub fn from_generic(
             fingerprint(&with_title)
         }
     };
-    Ok(Incoming {
-        fingerprint: bounded(&format!("{source}:{fp}"), 128),
+    Ok(clean::alert(Incoming {
+        fingerprint: format!("{source}:{fp}"),
         source: source.to_owned(),
-        ds_type: bounded(
-            &e.ds_type.unwrap_or_else(|| ds_type_of(&labels, source)),
-            64,
-        ),
+        ds_type: e.ds_type.unwrap_or_else(|| ds_type_of(&labels, source)),
         level,
-        title: bounded(&e.title, 512),
+        title: e.title,
         summary: e.summary,
-        component: bounded(
-            &if e.component.is_empty() {
-                component_of(&labels)
-            } else {
-                e.component
-            },
-            255,
-        ),
+        component: if e.component.is_empty() {
+            component_of(&labels)
+        } else {
+            e.component
+        },
         firing,
         starts_at,
         source_url: e.source_url,
         labels,
         annotations,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -193,7 +188,28 @@ mod tests {
     }
 
     #[test]
-    fn fields_are_bounded() {
-        assert_eq!(bounded("ééé", 2), "éé");
+    fn generic_year_one_start_means_now_and_garbage_is_named() {
+        let s = IngestSettings::default();
+        let event = |starts: &str| -> GenericEvent {
+            serde_json::from_value(serde_json::json!({"title": "t", "starts_at": starts})).unwrap()
+        };
+        let i = from_generic(event("0001-01-01T00:00:00Z"), "api", &s, 42).unwrap();
+        assert_eq!(i.starts_at, 42);
+        let err = from_generic(event("soon"), "api", &s, 42).unwrap_err();
+        assert!(err.starts_with("starts_at:"), "{err}");
+    }
+
+    #[test]
+    fn alerts_come_out_storable() {
+        let s = IngestSettings::default();
+        let e: GenericEvent = serde_json::from_value(serde_json::json!({
+            "title": "disk\0 full", "fingerprint": "x".repeat(300),
+            "annotations": {"big": "z".repeat(70_000)}
+        }))
+        .unwrap();
+        let i = from_generic(e, "api", &s, 0).unwrap();
+        assert_eq!(i.title, "disk full");
+        assert!(i.fingerprint.chars().count() <= 128 && i.fingerprint.contains("#sha256:"));
+        assert!(i.annotations["big"].len() <= clean::VALUE_MAX);
     }
 }

@@ -135,3 +135,22 @@ fn did_you_mean() {
     );
     assert_eq!(suggest("COMPLETELY_DIFFERENT_THING", []), None);
 }
+
+#[test]
+fn notify_channels_refuse_unknown_fields() {
+    let spec = lookup("NOTIFY_CHANNELS");
+    let ok =
+        json!({"channels": [{"name": "a", "kind": "slack", "url": "https://x", "levels": ["P0"]}]});
+    assert!(crate::domain::sysconfig::validate(spec, &ok).is_ok());
+    let typo =
+        json!({"channels": [{"name": "a", "kind": "slack", "url": "https://x", "levelz": ["P0"]}]});
+    let err = crate::domain::sysconfig::validate(spec, &typo)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("levelz"), "{err}");
+    let (channels, problems) = crate::domain::notify::parse_channels(&typo);
+    assert!(
+        channels.is_empty() && problems[0].contains("levelz"),
+        "{problems:?}"
+    );
+}
