@@ -286,6 +286,8 @@ pub enum Action {
     RecommendationsLoaded {
         id: i64,
         result: Result<Vec<Recommended>, String>,
+        /// Components are applied (without them, topology parameters cannot be filled).
+        topology: bool,
     },
 }
 

@@ -377,8 +377,12 @@ impl App {
                 Vec::new()
             }
             Action::LaunchRecommended(rank) => self.launch_recommended(rank),
-            Action::RecommendationsLoaded { id, result } => {
-                self.on_recommendations(id, result);
+            Action::RecommendationsLoaded {
+                id,
+                result,
+                topology,
+            } => {
+                self.on_recommendations(id, result, topology);
                 Vec::new()
             }
             Action::Quit => {

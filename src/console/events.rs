@@ -49,6 +49,8 @@ pub struct EventDetail {
     pub recommend_loaded: bool,
     /// Why they could not be.
     pub recommend_error: Option<String>,
+    /// Components are applied: topology parameters can be filled (false: say so before a form).
+    pub topology: bool,
 }
 
 /// The Events pane's state.

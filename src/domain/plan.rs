@@ -14,6 +14,7 @@
 mod check;
 mod describe;
 mod duration;
+mod facts;
 mod op;
 mod outline;
 mod param;
@@ -33,13 +34,14 @@ pub(crate) use check::is_name;
 pub use check::{Locus, ParamField, Problem, StepField};
 pub use describe::{ResolvedOp, describe, mask_url, one_line};
 pub use duration::{duration_ms, duration_text};
+pub use facts::{component_of, event_facts, peer_of};
 pub use op::{
     CommandOp, HttpOp, Interpreter, ManualOp, NotifyOp, Op, RedisOp, SqlOp, SqlStatement, WaitOp,
     WaitUntilOp,
 };
 pub use outline::{PhaseOutline, Stage, outline, stages};
 pub use param::{Param, ParamError, ParamKind, TopologyField, resolve_params};
-pub use scenario::{Matcher, Recommendation, Recommended, Scenario, recommend};
+pub use scenario::{Matcher, Recommendation, Recommended, Scenario, recommend, recommend_with};
 pub use state::{Phase, RunStatus, StepStatus};
 pub use template::{EventRef, Ref, RenderCtx, StepResult, TemplateError, refs, render, render_op};
 pub use when::when_holds;

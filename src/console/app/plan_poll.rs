@@ -162,10 +162,16 @@ impl App {
     }
 
     /// The event's recommended plans arrived.
-    pub(super) fn on_recommendations(&mut self, id: i64, result: Result<Vec<Recommended>, String>) {
+    pub(super) fn on_recommendations(
+        &mut self,
+        id: i64,
+        result: Result<Vec<Recommended>, String>,
+        topology: bool,
+    ) {
         let Some(d) = self.events.detail.as_mut().filter(|d| d.id == id) else {
             return;
         };
+        d.topology = topology;
         match result {
             Ok(r) => {
                 d.recommended = r;

@@ -346,6 +346,7 @@ fn x_in_an_event_detail_opens_the_form_of_the_top_recommendation() {
     let params = BTreeMap::from([("node".to_owned(), "git-2".to_owned())]);
     app.update(Action::RecommendationsLoaded {
         id,
+        topology: true,
         result: Ok(vec![recommended(&params)]),
     });
     let effects = press(&mut app, "x");
@@ -366,6 +367,7 @@ fn x_in_an_event_detail_opens_the_form_of_the_top_recommendation() {
     };
     app.update(Action::RecommendationsLoaded {
         id,
+        topology: true,
         result: Ok(vec![recommended(&params), second]),
     });
     press(&mut app, "x");

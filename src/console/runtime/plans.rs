@@ -10,7 +10,7 @@ use super::super::plans::{
     FormField, LaunchForm, PlanEntry, PlansSnapshot, PreparedView, RUNS_LIMIT, RunEntry,
 };
 use super::EffectIo;
-use crate::domain::plan::{Param, Plan, recommend};
+use crate::domain::plan::{Param, Plan, recommend_with};
 use crate::domain::time::now_ms;
 use crate::plans::{self, Confirmation, LaunchError, SECOND_APPROVER_KEY};
 use crate::store::{Store, StoreError};
@@ -54,11 +54,20 @@ pub(super) async fn perform(store: &Store, effect: Effect) -> Action {
             let result = async {
                 let event = store.get_event(id).await?;
                 let scenarios = store.scenario_definitions().await?;
-                Ok::<_, StoreError>(recommend(&scenarios, &event))
+                let components = store.list_components().await?;
+                Ok::<_, StoreError>((
+                    recommend_with(&scenarios, &event, &components),
+                    !components.is_empty(),
+                ))
             }
             .await
             .map_err(|e| e.to_string());
-            Action::RecommendationsLoaded { id, result }
+            let topology = result.as_ref().is_ok_and(|r| r.1);
+            Action::RecommendationsLoaded {
+                id,
+                result: result.map(|r| r.0),
+                topology,
+            }
         }
         _ => Action::Noop,
     }
