@@ -151,7 +151,13 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: PlanCommand) -> Resul
             output,
             limit,
         } => {
-            let runs = store.list_plan_runs(plan.as_deref(), limit).await?;
+            let now = crate::domain::time::now_ms();
+            let runs: Vec<_> = store
+                .list_plan_runs(plan.as_deref(), limit)
+                .await?
+                .into_iter()
+                .map(|r| r.as_seen(now))
+                .collect();
             match output {
                 Output::Json => json_out(&json!(runs)),
                 Output::Table => {
@@ -191,7 +197,10 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: PlanCommand) -> Resul
             if f {
                 return follow(store, run, None, false).await;
             }
-            let r = store.get_plan_run(run).await?;
+            let r = store
+                .get_plan_run(run)
+                .await?
+                .as_seen(crate::domain::time::now_ms());
             let steps = store.plan_run_steps(run).await?;
             match output {
                 Output::Json => json_out(&json!({"run": r, "steps": steps})),

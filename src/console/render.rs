@@ -12,7 +12,7 @@ use super::action::Action;
 use super::app::{App, Popup};
 use super::mode::Mode;
 use super::panes;
-use super::popups::{ConfirmPopup, DetailPopup, HelpPopup, MenuPopup, PromptLine};
+use super::popups::{AskQuitPopup, ConfirmPopup, DetailPopup, HelpPopup, MenuPopup, PromptLine};
 use super::tab::Tab;
 use super::widgets::{StatusBar, TabBar};
 
@@ -298,6 +298,7 @@ impl Widget for &App {
                 }
                 .render(area, buf);
             }
+            Some(Popup::AskQuit { stops }) => AskQuitPopup { app: self, stops }.render(area, buf),
             None => {}
         }
     }

@@ -7,6 +7,7 @@
 //! console writes nothing to the terminal after the first frame.
 
 mod events;
+mod incident;
 mod inspections;
 mod plans;
 
@@ -262,6 +263,7 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
         | Effect::PreparePlan { .. }
         | Effect::SaveOutput { .. }
         | Effect::LoadRecommendations { .. }) => plans::perform(store, e).await,
+        Effect::OpenEvent { id } => incident::open_event(store, id).await,
         Effect::LoadTheme(name) => {
             let r = tokio::task::spawn_blocking(move || resources::load_theme(&config_dir, &name))
                 .await;

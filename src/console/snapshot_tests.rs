@@ -148,3 +148,32 @@ fn confirm_g3_refused() {
     app.update(Action::Submit);
     both_sizes("confirm_g3", &app);
 }
+
+/// Issue 12: at 80 columns a long message keeps both ends (what happened, and why or what
+/// next); the backend gives way to it first.
+#[test]
+fn status_bar_long_message_at_80_columns() {
+    let mut app = fixture::app(false);
+    app.error(
+        "not launched: the store refused the run of redis-master-switch: connection refused \
+         (is the database up on 127.0.0.1:3306?)",
+    );
+    let screen = draw(&app, 80, 24);
+    let bar = screen.lines().last().unwrap_or_default().to_owned();
+    assert!(
+        bar.contains("not launched") && bar.contains("127.0.0.1:3306?)"),
+        "both ends stay: {bar}"
+    );
+    insta::assert_snapshot!("status_bar_long_message_80x24", bar);
+}
+
+/// `q` at the top with the engine in this process: the question and what stops, at 80×24.
+#[test]
+fn quit_question() {
+    let mut app = fixture::app(false);
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('q'),
+        KeyModifiers::NONE,
+    )));
+    insta::assert_snapshot!("quit_question_80x24", draw(&app, 80, 24));
+}

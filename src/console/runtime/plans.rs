@@ -23,8 +23,14 @@ pub(super) async fn perform(store: &Store, effect: Effect) -> Action {
         }
         Effect::LoadPlanRun { id } => {
             let result = async {
-                let run = store.get_plan_run(id).await?;
-                let steps = store.plan_run_steps(id).await?;
+                let run = store.get_plan_run(id).await?.as_seen(now_ms());
+                let mut steps = store.plan_run_steps(id).await?;
+                if run.status == "interrupted" {
+                    // Its engine is gone: a step it was running is not running any more.
+                    for s in steps.iter_mut().filter(|s| s.status == "running") {
+                        s.status = "interrupted".to_owned();
+                    }
+                }
                 Ok::<_, StoreError>(Box::new((run, steps)))
             }
             .await
@@ -77,7 +83,8 @@ async fn load_lists(
     store: &Store,
     known: Option<i64>,
 ) -> Result<Option<Box<PlansSnapshot>>, StoreError> {
-    let stamp = store.plan_runs_stamp().await?;
+    let now = now_ms();
+    let stamp = store.plan_runs_stamp(now).await?;
     if known == Some(stamp) {
         return Ok(None);
     }
@@ -99,7 +106,12 @@ async fn load_lists(
             }
         })
         .collect();
-    let runs = store.list_plan_runs(None, RUNS_LIMIT).await?;
+    let runs: Vec<_> = store
+        .list_plan_runs(None, RUNS_LIMIT)
+        .await?
+        .into_iter()
+        .map(|r| r.as_seen(now))
+        .collect();
     let min = runs.iter().map(|r| r.id).min().unwrap_or(0);
     let progress = if runs.is_empty() {
         Vec::new()

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::fit::truncate;
+use super::fit::fit;
 use crate::console::glyphs::Glyphs;
 use crate::console::theme::Theme;
 
@@ -69,10 +69,10 @@ impl Widget for StatusBar<'_> {
                 .map(|(_, s, _)| s.chars().count() + 1)
                 .sum::<usize>()
         };
-        // Make room for the message: the hint goes (and the engine shortens) for the whole
-        // message; the other segments only for a third of the width.
+        // Make room for the message: the hint and the backend go (and the engine shortens) for
+        // the whole message; mode and freshness only for a third of the width.
         let msg = self.message.map_or(0, |(m, _)| m.chars().count() + 3);
-        let need = |prio: u8| if prio < 5 { msg } else { msg.min(width / 3) };
+        let need = |prio: u8| if prio <= 5 { msg } else { msg.min(width / 3) };
         segs.push(hint);
         while let Some((i, prio)) = segs
             .iter()
@@ -109,7 +109,9 @@ impl Widget for StatusBar<'_> {
             } else {
                 format!(" {mark} {text}")
             };
-            let text = truncate(&text, room, self.glyphs.ellipsis);
+            // Both ends stay: the start says what happened, the end why or what next
+            // (`✗ not launched: …connection refused`, `filter: … (3 shown; Esc clears)`).
+            let text = fit(&text, room, self.glyphs.ellipsis);
             spans.push(Span::styled(format!("{text:<room$}"), style));
         } else {
             spans.push(Span::styled(" ".repeat(room), t.statusbar));
