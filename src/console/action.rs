@@ -609,6 +609,8 @@ pub struct PlanLaunch {
     pub ops: Vec<String>,
     /// What the operator typed as the target's name.
     pub typed: String,
+    /// Where it acts (the confirmation's header), when the plan says.
+    pub host: Option<String>,
 }
 
 /// Text typed into the editor. It may hold a secret the operator just typed, so its `Debug` shows

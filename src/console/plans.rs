@@ -53,6 +53,8 @@ pub struct PlansSnapshot {
 /// What `prepare` found for a filled-in form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedView {
+    /// Where it acts, for the confirmation's header (`web-18 (ssh_host)`, `THIS MACHINE …`).
+    pub host: Option<String>,
     /// The plan's danger.
     pub danger: Danger,
     /// The name a G3 confirmation types.
@@ -103,6 +105,8 @@ pub struct FormField {
     pub input: LineInput,
     /// Why `prepare` refused it.
     pub error: Option<String>,
+    /// An empty value means the machine nightwatch runs on (said on the form when empty).
+    pub local_when_empty: bool,
 }
 
 impl FormField {

@@ -177,3 +177,40 @@ fn quit_question() {
     )));
     insta::assert_snapshot!("quit_question_80x24", draw(&app, 80, 24));
 }
+
+/// Issue 12: a parameter whose empty value means this machine says so on the form while empty,
+/// and a dry run's confirmation names the plan and the host it acts on.
+#[test]
+fn the_form_names_this_machine_and_the_confirmation_the_host() {
+    use crate::console::line_input::LineInput;
+    use crate::console::plans::FormField;
+    let mut app = fixture::form_app(false, 80, 24);
+    if let Some(f) = &mut app.plans.form {
+        f.fields.push(FormField {
+            name: "ssh_host".into(),
+            kind: "string".into(),
+            input: LineInput::with_text(""),
+            local_when_empty: true,
+            ..FormField::default()
+        });
+    }
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("EMPTY = THIS MACHINE"), "{screen}");
+    let op = Operation::LaunchPlan(Box::new(crate::console::action::PlanLaunch {
+        plan: "disk-log-cleanup".into(),
+        params: Default::default(),
+        dry_run: true,
+        event_id: 3,
+        danger: Danger::G1,
+        target: "/home/admin/logs".into(),
+        ops: Vec::new(),
+        typed: String::new(),
+        host: Some("web-18 (ssh_host)".into()),
+    }));
+    app.update(Action::Request(op));
+    let screen = draw(&app, 80, 24);
+    assert!(
+        screen.contains("Dry-run plan disk-log-cleanup") && screen.contains("web-18 (ssh_host)"),
+        "{screen}"
+    );
+}

@@ -34,7 +34,7 @@ pub(crate) use check::is_name;
 pub use check::{Locus, ParamField, Problem, StepField};
 pub use describe::{ResolvedOp, describe, mask_url, one_line};
 pub use duration::{duration_ms, duration_text};
-pub use facts::{component_of, event_facts, peer_of};
+pub use facts::{component_of, event_facts, local_when_empty, peer_of, target_host};
 pub use op::{
     CommandOp, HttpOp, Interpreter, ManualOp, NotifyOp, Op, RedisOp, SqlOp, SqlStatement, WaitOp,
     WaitUntilOp,

@@ -156,6 +156,7 @@ impl App {
                 .unwrap_or_else(|| f.plan.clone()),
             ops: view.ops.clone(),
             typed: String::new(),
+            host: view.host.clone(),
         }));
         self.update(Action::Request(op))
     }

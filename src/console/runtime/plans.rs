@@ -163,6 +163,7 @@ async fn launch_form(
                 choices: p.choices(&components),
                 input: crate::console::line_input::LineInput::with_text(&text),
                 error: None,
+                local_when_empty: crate::domain::plan::local_when_empty(p),
             }
         })
         .collect();
@@ -195,6 +196,11 @@ async fn prepare(
     };
     match plans::prepare(store, plan, params, event.as_ref()).await {
         Ok(p) => Ok(Box::new(PreparedView {
+            host: {
+                let components = store.list_components().await.unwrap_or_default();
+                let me = gethostname::gethostname().to_string_lossy().into_owned();
+                crate::domain::plan::target_host(&p.plan, &p.params, &components, &me)
+            },
             danger: p.danger,
             confirm_target: p.confirm_target.clone(),
             ops: p.resolved.iter().map(ToString::to_string).collect(),

@@ -166,6 +166,52 @@ pub fn event_facts(event: &Event, components: &[Component]) -> BTreeMap<String, 
     facts
 }
 
+/// Whether an empty value of `p` means the machine nightwatch runs on (its description says so:
+/// "(empty: this machine)" or "(empty: the machine nightwatch runs on)"): such a parameter is
+/// named so on the form and the confirmation, never left to look like "no target".
+pub fn local_when_empty(p: &super::Param) -> bool {
+    let d = p.description.to_lowercase();
+    d.contains("empty: this machine") || d.contains("empty: the machine nightwatch runs on")
+}
+
+/// Where a launch acts, for the confirmation's header: the value of a parameter whose empty
+/// value means this machine (`this machine (HOST)` when empty), else the host of the plan's
+/// topology target parameter, else of a topology parameter; `None` when nothing says.
+pub fn target_host(
+    plan: &super::Plan,
+    params: &BTreeMap<String, serde_json::Value>,
+    components: &[Component],
+    this_machine: &str,
+) -> Option<String> {
+    let text = |name: &str| {
+        params
+            .get(name)
+            .map(super::Param::text_of)
+            .filter(|v| !v.trim().is_empty())
+    };
+    if let Some(p) = plan.params.iter().find(|p| local_when_empty(p)) {
+        return Some(match text(&p.name) {
+            Some(v) => format!("{v} ({})", p.name),
+            None => format!("THIS MACHINE {this_machine} ({} empty)", p.name),
+        });
+    }
+    let topo = plan
+        .params
+        .iter()
+        .filter(|p| matches!(p.kind, super::ParamKind::Topology { .. }))
+        .map(|p| p.name.as_str());
+    let first = plan.target_param.iter().map(String::as_str).chain(topo);
+    first.into_iter().find_map(|name| {
+        let v = text(name)?;
+        let c = components.iter().find(|c| c.name == v)?;
+        let host = endpoint(c, "host")?;
+        Some(match endpoint(c, "port") {
+            Some(port) => format!("{host}:{port} ({name} {v})"),
+            None => format!("{host} ({name} {v})"),
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

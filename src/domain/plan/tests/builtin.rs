@@ -156,6 +156,39 @@ fn built_in_scenarios_fill_parameters_from_the_event_and_the_topology() {
     assert_eq!(r[0].params["old_master"], "redis-a");
 }
 
+/// The confirmation's header: the host a launch acts on, "this machine" said as such.
+#[test]
+fn the_target_host_of_built_in_plans() {
+    let b = built_in();
+    let plan = |n: &str| b.plans.iter().find(|p| p.name == n).unwrap().clone();
+    let disk = plan("disk-log-cleanup");
+    assert!(
+        disk.params.iter().any(local_when_empty),
+        "ssh_host is local when empty"
+    );
+    let v = |pairs: &[(&str, &str)]| -> BTreeMap<String, serde_json::Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect()
+    };
+    assert_eq!(
+        target_host(&disk, &v(&[("ssh_host", "web-18")]), &[], "jump-1").as_deref(),
+        Some("web-18 (ssh_host)")
+    );
+    assert_eq!(
+        target_host(&disk, &v(&[]), &[], "jump-1").as_deref(),
+        Some("THIS MACHINE jump-1 (ssh_host empty)")
+    );
+    let mut b2 = Component::new("redis-b", "redis", Layer::Storage);
+    b2.endpoints = json!({"host": "127.0.0.1", "port": 6380});
+    let switch = plan("redis-master-switch");
+    assert_eq!(
+        target_host(&switch, &v(&[("new_master", "redis-b")]), &[b2], "jump-1").as_deref(),
+        Some("127.0.0.1:6380 (new_master redis-b)")
+    );
+}
+
 #[test]
 fn built_in_git_failover_describes_its_transaction() {
     let b = built_in();
