@@ -461,12 +461,11 @@ impl App {
         let gone = match self.message.as_ref().map(|m| m.expires) {
             Some(Expiry::At(t)) => now >= t,
             Some(Expiry::RunActive(id)) => {
-                let status = self
-                    .plans
-                    .all_runs
-                    .iter()
-                    .map(|r| &r.run)
-                    .chain(self.plans.live.as_ref().and_then(|v| v.run.as_ref()))
+                // The live view is read more often than the list: ask it first.
+                let live = self.plans.live.as_ref().and_then(|v| v.run.as_ref());
+                let status = live
+                    .into_iter()
+                    .chain(self.plans.all_runs.iter().map(|r| &r.run))
                     .find(|r| r.id == id)
                     .map(|r| r.status.as_str());
                 status.is_some_and(|s| !super::plans::is_active(s))

@@ -371,3 +371,15 @@ fn whether_an_action_mutates_is_declared_on_it() {
         assert!(!a.is_mutating(), "{a:?}");
     }
 }
+
+#[test]
+fn esc_twice_after_a_live_filter_clears_message_then_filter() {
+    let mut app = fixture::app(false);
+    app.update(Action::Filter);
+    press(&mut app, "role:console");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.filter().raw, "role:console", "{}", message(&app));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.filter().raw, "", "{}", message(&app));
+}

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::fit::fit;
+use super::fit::truncate;
 use crate::console::glyphs::Glyphs;
 use crate::console::theme::Theme;
 
@@ -111,7 +111,7 @@ impl Widget for StatusBar<'_> {
             };
             // Both ends stay: the start says what happened, the end why or what next
             // (`✗ not launched: …connection refused`, `filter: … (3 shown; Esc clears)`).
-            let text = fit(&text, room, self.glyphs.ellipsis);
+            let text = keep_ends(&text, room, self.glyphs.ellipsis);
             spans.push(Span::styled(format!("{text:<room$}"), style));
         } else {
             spans.push(Span::styled(" ".repeat(room), t.statusbar));
@@ -121,4 +121,22 @@ impl Widget for StatusBar<'_> {
         }
         Line::from(spans).render(area, buf);
     }
+}
+
+/// Cut `s` to `width` columns keeping two thirds from the start (what happened) and a third from
+/// the end (why, or what to do next), the cut marked with `ellipsis`.
+fn keep_ends(s: &str, width: usize, ellipsis: &str) -> String {
+    let n = s.chars().count();
+    let e = ellipsis.chars().count();
+    if n <= width {
+        return s.to_owned();
+    }
+    if width <= e + 6 {
+        return truncate(s, width, ellipsis);
+    }
+    let tail = (width - e) / 3;
+    let head = width - e - tail;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(n - tail).collect();
+    format!("{start}{ellipsis}{end}")
 }

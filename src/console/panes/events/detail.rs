@@ -211,9 +211,10 @@ impl Widget for EventDetailPane<'_> {
         let block = app.block(title, true).title_bottom(hints(
             app,
             &[
-                ("Esc", "back", false),
-                ("m", "actions", false),
+                ("Esc/q", "back", false),
                 ("x", "launch plan", true),
+                ("a/o/v", "ack/mine/resolve", true),
+                ("m", "actions", false),
                 ("j/k", "scroll", false),
             ],
         ));
