@@ -214,3 +214,22 @@ fn the_form_names_this_machine_and_the_confirmation_the_host() {
         "{screen}"
     );
 }
+
+/// Issue 12: with ASCII glyphs (LANG unset or not UTF-8) nothing above 0x7f reaches the terminal,
+/// whatever a pane wrote (`·`, `×`, `─`, arrows); below 40×12 a notice says why nothing else shows.
+#[test]
+fn ascii_means_ascii_and_a_tiny_terminal_says_so() {
+    for tab in [Tab::Overview, Tab::Events, Tab::Plans, Tab::Config] {
+        let mut app = on_tab(tab);
+        app.config.glyphs = Glyphs::ASCII;
+        app.error("not launched · a × b → c");
+        let screen = draw(&app, 80, 24);
+        assert!(screen.is_ascii(), "{tab:?}:\n{screen}");
+    }
+    let app = fixture::app(false);
+    let screen = draw(&app, 30, 8);
+    assert!(
+        screen.contains("terminal too small") && screen.contains("30x8"),
+        "{screen}"
+    );
+}
