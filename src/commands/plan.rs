@@ -201,7 +201,7 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: PlanCommand) -> Resul
                 .get_plan_run(run)
                 .await?
                 .as_seen(crate::domain::time::now_ms());
-            let steps = store.plan_run_steps(run).await?;
+            let steps = r.steps_as_seen(store.plan_run_steps(run).await?);
             match output {
                 Output::Json => json_out(&json!({"run": r, "steps": steps})),
                 Output::Table => {
@@ -526,13 +526,17 @@ async fn follow(
     let mut seen: BTreeMap<i64, (String, usize)> = BTreeMap::new();
     let mut head = String::new();
     loop {
-        let r = store.get_plan_run(id).await?;
+        // As readers see it: a run whose engine is gone reads interrupted, not running forever.
+        let r = store
+            .get_plan_run(id)
+            .await?
+            .as_seen(crate::domain::time::now_ms());
         let state = format!("{} {}", r.status, r.control);
         if state != head {
             print_run_head(&r);
             head = state;
         }
-        for s in store.plan_run_steps(id).await? {
+        for s in r.steps_as_seen(store.plan_run_steps(id).await?) {
             let (status, printed) = seen.entry(s.seq).or_insert((String::new(), 0));
             if *status != s.status {
                 print_step(&s, false);

@@ -126,6 +126,17 @@ impl PlanRunRow {
         }
         self
     }
+
+    /// Its steps as a reader must see them: a run seen interrupted has no running step left.
+    #[must_use]
+    pub fn steps_as_seen(&self, mut steps: Vec<StepRow>) -> Vec<StepRow> {
+        if self.status == "interrupted" {
+            for s in steps.iter_mut().filter(|s| s.status == "running") {
+                s.status = "interrupted".to_owned();
+            }
+        }
+        steps
+    }
 }
 
 /// One step's stored state.

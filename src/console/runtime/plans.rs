@@ -24,13 +24,8 @@ pub(super) async fn perform(store: &Store, effect: Effect) -> Action {
         Effect::LoadPlanRun { id } => {
             let result = async {
                 let run = store.get_plan_run(id).await?.as_seen(now_ms());
-                let mut steps = store.plan_run_steps(id).await?;
-                if run.status == "interrupted" {
-                    // Its engine is gone: a step it was running is not running any more.
-                    for s in steps.iter_mut().filter(|s| s.status == "running") {
-                        s.status = "interrupted".to_owned();
-                    }
-                }
+                // Its engine gone, a step it was running is not running any more.
+                let steps = run.steps_as_seen(store.plan_run_steps(id).await?);
                 Ok::<_, StoreError>(Box::new((run, steps)))
             }
             .await
