@@ -91,7 +91,13 @@ pub enum Command {
     /// Daily inspection: tasks, runs, results, reports.
     #[command(subcommand)]
     Inspect(InspectCommand),
-    /// Validate content files (components, inspection rules, tasks, plans, scenarios; TOML) and
+    /// The DR dashboard: the layers × datacenters grid, sync links against RPO, water levels
+    /// and switchover readiness per direction (`readiness` exits 1 when a direction is not
+    /// ready).
+    #[command(subcommand)]
+    Dr(DrCommand),
+    /// Validate content files (components, inspection rules, tasks, plans, scenarios, the DR model:
+    /// datacenters, DR systems, sync links; TOML) and
     /// upsert them (a changed plan becomes a new version). A
     /// directory means every *.toml below it. Any problem refuses everything, with file, line and
     /// reason.
@@ -102,7 +108,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Print the stored components, rules, tasks, plans and scenarios as one content file (TOML).
+    /// Print the stored components, rules, tasks, plans, scenarios and DR model as one content file
+    /// (TOML).
     Export,
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions { shell: clap_complete::Shell },
@@ -131,6 +138,12 @@ pub enum ConfigCommand {
     },
     /// Save a new version. VALUE is JSON (or a bare scalar for scalar keys), @FILE, or - for stdin.
     /// Secret fields left as ****** keep their stored value.
+    ///
+    /// Secret (sealed at rest, masked when shown, scrubbed from any output): fields whose names
+    /// contain password, passwd, secret, token, api_key/apikey, private_key, credential(s), or
+    /// are the word auth, authorization, sk or pwd; the password of any URL
+    /// (mysql://u:PASSWORD@h/db, shown as mysql://u:******@h/db); and for a key of your own, the
+    /// paths declared with --secret-path (kept in the value's "$secrets" array).
     Set {
         key: String,
         value: String,
@@ -143,6 +156,11 @@ pub enum ConfigCommand {
         /// Create a key that is not in the registry (free JSON).
         #[arg(long)]
         new: bool,
+        /// For a key of your own (a JSON object): declare the field at this JSON pointer secret
+        /// (e.g. /db/pin; * matches any key or index: /hooks/*/url). Repeatable. Added to the
+        /// value's "$secrets" array, which you may also write yourself.
+        #[arg(long, value_name = "POINTER")]
+        secret_path: Vec<String>,
     },
     /// Edit a key in $EDITOR (secrets masked); validated before saving. A rejected edit is kept in
     /// a file whose path is printed, so nothing typed is lost.
@@ -397,6 +415,51 @@ pub enum PlanCommand {
 pub enum ReportFormat {
     Md,
     Html,
+}
+
+/// `nightwatch dr …`
+#[derive(Debug, Subcommand)]
+pub enum DrCommand {
+    /// The grid of layers × datacenters (components, open events, worst state) and the
+    /// readiness of each direction.
+    Status {
+        #[command(flatten)]
+        dir: DirArgs,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Sync links: state, lag against RPO, bytes behind, what the servers report.
+    Links {
+        #[command(flatten)]
+        dir: DirArgs,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Water levels (connections, memory, disk) against their thresholds.
+    Levels {
+        #[command(flatten)]
+        dir: DirArgs,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Switchover readiness per direction, every blocking reason and the estimated RTO.
+    Readiness {
+        #[command(flatten)]
+        dir: DirArgs,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+}
+
+/// `--from DC --to DC`: one switchover direction (both or neither).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DirArgs {
+    /// The faulty datacenter (switch away from).
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// The available datacenter (switch to).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
 }
 
 /// How listings print.

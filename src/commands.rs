@@ -4,6 +4,7 @@
 mod apply;
 mod config;
 mod console;
+mod dr;
 mod events;
 mod info;
 mod inspect;
@@ -20,7 +21,9 @@ use crate::settings::{Settings, SettingsError};
 use crate::store::{ConnectOptions, Store, StoreError};
 
 /// Print a line to stdout. A closed pipe (`nightwatch config list | head`) ends the process quietly
-/// with success instead of panicking, as Unix tools do.
+/// with success instead of panicking, as Unix tools do. Control characters other than newline and
+/// tab are shown as visible escapes (see [`crate::domain::text`]): what the CLI prints includes
+/// titles, labels and step output that came from outside, and must never steer the terminal.
 #[macro_export]
 macro_rules! outln {
     ($($arg:tt)*) => { $crate::commands::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
@@ -32,17 +35,34 @@ macro_rules! out {
     ($($arg:tt)*) => { $crate::commands::write_stdout(format_args!($($arg)*)) };
 }
 
-/// Write to stdout; exit 0 on a closed pipe, 1 on any other write error.
+/// Print a line to stderr, control characters escaped as for [`outln!`].
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::commands::write_stderr(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Write to stdout, control characters escaped; exit 0 on a closed pipe, 1 on any other write
+/// error.
 pub fn write_stdout(args: std::fmt::Arguments<'_>) {
     use std::io::Write as _;
+    let text = args.to_string();
+    let safe = crate::domain::text::lines(&text);
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+    if let Err(e) = out.write_all(safe.as_bytes()).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
         eprintln!("nightwatch: cannot write to stdout: {e}");
         std::process::exit(1);
     }
+}
+
+/// Write to stderr, control characters escaped (a failed write to stderr has nowhere to go).
+pub fn write_stderr(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let text = args.to_string();
+    let safe = crate::domain::text::lines(&text);
+    let _ = std::io::stderr().lock().write_all(safe.as_bytes());
 }
 
 /// A failed command: the exit code and the message for stderr.
@@ -77,7 +97,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     match dispatch(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("nightwatch: {f}");
+            crate::errln!("nightwatch: {f}");
             tracing::error!(error = %f, "command failed");
             ExitCode::from(f.exit_code())
         }
@@ -106,6 +126,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Apply { paths, dry_run }) => apply::run(settings, &paths, dry_run).await,
         Some(Command::Export) => apply::export(settings).await,
         Some(Command::Events(c)) => events::run(settings, c).await,
+        Some(Command::Dr(c)) => dr::run(settings, c).await,
         Some(Command::Completions { .. }) => Ok(()),
     }
 }

@@ -13,6 +13,7 @@ pub mod action;
 pub mod app;
 pub mod command;
 pub mod confirm;
+pub mod dr;
 pub mod effect;
 pub mod events;
 pub mod filter;
@@ -46,6 +47,8 @@ mod snapshot_tests;
 mod boundary_tests;
 #[cfg(test)]
 mod config_snapshot_tests;
+#[cfg(test)]
+mod dr_snapshot_tests;
 #[cfg(test)]
 mod events_snapshot_tests;
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod component;
 pub mod content;
 pub mod danger;
+pub mod dr;
 pub mod event;
 pub mod inspection;
 pub mod instance;
@@ -14,6 +15,7 @@ pub mod notify;
 pub mod overview;
 pub mod plan;
 pub mod sysconfig;
+pub mod text;
 pub mod time;
 
 pub use audit::AuditEntry;

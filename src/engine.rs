@@ -9,6 +9,7 @@
 
 mod attach;
 pub mod config_watch;
+pub mod dr;
 mod identity;
 pub mod ingest;
 pub mod inspect;
@@ -93,7 +94,11 @@ impl Engine {
         registry.beat().await?;
         let sysconfig = crate::sysconfig::SysConfig::from_settings(store.clone(), settings);
         sysconfig.seed_generated().await?;
-        let (stamp, effective) = config_watch::initial(&sysconfig).await?;
+        // The engine's own secrets, scrubbed from every output it stores (with the secret key
+        // and the configuration's secrets, added by the configuration watch).
+        let own = crate::domain::sysconfig::url_password(&settings.database_url());
+        let (stamp, effective) =
+            config_watch::initial(&sysconfig, own.into_iter().collect()).await?;
         let (config_tx, config) = watch::channel(Arc::new(effective));
         let (tx, state) = watch::channel(EngineState::InProcess {
             listen: listen.to_string(),
@@ -147,6 +152,14 @@ impl Engine {
             runner,
             me.id.clone(),
             inspect_wake,
+            cancel.clone(),
+        ));
+        // DR dashboard: the master collects link lag, water levels and readiness.
+        tasks.spawn(dr::collect_loop(
+            store.clone(),
+            Arc::clone(&metrics),
+            config.clone(),
+            Arc::clone(&notify_wake),
             cancel.clone(),
         ));
         // Plans: every engine works off queued plan runs.

@@ -19,14 +19,19 @@
 //!   operation with a timeout, capture its output as it comes, report what happened.
 //! - [`console`]: the TUI. `App::update(Action) -> Vec<Effect>` is synchronous; effects run on tokio
 //!   tasks and come back as actions. Never names `sqlx` or `reqwest`.
+//! - [`child`]: every process nightwatch starts (plan commands, command probes): a clean
+//!   environment and a leash that kills the process group when the engine goes away.
+//! - [`dr`]: the DR dashboard's view gathered from the store (engine readiness, CLI, console).
 //! - [`cli`]: the command line (clap derive); [`commands`]: what each non-console command does.
 //!
 //! The database is the source of truth and the queue: the console never calls the engine directly.
 
+pub mod child;
 pub mod cli;
 pub mod commands;
 pub mod console;
 pub mod domain;
+pub mod dr;
 pub mod engine;
 pub mod logging;
 pub mod ops;

@@ -22,8 +22,13 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
+use crate::sysconfig::Scrubber;
+
 /// Most output kept per operation (bytes): the tail is kept, the dropped head is noted.
 pub const MAX_LIVE: usize = 256 * 1024;
+
+/// What ends the note that replaces the dropped head of a long output (see [`Live::snapshot`]).
+pub const DROPPED_NOTE_END: &str = "earlier bytes dropped …]\n";
 
 /// Longest `OUTPUT` value (bytes) a later step can reference with `{{steps.ID.output}}`.
 pub const MAX_OUTPUT_VALUE: usize = 4 * 1024;
@@ -60,22 +65,49 @@ struct LiveText {
     dropped: usize,
     /// Bumped on every append, so a flusher knows whether anything changed.
     version: u64,
+    /// The process group the operation started, if any (recorded so it can be killed later).
+    process: Option<u32>,
 }
 
 /// Output captured while an operation runs, shared with whoever shows or stores it. Bounded:
-/// past [`MAX_LIVE`] bytes the oldest output is dropped (and counted).
+/// past [`MAX_LIVE`] bytes the oldest output is dropped (and counted). Scrubbed as it comes:
+/// every secret value in use is replaced before anything can read it.
 #[derive(Debug, Clone, Default)]
-pub struct Live(Arc<Mutex<LiveText>>);
+pub struct Live {
+    text: Arc<Mutex<LiveText>>,
+    scrub: Arc<Scrubber>,
+}
 
 impl Live {
     pub fn new() -> Live {
         Live::default()
     }
 
+    /// Output scrubbed of the secrets `scrub` knows.
+    pub fn scrubbed(scrub: Arc<Scrubber>) -> Live {
+        Live {
+            text: Arc::default(),
+            scrub,
+        }
+    }
+
+    /// Note the process group the operation runs in.
+    pub fn started(&self, pgid: u32) {
+        if let Ok(mut l) = self.text.lock() {
+            l.process = Some(pgid);
+        }
+    }
+
+    /// The process group the operation started, if any.
+    pub fn process(&self) -> Option<u32> {
+        self.text.lock().ok().and_then(|l| l.process)
+    }
+
     /// Append `text` (a line should end with `\n`).
     pub fn push(&self, text: &str) {
-        let Ok(mut l) = self.0.lock() else { return };
-        l.text.push_str(text);
+        let text = self.scrub.scrub(text);
+        let Ok(mut l) = self.text.lock() else { return };
+        l.text.push_str(&text);
         l.version += 1;
         if l.text.len() > MAX_LIVE {
             let mut cut = l.text.len() - MAX_LIVE;
@@ -94,18 +126,20 @@ impl Live {
 
     /// The change counter (0: nothing written yet).
     pub fn version(&self) -> u64 {
-        self.0.lock().map_or(0, |l| l.version)
+        self.text.lock().map_or(0, |l| l.version)
     }
 
     /// The output so far, with a first line saying how much was dropped, if anything.
     pub fn snapshot(&self) -> String {
-        let Ok(l) = self.0.lock() else {
+        let Ok(l) = self.text.lock() else {
             return String::new();
         };
         if l.dropped == 0 {
             l.text.clone()
         } else {
-            format!("[… {} earlier bytes dropped …]\n{}", l.dropped, l.text)
+            let head = format!("[… {} {DROPPED_NOTE_END}{}", l.dropped, l.text);
+            // The byte cut may have split a secret: no piece of it survives.
+            self.scrub.clean_cut(&head, DROPPED_NOTE_END)
         }
     }
 }

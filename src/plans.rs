@@ -4,6 +4,10 @@
 //! with its steps for an engine (DESIGN.md: the console writes intents; engines execute).
 //!
 //! Must not: execute anything. Read-only sessions are refused before anything is written.
+//! (`survivors` kills the leftover processes of interrupted runs: the engine's business, kept here
+//! because resuming must check the same records.)
+
+mod survivors;
 
 use std::collections::BTreeMap;
 
@@ -14,6 +18,8 @@ use crate::domain::event::Event;
 use crate::domain::plan::{EventRef, Plan, RenderCtx, ResolvedOp, describe, resolve_params};
 use crate::domain::time::now_ms;
 use crate::store::{NewPlanRun, NewStep, PlanRow, Store, StoreError};
+
+pub use survivors::{kill_survivors, still_running};
 
 /// The system-configuration switch that makes G3 runs wait for a second operator.
 pub const SECOND_APPROVER_KEY: &str = "PLAN_G3_SECOND_APPROVER";
@@ -31,6 +37,10 @@ pub enum LaunchError {
     Confirmation(String),
     #[error("launching a plan is refused in read-only mode")]
     ReadOnly,
+    /// A definition stored before the checks it now fails existed (a template in a script, a
+    /// write in a check): it is never run as it is.
+    #[error("stored plan {name} no longer passes the checks of `apply`; fix it and apply it again:\n{}", problems.join("\n"))]
+    Invalid { name: String, problems: Vec<String> },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -165,6 +175,14 @@ pub async fn launch(
         return Err(LaunchError::ReadOnly);
     }
     check_confirmation(p, dry_run, c).map_err(LaunchError::Confirmation)?;
+    // Values are data and checks only read, whatever version of nightwatch stored the plan.
+    let problems = p.plan.problems();
+    if !problems.is_empty() {
+        return Err(LaunchError::Invalid {
+            name: p.plan.name.clone(),
+            problems: problems.into_iter().map(|x| x.message).collect(),
+        });
+    }
     let errors = p.errors();
     if !errors.is_empty() && !dry_run {
         return Err(LaunchError::Params(errors));

@@ -50,7 +50,7 @@ pub(crate) use command::GroupKill;
 pub use command::{CommandSpec, Interpreter};
 pub use host::HostSpec;
 pub use http::HttpSpec;
-pub use output::{MAX_OUTPUT, ProbeOutput, bounded};
+pub use output::{MAX_OUTPUT, ProbeOutput, TRUNCATED, bounded};
 pub use page::{LoginSpec, PageSpec};
 pub use process::ProcessSpec;
 pub use prometheus::PrometheusSpec;

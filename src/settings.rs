@@ -205,21 +205,36 @@ impl Settings {
     }
 }
 
-/// Who is operating, for the audit log: the login user (the one behind `sudo`) at this host, as
-/// `user@host`. On a shared jump host this is what tells operators apart.
+/// Who is operating, for the audit log and the two-person rule: the real OS account of this
+/// process (its real uid's name in `/etc/passwd`) at this host, as `account@host`. Never an
+/// environment variable: `USER`, `LOGNAME` and `SUDO_USER` are whatever the caller sets, and
+/// would let one person act as two.
 pub fn operator() -> String {
-    let user = ["SUDO_USER", "USER", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
-        .or_else(account_of_uid)
-        .unwrap_or_else(|| "unknown".to_owned());
-    format!("{user}@{}", gethostname::gethostname().to_string_lossy())
+    format!(
+        "{}@{}",
+        account_of_uid(rustix::process::getuid().as_raw()),
+        gethostname::gethostname().to_string_lossy()
+    )
 }
 
-/// The account name of the process's real uid from /etc/passwd (a session with no USER set, as
-/// under some tmux and cron setups), else `uid<N>`.
-fn account_of_uid() -> Option<String> {
-    let uid = rustix::process::getuid().as_raw();
+/// The SSH client address of this session (the first field of `SSH_CONNECTION`), recorded with
+/// each audit entry; empty outside SSH. Only a well-formed IP address is taken (the variable is
+/// informative, set by sshd, but a caller could set anything).
+pub fn ssh_client() -> String {
+    std::env::var("SSH_CONNECTION")
+        .ok()
+        .and_then(|v| {
+            v.split_whitespace()
+                .next()?
+                .parse::<std::net::IpAddr>()
+                .ok()
+        })
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
+}
+
+/// The account name of `uid` from /etc/passwd, else `uid<N>`.
+fn account_of_uid(uid: u32) -> String {
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     passwd
         .lines()
@@ -229,5 +244,18 @@ fn account_of_uid() -> Option<String> {
             let id = f.nth(1)?.parse::<u32>().ok()?;
             (id == uid && !name.is_empty()).then(|| name.to_owned())
         })
-        .or_else(|| Some(format!("uid{uid}")))
+        .unwrap_or_else(|| format!("uid{uid}"))
+}
+
+#[cfg(test)]
+mod operator_tests {
+    use super::*;
+
+    #[test]
+    fn the_operator_is_the_uid_account_whatever_the_environment_says() {
+        let me = account_of_uid(rustix::process::getuid().as_raw());
+        assert!(operator().starts_with(&format!("{me}@")));
+        assert_eq!(account_of_uid(0), "root");
+        assert_eq!(account_of_uid(4_000_000_000), "uid4000000000");
+    }
 }

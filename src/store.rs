@@ -11,6 +11,7 @@ mod components;
 mod connect;
 mod content;
 pub mod dialect;
+mod dr;
 mod error;
 mod events;
 mod inspection;
@@ -28,6 +29,7 @@ pub use audit::NewAudit;
 pub use connect::{ConnectOptions, mask_url};
 pub use content::ApplyPlan;
 pub use dialect::Dialect;
+pub use dr::{HISTORY_BUCKETS, LinkHistory, SampleRow};
 pub use error::StoreError;
 pub use events::{EventAction, EventStats, IngestItem, IngestOutcome};
 pub use inspection::{ResultRow, RunRow};
@@ -35,11 +37,13 @@ pub use inspection_view::{InspectionStamp, TaskSummary};
 pub use migrate::MigrateReport;
 pub use outbox::{NO_EVENT, OutboxItem};
 pub use plans::{
-    NewPlanRun, NewStep, PlanRow, PlanRunRow, ScenarioRow, StepRow, StepUpdate, TERMINAL_RUN,
+    NewPlanRun, NewStep, PlanRow, PlanRunRow, ScenarioRow, StepProcess, StepRow, StepUpdate,
+    TERMINAL_RUN,
 };
 pub use sysconfig::{ConfigSave, StoredConfig};
 pub use target::{
-    Executed, MAX_TARGET_ROWS, TargetRows, TargetStatement, execute_target, query_target,
+    Access, Executed, MAX_TARGET_ROWS, TargetRows, TargetStatement, execute_target,
+    execute_target_as, query_target, query_target_with,
 };
 
 use sqlx::AnyPool;

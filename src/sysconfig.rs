@@ -6,11 +6,13 @@
 //! decrypted values with [`SysConfig::effective`] and never logs them.
 
 mod diff;
+pub mod scrub;
 mod secretbox;
 mod service;
 mod view;
 
 pub use diff::{DiffLine, diff_lines};
+pub use scrub::Scrubber;
 pub use secretbox::{SecretBox, SecretError, is_sealed, sealed_pointers};
 pub use service::{ImportReport, Input, SetRequest, SysConfig};
 pub use view::{ConfigView, HistoryEntry};

@@ -38,6 +38,15 @@ fn run_stdin(sb: &Sandbox, args: &[&str], input: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// This process's account (the actor of the audit, whatever `USER` says).
+fn account() -> String {
+    let o = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).trim().to_owned()
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -127,7 +136,8 @@ fn set_history_rollback_and_json_listing() {
     assert!(
         text(&h).contains("v3")
             && text(&h).contains("rollback to v1: revert")
-            && text(&h).contains("tester@"),
+            && text(&h).contains(&format!("{}@", account()))
+            && !text(&h).contains("tester@"),
         "{}",
         text(&h)
     );

@@ -8,6 +8,8 @@
 #[path = "notify/claims.rs"]
 mod claims;
 mod common;
+#[path = "notify/echo.rs"]
+mod echo;
 #[path = "notify/engine.rs"]
 mod engine;
 #[path = "notify/support.rs"]

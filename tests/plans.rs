@@ -604,14 +604,15 @@ op = {{ kind = "command", script = "touch \"$S\"", env = {{ S = "{}" }} }}
         "{logs}"
     );
     assert!(second.exists());
-    // The orphaned `sleep` of the killed engine's step (its own process group) is stopped here.
-    let _ = std::process::Command::new("pkill")
-        .args(["-f", &format!("{}", marker.display())])
-        .status();
+    // No `pkill` here: the killed engine's `sleep` died with it (the leash; tests/safe_exec.rs).
 }
 
 #[test]
 fn a_g3_run_waits_for_a_second_operator_when_the_switch_is_on() {
+    // The second operator is a second real account (USER is not believed: tests/operators.rs).
+    let Some(bob) = common::accounts::Account::create() else {
+        return;
+    };
     let env = Env::new();
     let file = env.sb.dir.path().join("approved");
     env.apply(
@@ -622,21 +623,24 @@ fn a_g3_run_waits_for_a_second_operator_when_the_switch_is_on() {
             file.display()
         ),
     );
-    let as_user = |user: &str, args: &[&str]| {
-        let o = env
-            .sb
-            .command()
-            .env("USER", user)
-            .args(["--database-url", env.url.as_str()])
-            .args(args)
-            .output()
-            .unwrap();
+    let output = |o: std::process::Output| {
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         );
         (o.status.success(), text)
+    };
+    let as_me = |args: &[&str]| {
+        output(
+            env.sb
+                .command()
+                .env("USER", "alice")
+                .args(["--database-url", env.url.as_str()])
+                .args(args)
+                .output()
+                .unwrap(),
+        )
     };
     let (ok, out) = env.run(&[
         "config",
@@ -647,24 +651,21 @@ fn a_g3_run_waits_for_a_second_operator_when_the_switch_is_on() {
         "four eyes",
     ]);
     assert!(ok, "{out}");
-    let (ok, out) = as_user(
-        "alice",
-        &[
-            "plan",
-            "run",
-            "wipe-cache",
-            "--reason",
-            "CR-7",
-            "--confirm",
-            "wipe-cache",
-            "--no-wait",
-        ],
-    );
+    let (ok, out) = as_me(&[
+        "plan",
+        "run",
+        "wipe-cache",
+        "--reason",
+        "CR-7",
+        "--confirm",
+        "wipe-cache",
+        "--no-wait",
+    ]);
     assert!(ok && out.contains("awaiting a second operator"), "{out}");
     let run = env.runs()[0]["id"].as_i64().unwrap();
     let id = run.to_string();
     assert_eq!(env.logs(run)["run"]["status"], "awaiting_approval");
-    let (ok, out) = as_user("alice", &["plan", "approve", &id, "--reason", "me"]);
+    let (ok, out) = as_me(&["plan", "approve", &id, "--reason", "me"]);
     assert!(
         !ok && out.contains("a second operator must approve"),
         "{out}"
@@ -675,14 +676,21 @@ fn a_g3_run_waits_for_a_second_operator_when_the_switch_is_on() {
         "an engine never starts it unapproved"
     );
     assert!(!file.exists());
-    let (ok, out) = as_user("bob", &["plan", "approve", &id, "--reason", "checked CR-7"]);
+    common::accounts::share_sqlite(env.sb.dir.path());
+    let (ok, out) = output(
+        bob.nightwatch("alice")
+            .args(["--database-url", env.url.as_str()])
+            .args(["plan", "approve", &id, "--reason", "checked CR-7"])
+            .output()
+            .unwrap(),
+    );
     assert!(ok, "{out}");
     let logs = env.wait_status(run, "succeeded", 30);
     assert!(
         logs["run"]["approved_by"]
             .as_str()
             .unwrap()
-            .starts_with("bob@"),
+            .starts_with(&format!("{}@", bob.name)),
         "{logs}"
     );
     assert!(file.exists());
@@ -734,7 +742,7 @@ id = "uses-answer"
 danger = "G1"
 when = "[right.values.ANSWER] == 42"
 on_failure = "continue"
-op = {{ kind = "command", script = "echo got {{{{steps.right.values.ANSWER}}}}; exit 1" }}
+op = {{ kind = "command", script = "echo got \"$ANSWER\"; exit 1", env = {{ ANSWER = "{{{{steps.right.values.ANSWER}}}}" }} }}
 
 [[plan.step]]
 id = "last"

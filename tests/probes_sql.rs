@@ -19,6 +19,7 @@ fn sql(query: &str) -> ProbeSpec {
     ProbeSpec::Sql(SqlSpec {
         dsn: None,
         query: query.into(),
+        args: Vec::new(),
     })
 }
 
@@ -134,6 +135,7 @@ async fn refused_credentials(backend: Backend, user: Option<&str>) {
     let spec = ProbeSpec::Sql(SqlSpec {
         dsn: Some(url.to_string()),
         query: "SELECT 1".into(),
+        args: Vec::new(),
     });
     let err = probes::run(&spec, &Target::local(), T).await.unwrap_err();
     let text = err.to_string();
@@ -169,6 +171,7 @@ async fn missing_dsn_and_unknown_scheme() {
     let spec = ProbeSpec::Sql(SqlSpec {
         dsn: Some("oracle://u:pw@h/db".into()),
         query: "SELECT 1".into(),
+        args: Vec::new(),
     });
     let err = probes::run(&spec, &Target::local(), T)
         .await

@@ -86,12 +86,15 @@ async fn bundle_of(
     let known_components = store.list_components().await.unwrap_or_default();
     let known_rules = store.list_rules().await.unwrap_or_default();
     let known_plans = store.plan_definitions().await.unwrap_or_default();
+    let known_dr = store.dr_model().await.unwrap_or_default();
     load_bundle_with(
         files,
         Known {
             components: &known_components,
             rules: &known_rules,
             plans: &known_plans,
+            datacenters: &known_dr.datacenters,
+            dr_systems: &known_dr.systems,
         },
         targets,
         &check_probe,
@@ -116,7 +119,7 @@ pub async fn run(settings: Settings, paths: &[PathBuf], dry_run: bool) -> Result
         Err(errors) => {
             store.close().await;
             for e in &errors {
-                eprintln!("{e}");
+                crate::errln!("{e}");
             }
             return Err(Failure::Other(format!(
                 "{} problem(s); nothing applied",
@@ -189,12 +192,33 @@ pub async fn seed_builtin(store: &Store) -> Result<(), String> {
             .into_iter()
             .filter(|s| new("scenario", &s.name))
             .collect(),
+        dr: crate::domain::dr::DrModel {
+            datacenters: bundle
+                .dr
+                .datacenters
+                .into_iter()
+                .filter(|d| new("datacenter", &d.name))
+                .collect(),
+            systems: bundle
+                .dr
+                .systems
+                .into_iter()
+                .filter(|d| new("dr_system", &d.name))
+                .collect(),
+            links: bundle
+                .dr
+                .links
+                .into_iter()
+                .filter(|d| new("link", &d.name))
+                .collect(),
+        },
     };
     if only_new.components.is_empty()
         && only_new.rules.is_empty()
         && only_new.tasks.is_empty()
         && only_new.plans.is_empty()
         && only_new.scenarios.is_empty()
+        && only_new.dr.is_empty()
     {
         return Ok(());
     }
@@ -227,6 +251,7 @@ pub async fn export(settings: Settings) -> Result<(), Failure> {
         store.plan_definitions().await?,
         store.scenario_definitions().await?,
     );
+    let dr = store.dr_model().await?;
     store.close().await;
     let mut doc = toml::Table::new();
     let to_toml = |v: serde_json::Value| {
@@ -287,6 +312,7 @@ pub async fn export(settings: Settings) -> Result<(), Failure> {
         .collect::<Result<_, _>>()?;
     doc.insert("plan".into(), toml::Value::Array(plans));
     doc.insert("scenario".into(), toml::Value::Array(scenarios));
+    super::dr::export_into(&mut doc, &dr, duration_text);
     crate::out!(
         "{}",
         toml::to_string(&doc).map_err(|e| Failure::Other(e.to_string()))?

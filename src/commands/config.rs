@@ -74,12 +74,18 @@ async fn dispatch(cfg: &SysConfig, cmd: ConfigCommand) -> Result<(), Failure> {
             reason: r,
             base_version,
             new,
+            secret_path,
         } => {
             let reason = reason(r, &key)?;
             let text = read_value(&value)?;
+            let input = if secret_path.is_empty() {
+                Input::Text(text)
+            } else {
+                Input::Value(declare_secrets(&key, &text, &secret_path)?)
+            };
             let req = SetRequest {
                 key: key.clone(),
-                input: Input::Text(text),
+                input,
                 base_version,
                 actor: actor(),
                 reason,
@@ -158,6 +164,44 @@ async fn dispatch(cfg: &SysConfig, cmd: ConfigCommand) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `text` (a JSON object) with `paths` added to its `"$secrets"` declaration.
+fn declare_secrets(key: &str, text: &str, paths: &[String]) -> Result<Value, Failure> {
+    use crate::domain::sysconfig::{DECLARED, declared_pointers, lookup};
+    if lookup(key).is_some() {
+        return Err(Failure::Other(format!(
+            "{key} is a documented key: its secret fields are fixed (--secret-path is for keys of \
+             your own)"
+        )));
+    }
+    let mut v: Value = serde_json::from_str(text).map_err(|e| {
+        Failure::Other(format!(
+            "{key}: --secret-path needs a JSON object value ({e}); store a scalar as \
+             {{\"value\": …}} with --secret-path /value"
+        ))
+    })?;
+    let Some(obj) = v.as_object_mut() else {
+        return Err(Failure::Other(format!(
+            "{key}: --secret-path needs a JSON object value; store a scalar as {{\"value\": …}} \
+             with --secret-path /value"
+        )));
+    };
+    let declared = obj
+        .entry(DECLARED)
+        .or_insert_with(|| Value::Array(Vec::new()));
+    let Some(list) = declared.as_array_mut() else {
+        return Err(Failure::Other(format!(
+            "{key}: {DECLARED} must be an array of JSON pointers"
+        )));
+    };
+    for p in paths {
+        if !list.iter().any(|x| x.as_str() == Some(p)) {
+            list.push(Value::String(p.clone()));
+        }
+    }
+    declared_pointers(&v).map_err(|m| Failure::Other(format!("{key}: --secret-path: {m}")))?;
+    Ok(v)
+}
+
 /// A value argument: literal text, `@FILE`, or `-` for stdin.
 fn read_value(arg: &str) -> Result<String, Failure> {
     let limit = crate::domain::sysconfig::MAX_VALUE_BYTES as u64 + 1;
@@ -189,9 +233,13 @@ async fn edit(cfg: &SysConfig, key: &str, r: Option<String>) -> Result<(), Failu
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))
         .unwrap_or_else(|_| "vi".into());
-    let path = std::env::temp_dir().join(format!("nightwatch-{key}-{}.json", std::process::id()));
     let text = serde_json::to_string_pretty(&view.value).unwrap_or_default() + "\n";
-    write_private(&path, &text)?;
+    // A private file: random name, created with O_EXCL (a planted file or symlink is never
+    // followed or reused), mode 0600, removed when dropped unless kept for the operator.
+    let tmp = private_temp(key, &text)?;
+    let path = tmp.path().to_owned();
+    // The operator's own editor, run as the operator: it keeps their environment (unlike plan
+    // steps and probes, which nightwatch runs on a clean one). The path is an argument, not code.
     let status = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("{editor} \"$1\""))
@@ -200,14 +248,13 @@ async fn edit(cfg: &SysConfig, key: &str, r: Option<String>) -> Result<(), Failu
         .status()
         .map_err(|e| Failure::Other(format!("cannot run $EDITOR ({editor}): {e}")))?;
     if !status.success() {
+        let kept = keep(tmp);
         return Err(Failure::Other(format!(
-            "{editor} failed ({status}); nothing saved; your text is in {}",
-            path.display()
+            "{editor} failed ({status}); nothing saved; your text is in {kept}"
         )));
     }
     let edited = std::fs::read_to_string(&path).map_err(|e| Failure::Other(e.to_string()))?;
     if edited == text {
-        let _ = std::fs::remove_file(&path);
         crate::outln!("{key}: unchanged, nothing saved");
         return Ok(());
     }
@@ -221,28 +268,36 @@ async fn edit(cfg: &SysConfig, key: &str, r: Option<String>) -> Result<(), Failu
     };
     match cfg.set(req).await {
         Ok(v) => {
-            let _ = std::fs::remove_file(&path);
             report_saved(&v);
             Ok(())
         }
         Err(e) => Err(Failure::Other(format!(
             "{e}\nnothing saved; your edit is kept in {}",
-            path.display()
+            keep(tmp)
         ))),
     }
 }
 
-fn write_private(path: &std::path::Path, text: &str) -> Result<(), Failure> {
+/// `text` in a new private temp file (`$TMPDIR/nightwatch-KEY-XXXXXX.json`, 0600, O_EXCL).
+fn private_temp(key: &str, text: &str) -> Result<tempfile::NamedTempFile, Failure> {
     use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!("nightwatch-{key}-"))
+        .suffix(".json")
+        .tempfile()
+        .map_err(|e| Failure::Other(format!("cannot create a private temp file: {e}")))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.flush())
+        .map_err(|e| Failure::Other(format!("cannot write {}: {e}", tmp.path().display())))?;
+    Ok(tmp)
+}
+
+/// Keep the temp file for the operator; its path for the message.
+fn keep(tmp: tempfile::NamedTempFile) -> String {
+    match tmp.keep() {
+        Ok((_, path)) => path.display().to_string(),
+        Err(e) => format!("(lost: {e})"),
+    }
 }
 
 fn report_saved(v: &ConfigView) {

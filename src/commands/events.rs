@@ -2,6 +2,7 @@
 
 use crate::cli::{EventsCommand, Output};
 use crate::domain::event::{Event, EventQuery, Level};
+use crate::domain::text::one_line;
 use crate::domain::time::{format_utc, now_ms};
 use crate::settings::Settings;
 use crate::store::{EventAction, Store};
@@ -57,23 +58,14 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
                     if !recommended.is_empty() {
                         crate::outln!("recommended plans (best first):");
                         for r in &recommended {
-                            let params: Vec<String> = r
-                                .params
-                                .iter()
-                                .map(|(k, v)| format!("--param {k}={v}"))
-                                .collect();
                             crate::outln!(
                                 "  {:>4}  {} ({}): {}",
                                 r.score,
-                                r.plan,
-                                r.scenario,
-                                r.impact.trim()
+                                one_line(&r.plan),
+                                one_line(&r.scenario),
+                                one_line(r.impact.trim())
                             );
-                            crate::outln!(
-                                "        nightwatch plan run {} --event {id} {}",
-                                r.plan,
-                                params.join(" ")
-                            );
+                            crate::outln!("        {}", recommended_command(r, id));
                         }
                     }
                     crate::outln!("timeline:");
@@ -83,7 +75,13 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
                         } else {
                             format!(" by {}", e.actor)
                         };
-                        crate::outln!("  {} {:<10}{who} {}", format_utc(e.at), e.kind, e.message);
+                        crate::outln!(
+                            "  {} {:<10}{} {}",
+                            format_utc(e.at),
+                            e.kind,
+                            one_line(&who),
+                            one_line(&e.message)
+                        );
                     }
                 }
             }
@@ -121,7 +119,7 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
             Ok(()) => crate::outln!("event {id}: {}", action.kind()),
             Err(why) => {
                 failed += 1;
-                eprintln!("event {id}: {why}");
+                crate::errln!("event {id}: {why}");
             }
         }
     }
@@ -154,11 +152,37 @@ fn print_list(events: &[Event], total: i64) {
             e.status.as_str(),
             e.count,
             format_utc(e.last_seen),
-            e.source,
-            e.title
+            one_line(&e.source),
+            one_line(&e.title)
         );
     }
     crate::outln!("{} of {total} shown", events.len());
+}
+
+/// The command line that launches a recommended plan from the event, every argument quoted for
+/// a POSIX shell (`shlex`): the parameter values come from the alert's labels, and pasting the
+/// line must pass them as data, never run them. A value that cannot be quoted (a NUL byte) cannot
+/// be passed on a command line at all: the line says so instead.
+pub(crate) fn recommended_command(r: &crate::domain::plan::Recommended, event: i64) -> String {
+    let mut words: Vec<String> = vec![
+        "nightwatch".into(),
+        "plan".into(),
+        "run".into(),
+        r.plan.clone(),
+        "--event".into(),
+        event.to_string(),
+    ];
+    for (k, v) in &r.params {
+        words.push("--param".into());
+        words.push(format!("{k}={v}"));
+    }
+    match shlex::try_join(words.iter().map(String::as_str)) {
+        Ok(line) => one_line(&line).into_owned(),
+        Err(_) => format!(
+            "(plan {}: a recommended parameter holds a NUL byte and cannot be given on a command line; launch it from the console)",
+            one_line(&r.plan)
+        ),
+    }
 }
 
 fn print_event(e: &Event) {
@@ -167,18 +191,18 @@ fn print_event(e: &Event) {
         e.id,
         e.level.as_str(),
         e.status.as_str(),
-        e.title
+        one_line(&e.title)
     );
     if e.level != e.original_level {
         crate::outln!("re-graded from {}", e.original_level.as_str());
     }
     crate::outln!(
         "source:     {} ({}), fingerprint {}",
-        e.source,
-        e.ds_type,
-        e.fingerprint
+        one_line(&e.source),
+        one_line(&e.ds_type),
+        one_line(&e.fingerprint)
     );
-    crate::outln!("component:  {}", e.component);
+    crate::outln!("component:  {}", one_line(&e.component));
     crate::outln!(
         "seen:       {} times, first {} UTC, last {} UTC",
         e.count,
@@ -191,18 +215,18 @@ fn print_event(e: &Event) {
         if e.flapping { " (flapping)" } else { "" }
     );
     if !e.assignee.is_empty() {
-        crate::outln!("assignee:   {}", e.assignee);
+        crate::outln!("assignee:   {}", one_line(&e.assignee));
     }
     if !e.summary.is_empty() {
-        crate::outln!("summary:    {}", e.summary);
+        crate::outln!("summary:    {}", one_line(&e.summary));
     }
     if !e.source_url.is_empty() {
-        crate::outln!("link:       {}", e.source_url);
+        crate::outln!("link:       {}", one_line(&e.source_url));
     }
     for (k, v) in &e.labels {
-        crate::outln!("label       {k}={v}");
+        crate::outln!("label       {}={}", one_line(k), one_line(v));
     }
     for (k, v) in &e.annotations {
-        crate::outln!("annotation  {k}={v}");
+        crate::outln!("annotation  {}={}", one_line(k), one_line(v));
     }
 }

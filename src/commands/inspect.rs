@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::cli::{InspectCommand, Output, ReportFormat};
+use crate::domain::text::one_line;
 use crate::domain::time::{format_utc, now_ms};
 use crate::settings::Settings;
 use crate::store::{ResultRow, RunRow, Store};
@@ -147,7 +148,7 @@ async fn dispatch(store: &Store, cmd: InspectCommand, read_only: bool) -> Result
                             r.status,
                             r.trigger,
                             format_utc(r.started_at),
-                            r.summary
+                            one_line(&r.summary)
                         );
                     }
                 }
@@ -190,16 +191,16 @@ async fn print_run(store: &Store, r: &RunRow) -> Result<(), Failure> {
         r.status,
         format_utc(r.started_at),
         format_utc(r.finished_at),
-        r.summary
+        one_line(&r.summary)
     );
     for x in store.run_results(r.id).await? {
         crate::outln!(
             "  {:<6} {:<28} {:<20} {:>6} ms  {}",
             x.verdict,
             x.rule,
-            x.target,
+            one_line(&x.target),
             x.duration_ms,
-            x.message
+            one_line(&x.message)
         );
     }
     Ok(())

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::cli::{Output, PlanCommand};
 use crate::domain::plan::{Param, Plan};
+use crate::domain::text::one_line;
 use crate::domain::time::{format_utc, now_ms};
 use crate::plans::{self, Confirmation, LaunchError, SECOND_APPROVER_KEY};
 use crate::settings::Settings;
@@ -180,9 +181,9 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: PlanCommand) -> Resul
                             r.version,
                             r.danger,
                             r.status,
-                            r.requested_by,
+                            one_line(&r.requested_by),
                             format_utc(r.created_at),
-                            r.message
+                            one_line(&r.message)
                         );
                     }
                 }
@@ -279,6 +280,9 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: PlanCommand) -> Resul
                     },
                     r.plan
                 )));
+            }
+            if let Some(why) = crate::plans::still_running(store, run).await? {
+                return Err(other(why));
             }
             store
                 .resume_plan_run(run, seq, skip, &actor(), &reason, now_ms())
@@ -452,10 +456,10 @@ async fn show(
 
 fn print_resolved(p: &plans::Prepared) {
     for r in &p.resolved {
-        eprintln!("  {r}");
+        crate::errln!("  {}", one_line(&r.to_string()));
     }
     if let Some(t) = &p.confirm_target {
-        eprintln!("  G3 confirmation: type {t:?}");
+        crate::errln!("  G3 confirmation: type {t:?}");
     }
 }
 
@@ -468,13 +472,13 @@ fn print_run_head(r: &PlanRunRow) {
         r.danger,
         if r.dry_run { " dry run" } else { "" },
         r.status,
-        r.requested_by,
+        one_line(&r.requested_by),
         if r.approved_by.is_empty() {
             String::new()
         } else {
-            format!(", approved by {}", r.approved_by)
+            format!(", approved by {}", one_line(&r.approved_by))
         },
-        r.message
+        one_line(&r.message)
     );
 }
 
@@ -505,7 +509,7 @@ fn print_step(s: &StepRow, with_output: bool) {
         s.status,
         s.attempts,
         took,
-        s.message
+        one_line(&s.message)
     );
     if with_output && !s.output.trim().is_empty() {
         for line in s.output.lines() {

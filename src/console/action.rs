@@ -180,10 +180,23 @@ pub enum Action {
     /// Run view: approve a run awaiting a second operator (with a reason).
     #[strum(props(mutates = "yes"))]
     ApproveRun,
+    /// DR pane: launch the selected direction's DR plan (its form, faulty and available
+    /// datacenters filled; the plan's confirmation follows).
+    #[strum(props(mutates = "yes"))]
+    Switchover,
 
     /// A key press, resolved through the key map of the current mode.
     #[serde(skip)]
     Key(KeyEvent),
+    /// The DR board was read.
+    #[serde(skip)]
+    DrLoaded(Result<Box<crate::dr::Board>, String>),
+    /// A link's history was read (oldest first).
+    #[serde(skip)]
+    DrLinkLoaded {
+        link: String,
+        result: Result<Vec<crate::store::SampleRow>, String>,
+    },
     /// Text typed into the focused prompt (unbound printable keys).
     #[serde(skip)]
     Insert(char),

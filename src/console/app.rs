@@ -8,6 +8,9 @@ mod config;
 #[cfg(test)]
 mod config_tests;
 mod data;
+mod dr;
+#[cfg(test)]
+mod dr_tests;
 mod editor;
 mod event_menu;
 mod event_poll;
@@ -35,6 +38,7 @@ mod tests;
 
 use super::action::{Action, Operation};
 use super::confirm::ConfirmState;
+use super::dr::DrState;
 use super::effect::Effect;
 use super::events::EventsState;
 use super::filter::Filter;
@@ -199,6 +203,8 @@ pub struct App {
     pub inspections: InspectionsState,
     /// The Plans pane (tab 5).
     pub plans: PlansState,
+    /// The DR pane (tab 3).
+    pub dr: DrState,
     /// The terminal size (columns, rows) as last reported; sizes the Events page.
     pub size: (u16, u16),
     /// Rows of the instances table that pass the Overview's filter.
@@ -252,6 +258,7 @@ impl App {
             events: EventsState::new(),
             inspections: InspectionsState::default(),
             plans: PlansState::default(),
+            dr: DrState::default(),
             size: (80, 24),
             visible_instances: Vec::new(),
             selected: 0,
@@ -286,6 +293,7 @@ impl App {
             (None, None) if self.tab == Tab::Inspections => Mode::Inspections,
             (None, None) if self.tab == Tab::Plans && self.plans.form.is_some() => Mode::PlanForm,
             (None, None) if self.tab == Tab::Plans => Mode::Plans,
+            (None, None) if self.tab == Tab::Dr => Mode::Dr,
             (None, None) => Mode::Normal,
         }
     }
@@ -432,6 +440,8 @@ impl App {
             Action::Urgent if self.prompt.is_none() && !self.mode().takes_text() => {
                 self.open_event(None)
             }
+            Action::DrLoaded(result) => self.on_dr_loaded(result),
+            Action::DrLinkLoaded { link, result } => self.on_dr_link(&link, result),
             bound => self.on_bound(bound),
         }
     }
@@ -505,6 +515,7 @@ impl App {
             Mode::Inspections => self.on_inspections(action),
             Mode::Plans => self.on_plans(action),
             Mode::PlanForm => self.on_plan_form(action),
+            Mode::Dr => self.on_dr(action),
         }
     }
 }

@@ -74,6 +74,10 @@ pub enum Effect {
     LoadRecommendations { id: i64 },
     /// Read event `id`, or (`None`) the newest open P0/P1 event, to open its detail.
     OpenEvent { id: Option<i64> },
+    /// Read the DR board (model, latest samples, histories, verdicts) as of `now`.
+    LoadDr { now: i64 },
+    /// Read one link's samples of the retention period.
+    LoadDrLink { link: String },
 }
 
 impl Effect {

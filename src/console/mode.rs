@@ -48,6 +48,8 @@ pub enum Mode {
     Plans,
     /// The launch form of a plan: keys not bound here type into the focused field.
     PlanForm,
+    /// The DR dashboard (keys not bound here fall back to `normal`).
+    Dr,
 }
 
 impl Mode {
@@ -62,7 +64,7 @@ impl Mode {
     /// The mode whose bindings apply to keys this one does not bind.
     pub fn fallback(self) -> Option<Mode> {
         match self {
-            Mode::Config | Mode::Inspections | Mode::Plans => Some(Mode::Normal),
+            Mode::Config | Mode::Inspections | Mode::Plans | Mode::Dr => Some(Mode::Normal),
             _ => None,
         }
     }
@@ -84,6 +86,7 @@ impl Mode {
             Mode::Inspections => "Inspections (tab 4; browsing keys also work)",
             Mode::Plans => "Plans (tab 5; browsing keys also work)",
             Mode::PlanForm => "Plan launch form (other keys type into the field)",
+            Mode::Dr => "DR dashboard (tab 3; browsing keys also work)",
         }
     }
 }

@@ -135,6 +135,16 @@ impl App {
                 (Action::RunNow, "run now"),
                 (Action::Help, "help"),
             ],
+            Mode::Dr if ro => &[
+                (Action::Select, "detail"),
+                (Action::NextField, "focus"),
+                (Action::Help, "help"),
+            ],
+            Mode::Dr => &[
+                (Action::Select, "detail"),
+                (Action::NextField, "focus"),
+                (Action::Switchover, "switchover"),
+            ],
             Mode::Normal => &[
                 (Action::Help, "help"),
                 (Action::CommandLine, "cmd"),

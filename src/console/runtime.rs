@@ -6,6 +6,7 @@
 //! when `update` marked the app dirty AND the rendered frame differs from the last one, so an idle
 //! console writes nothing to the terminal after the first frame.
 
+mod dr;
 mod events;
 mod incident;
 mod inspections;
@@ -264,6 +265,7 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
         | Effect::SaveOutput { .. }
         | Effect::LoadRecommendations { .. }) => plans::perform(store, e).await,
         Effect::OpenEvent { id } => incident::open_event(store, id).await,
+        e @ (Effect::LoadDr { .. } | Effect::LoadDrLink { .. }) => dr::perform(store, e).await,
         Effect::LoadTheme(name) => {
             let r = tokio::task::spawn_blocking(move || resources::load_theme(&config_dir, &name))
                 .await;

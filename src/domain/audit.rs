@@ -18,4 +18,13 @@ pub struct AuditEntry {
     /// JSON text, secrets already masked by the caller.
     pub before: String,
     pub after: String,
+    /// The SSH client address the actor came from (empty outside SSH).
+    #[serde(default)]
+    pub client: String,
+}
+
+/// The account part of an actor (`alice@jump-1` → `alice`): two actors are the same person when
+/// their accounts are the same, whatever host they act from.
+pub fn account_of(actor: &str) -> &str {
+    actor.split_once('@').map_or(actor, |(a, _)| a)
 }

@@ -7,8 +7,8 @@ mod selector;
 mod validate;
 
 pub use docs::{
-    ComponentDoc, ContentFile, ParamDoc, PlanDoc, RecommendationDoc, RuleDoc, ScenarioDoc,
-    Schedule, StepDoc, TaskDoc,
+    ComponentDoc, ContentFile, DatacenterDoc, DrPlanDoc, DrSystemDoc, LinkDoc, ParamDoc, PlanDoc,
+    RecommendationDoc, RuleDoc, ScenarioDoc, Schedule, StepDoc, TaskDoc,
 };
 pub use selector::Selector;
 pub use validate::{

@@ -12,6 +12,7 @@
 //! `domain::content`; [`Plan::problems`] holds the checks that need the whole plan.
 
 mod check;
+mod code;
 mod describe;
 mod duration;
 mod facts;
@@ -32,6 +33,7 @@ use crate::domain::Danger;
 
 pub(crate) use check::is_name;
 pub use check::{Locus, ParamField, Problem, StepField};
+pub use code::{op_code_problems, probe_code_problems};
 pub use describe::{ResolvedOp, describe, mask_url, one_line};
 pub use duration::{duration_ms, duration_text};
 pub use facts::{component_of, event_facts, local_when_empty, peer_of, target_host};
@@ -42,8 +44,12 @@ pub use op::{
 pub use outline::{PhaseOutline, Stage, outline, stages};
 pub use param::{Param, ParamError, ParamKind, TopologyField, resolve_params};
 pub use scenario::{Matcher, Recommendation, Recommended, Scenario, recommend, recommend_with};
+pub use sql::{SqlClass, SqlFlavor, classify, numbered_placeholders, placeholder_count};
 pub use state::{Phase, RunStatus, StepStatus};
-pub use template::{EventRef, Ref, RenderCtx, StepResult, TemplateError, refs, render, render_op};
+pub use template::{
+    EventRef, Ref, RenderCtx, StepResult, TemplateError, refs, render, render_arg, render_op,
+    render_url,
+};
 pub use when::when_holds;
 
 use duration::ms_text;

@@ -9,7 +9,10 @@ mod validate;
 
 pub use filters::{DS_TYPES, keeps_ds_type, keeps_level};
 pub use registry::{Group, KeySpec, Kind, REGISTRY, lookup, suggest};
-pub use secrets::{MASK, is_secret_field, mask, restore_masked, secret_pointers};
+pub use secrets::{
+    DECLARED, MASK, declared_pointers, is_secret_field, mask, replace_url_password, restore_masked,
+    secret_pointers, url_password, url_secret_pointers,
+};
 pub use validate::{ConfigProblem, MAX_VALUE_BYTES, parse_input, validate};
 
 /// Where a key stands, as the Config pane and `config list` show it.

@@ -18,12 +18,19 @@ use tokio_util::sync::CancellationToken;
 
 use super::Metrics;
 use crate::domain::sysconfig::{self as reg, version_raised};
-use crate::sysconfig::{ConfigError, SysConfig};
+use crate::sysconfig::scrub::secrets_of_value;
+use crate::sysconfig::{ConfigError, Scrubber, SysConfig};
 
-/// The configuration the engine runs with: key → (config version adopted, value in clear).
+/// The configuration the engine runs with: key → (config version adopted, value in clear), and
+/// the output scrubber built from every secret in use (rebuilt with each change).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Effective {
     pub values: BTreeMap<String, (i64, Value)>,
+    /// The secrets the engine holds apart from the configuration (the database password, the
+    /// secret key).
+    pub base: Arc<Scrubber>,
+    /// `base` plus every secret of the adopted configuration: what every writer of output uses.
+    pub scrub: Arc<Scrubber>,
 }
 
 impl Effective {
@@ -34,6 +41,15 @@ impl Effective {
             .map(|(_, v)| v.clone())
             .or_else(|| reg::lookup(key).map(|s| (s.default)()))
             .unwrap_or(Value::Null)
+    }
+
+    /// Rebuild [`Effective::scrub`] from `base` and the adopted values.
+    pub fn rescrub(&mut self) {
+        let found = self
+            .values
+            .iter()
+            .flat_map(|(k, (_, v))| secrets_of_value(reg::lookup(k), v));
+        self.scrub = Arc::new(self.base.extended(found));
     }
 
     /// `{key: version}` of what was adopted, as written to `nw_component.applied`.
@@ -48,9 +64,13 @@ impl Effective {
 }
 
 /// Load everything at start-up: every key is adopted as stored, restart-required ones included.
-/// Returns the configuration stamp read *before* loading, so a save that lands during the load is
-/// seen as a change by the first poll instead of being missed.
-pub async fn initial(cfg: &SysConfig) -> Result<(i64, Effective), ConfigError> {
+/// `secrets` are the engine's own secrets to scrub (with the secret key, added here). Returns the
+/// configuration stamp read *before* loading, so a save that lands during the load is seen as a
+/// change by the first poll instead of being missed.
+pub async fn initial(
+    cfg: &SysConfig,
+    secrets: Vec<String>,
+) -> Result<(i64, Effective), ConfigError> {
     let stamp = cfg.store().config_stamp().await?;
     let mut values = BTreeMap::new();
     for view in cfg.list().await? {
@@ -58,7 +78,14 @@ pub async fn initial(cfg: &SysConfig) -> Result<(i64, Effective), ConfigError> {
             values.insert(view.key.clone(), cfg.effective(&view.key).await?);
         }
     }
-    Ok((stamp, Effective { values }))
+    let key_forms = cfg.secret_key_forms().await;
+    let mut e = Effective {
+        values,
+        base: Arc::new(Scrubber::new(secrets.into_iter().chain(key_forms))),
+        scrub: Arc::default(),
+    };
+    e.rescrub();
+    Ok((stamp, e))
 }
 
 /// Adopt what changed since `current`, by the rules above. Returns the new state.
@@ -96,6 +123,7 @@ pub async fn reload(cfg: &SysConfig, current: &Effective) -> Result<Effective, C
         tracing::info!(key = %view.key, version, "configuration applied");
         next.values.insert(view.key.clone(), (version, value));
     }
+    next.rescrub();
     Ok(next)
 }
 

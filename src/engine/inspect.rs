@@ -99,6 +99,38 @@ impl Runner {
         })
     }
 
+    /// What a probe of `target` reported, scrubbed of every secret in use (the configuration's,
+    /// the engine's, and those in the target's endpoints) before it is stored or shown.
+    fn scrubbed(
+        &self,
+        target: &Component,
+        observed: Result<Observation, String>,
+    ) -> Result<Observation, String> {
+        let base = self
+            .config
+            .as_ref()
+            .map(|c| Arc::clone(&c.borrow().scrub))
+            .unwrap_or_default();
+        let own = crate::sysconfig::scrub::secrets_of_value(None, &target.endpoints);
+        let scrub = if own.is_empty() {
+            base
+        } else {
+            Arc::new(base.extended(own))
+        };
+        if scrub.is_empty() {
+            return observed;
+        }
+        match observed {
+            Ok(mut o) => {
+                o.message = scrub.clean(&o.message);
+                o.output = scrub.clean_cut(&o.output, crate::probes::TRUNCATED);
+                o.values.values_mut().for_each(|v| scrub.clean_value(v));
+                Ok(o)
+            }
+            Err(e) => Err(scrub.clean(&e)),
+        }
+    }
+
     fn wake_notifier(&self) {
         if let Some(w) = &self.notify_wake {
             w.notify_one();
@@ -248,6 +280,7 @@ impl Runner {
             }
             attempt += 1;
         };
+        let observed = self.scrubbed(&target, observed);
         let (holds, obs, message) = match &observed {
             Ok(obs) => match Condition::parse(&rule.condition)
                 .map_err(|e| e.to_string())

@@ -139,6 +139,13 @@ impl Notifier {
                 item.channel
             )),
         };
+        // A receiver's answer may echo what it was sent or called with (DingTalk echoes the
+        // access_token): scrubbed before it is stored, logged or shown.
+        let outcome = match outcome {
+            Outcome::Retry(e) => Outcome::Retry(self.config.borrow().scrub.clean(&e)),
+            Outcome::Permanent(e) => Outcome::Permanent(self.config.borrow().scrub.clean(&e)),
+            o => o,
+        };
         let now = now_ms();
         let m = &self.handle.metrics;
         let (ch, event, id) = (&item.channel, item.event_id, item.id);

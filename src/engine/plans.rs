@@ -54,6 +54,14 @@ pub struct PlanWorker {
 }
 
 impl PlanWorker {
+    /// The output scrubber of the configuration in force (none without a configuration).
+    pub fn scrubber(&self) -> Arc<crate::sysconfig::Scrubber> {
+        self.config
+            .as_ref()
+            .map(|c| Arc::clone(&c.borrow().scrub))
+            .unwrap_or_default()
+    }
+
     pub fn new(store: Store, worker: &str) -> Result<PlanWorker, String> {
         Ok(PlanWorker {
             store,
@@ -73,6 +81,7 @@ impl PlanWorker {
 /// `interrupted`, as after a crash — a shutdown never silently finishes or re-runs a plan.
 pub async fn work_loop(w: PlanWorker, wake: Arc<Notify>, cancel: CancellationToken) {
     let running = TaskTracker::new();
+    let mut sweep = true;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -87,9 +96,20 @@ pub async fn work_loop(w: PlanWorker, wake: Arc<Notify>, cancel: CancellationTok
                     ?ids,
                     "plan runs interrupted: their engine stopped (lease expired)"
                 );
+                sweep = true;
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot mark expired plan runs"),
+        }
+        // At start-up and after each interruption: what survived of interrupted runs on this
+        // host dies now (never finishes on its own after its run said `interrupted`).
+        if sweep {
+            match crate::plans::kill_survivors(&w.store).await {
+                Ok(_) => sweep = false,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot check for survivors of interrupted plan runs; retrying");
+                }
+            }
         }
         while running.len() < MAX_RUNS {
             let claimed = match w
@@ -137,6 +157,9 @@ struct Exec<'a> {
     resume_from: i64,
     control: watch::Receiver<Control>,
     components: Vec<crate::domain::Component>,
+    /// The engine's scrubber plus the secrets of the components' endpoints (a Redis password, a
+    /// DSN's): every text of this run is written through it.
+    scrub: Arc<crate::sysconfig::Scrubber>,
 }
 
 /// What the lease keeper last read.
@@ -159,6 +182,7 @@ pub async fn execute(
     let plan = match load_plan(&w.store, &run).await? {
         Ok(p) => p,
         Err(e) => {
+            let e = w.scrubber().clean(&e);
             w.store
                 .finish_plan_run(id, &w.worker, RunStatus::Failed.as_str(), &e, now_ms())
                 .await?;
@@ -191,6 +215,14 @@ pub async fn execute(
     for r in rows.iter().filter(|r| r.seq < resume_from) {
         ctx.steps.insert(r.step_id.clone(), result_of(r));
     }
+    let components = w.store.list_components().await?;
+    let scrub = Arc::new(
+        w.scrubber().extended(
+            components
+                .iter()
+                .flat_map(|c| crate::sysconfig::scrub::secrets_of_value(None, &c.endpoints)),
+        ),
+    );
     let seqs = rows
         .iter()
         .filter_map(|r| Some(((r.phase.parse::<Phase>().ok()?, r.step_id.clone()), r.seq)))
@@ -203,13 +235,15 @@ pub async fn execute(
         rows: rows.into_iter().map(|r| (r.seq, r)).collect(),
         resume_from,
         control,
-        components: w.store.list_components().await?,
+        components,
+        scrub,
         run,
     };
     tracing::info!(run = id, plan = %ex.run.plan, version = ex.run.version, dry_run = ex.run.dry_run, "plan run started");
     let end = ex.walk().await;
     keeper.abort();
     if let End::Done(status, message) = end {
+        let message = ex.scrub.clean(&message);
         let ok = w
             .store
             .finish_plan_run(id, &w.worker, status.as_str(), &message, now_ms())

@@ -1,11 +1,11 @@
 //! `command`: a local script (`sh`, `bash` or `python3`; ssh is a command) with the plan's values
-//! as environment variables. stdout and stderr stream into the live output line by line as they
+//! as environment variables, on a leash with a clean environment ([`crate::child`]: the allow-list
+//! plus the step's own `env`, never the engine's `NIGHTWATCH_*`; the group dies with the engine). stdout and stderr stream into the live output line by line as they
 //! come. Values: `EXIT_CODE`, `OUTPUT` (stdout, trimmed, bounded), plus the fields of a JSON-object
 //! stdout (upper-cased), like the command probe. ok: exit code 0.
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt as _;
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -35,20 +35,18 @@ pub async fn run(
             ));
         }
     };
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.arg("-c")
-        .arg(script)
-        .envs(env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
+    let env = env.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    let mut cmd = crate::child::leashed(program, &["-c", script], env);
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {program}: {e}"))?;
-    // Armed at once: dropping it (deadline, abort) kills the whole group.
+    // Armed at once: dropping either (deadline, abort, engine gone) kills the whole group. The
+    // leash must outlive the wait below.
+    let _leash = child.stdin.take();
     let _group = child.id().map(GroupKill);
+    if let Some(pid) = child.id() {
+        live.started(pid);
+    }
     let out = pump(child.stdout.take(), live, "", true);
     let err = pump(child.stderr.take(), live, "stderr: ", false);
     let finished = async { tokio::join!(out, err, child.wait()) };

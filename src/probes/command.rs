@@ -6,16 +6,17 @@
 //! string field `message` also becomes the result's message. `EXIT_CODE` cannot be overridden.
 //! Any other stdout is just output. Output holds stdout and stderr, bounded.
 //!
-//! The environment is nightwatch's own plus `params` (values may use placeholders),
+//! The environment is clean ([`crate::child`]: PATH, HOME, LANG, LC_*, TZ, TERM of the engine,
+//! never its `NIGHTWATCH_*` secrets) plus `params` (values may use placeholders),
 //! `NIGHTWATCH_TARGET` (the target's name) and `NIGHTWATCH_ENDPOINTS` (its endpoints as JSON).
 //!
-//! The script runs in its own process group, and the whole group is killed with SIGKILL when the
-//! probe ends: on timeout, when the probe is dropped, and after a normal exit (so background
-//! children are not left behind). Must not: leave a process running.
+//! The script runs on a leash in its own process group, and the whole group is killed with
+//! SIGKILL when the probe ends: on timeout, when the probe is dropped, after a normal exit (so
+//! background children are not left behind) and when the engine dies. Must not: leave a process
+//! running.
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt as _;
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -62,26 +63,25 @@ pub(super) async fn run(
         Interpreter::Sh => "sh",
         Interpreter::Python3 => "python3",
     };
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.arg("-c")
-        .arg(&spec.script)
-        .env("NIGHTWATCH_TARGET", &target.name)
-        .env("NIGHTWATCH_ENDPOINTS", target.endpoints.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
+    let endpoints = target.endpoints.to_string();
+    let mut env = vec![
+        ("NIGHTWATCH_TARGET".to_owned(), target.name.clone()),
+        ("NIGHTWATCH_ENDPOINTS".to_owned(), endpoints),
+    ];
     for (k, v) in &spec.params {
-        cmd.env(k, target.expand(v)?);
+        env.push((k.clone(), target.expand(v)?));
     }
+    let env = env.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    let mut cmd = crate::child::leashed(program, &["-c", &spec.script], env);
     if let Some(dir) = &spec.workdir {
         cmd.current_dir(target.expand(dir)?);
     }
     let mut child = cmd
         .spawn()
         .map_err(|e| ProbeError::Failed(format!("cannot start {program}: {e}")))?;
-    // Armed before anything can fail or be cancelled: dropping it kills the whole group.
+    // Armed before anything can fail or be cancelled: dropping either kills the whole group. The
+    // leash must outlive the wait below.
+    let _leash = child.stdin.take();
     let _group = child.id().map(GroupKill);
     let stdout = read_bounded(child.stdout.take());
     let stderr = read_bounded(child.stderr.take());
@@ -119,14 +119,7 @@ pub(crate) struct GroupKill(pub(crate) u32);
 
 impl Drop for GroupKill {
     fn drop(&mut self) {
-        // rustix's safe wrapper of kill(2) on the group (unsafe is forbidden here). A group that
-        // is already gone is "no such process", which is fine.
-        let pid = i32::try_from(self.0)
-            .ok()
-            .and_then(rustix::process::Pid::from_raw);
-        if let Some(pid) = pid {
-            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-        }
+        crate::child::proc::kill_group(self.0);
     }
 }
 

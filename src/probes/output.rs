@@ -12,7 +12,7 @@ use serde_json::Value;
 pub const MAX_OUTPUT: usize = 64 * 1024;
 
 /// The note appended when text was cut at [`MAX_OUTPUT`].
-const TRUNCATED: &str = "\n[truncated]";
+pub const TRUNCATED: &str = "\n[truncated]";
 
 /// What a probe measured.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

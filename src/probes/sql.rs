@@ -1,4 +1,5 @@
-//! The sql probe: one query against a MySQL/MariaDB, PostgreSQL or SQLite target, read-only.
+//! The sql probe: one query against a MySQL/MariaDB, PostgreSQL or SQLite target, in a read-only
+//! transaction, with its values bound (`args`), never pasted into the text.
 //!
 //! Values: `VALUE` (first column of the first row; absent when there are no rows), `ROWS` (row
 //! count, at most `store::MAX_TARGET_ROWS`), `ROW` (the first row as an object by column name, so
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{ProbeError, ProbeOutput, Target, bounded};
-use crate::store::{StoreError, query_target};
+use crate::store::{StoreError, query_target_with};
 
 /// Options of the sql probe.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -21,8 +22,13 @@ pub struct SqlSpec {
     /// placeholders. Default: endpoint `dsn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dsn: Option<String>,
-    /// The query.
+    /// The query, with `?` where a value goes. Never a template: values are `args`.
     pub query: String,
+    /// Values bound to the query's `?` placeholders, in order; strings may use placeholders
+    /// (`{name}`, `{labels.zone}`), and in a plan's gate templates (`{{params.pod_id}}`). Bound,
+    /// so the database never reads them as SQL.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<Value>,
 }
 
 pub(super) async fn run(
@@ -31,7 +37,15 @@ pub(super) async fn run(
     timeout: Duration,
 ) -> Result<ProbeOutput, ProbeError> {
     let dsn = target.pick(spec.dsn.as_deref(), "dsn")?;
-    let rows = query_target(&dsn, &spec.query, timeout)
+    let args = spec
+        .args
+        .iter()
+        .map(|a| match a {
+            Value::String(s) => target.expand(s).map(Value::String),
+            other => Ok(other.clone()),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = query_target_with(&dsn, &spec.query, &args, timeout)
         .await
         .map_err(|e| match e {
             StoreError::Unavailable(_) => ProbeError::Timeout(timeout),

@@ -15,6 +15,8 @@ pub struct NewAudit {
     pub reason: String,
     pub before: serde_json::Value,
     pub after: serde_json::Value,
+    /// The SSH client address of the acting session (see [`crate::settings::ssh_client`]).
+    pub client: String,
 }
 
 impl NewAudit {
@@ -27,6 +29,7 @@ impl NewAudit {
             reason: String::new(),
             before: serde_json::Value::Null,
             after: serde_json::Value::Null,
+            client: crate::settings::ssh_client(),
         }
     }
 
@@ -46,8 +49,8 @@ impl NewAudit {
     }
 }
 
-const INSERT: &str = "INSERT INTO audit_log (at, actor, action, target, danger, reason, before_json, after_json) \
-                      VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+const INSERT: &str = "INSERT INTO audit_log (at, actor, action, target, danger, reason, before_json, after_json, client) \
+                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 impl Store {
     /// Append an audit entry on its own.
@@ -74,6 +77,7 @@ impl Store {
             .bind(&e.reason)
             .bind(e.before.to_string())
             .bind(e.after.to_string())
+            .bind(&e.client)
             .execute(&mut **tx)
             .await?;
         Ok(())
@@ -81,8 +85,8 @@ impl Store {
 
     /// The newest `limit` audit entries, newest first.
     pub async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let q = "SELECT id, at, actor, action, target, danger, reason, before_json, after_json \
-                 FROM audit_log ORDER BY id DESC LIMIT ?";
+        let q = "SELECT id, at, actor, action, target, danger, reason, before_json, after_json, \
+                 client FROM audit_log ORDER BY id DESC LIMIT ?";
         let rows = sqlx::query(self.sql(q))
             .bind(limit)
             .fetch_all(&self.pool)
@@ -103,6 +107,7 @@ impl Store {
                     reason: r.try_get("reason")?,
                     before: r.try_get("before_json")?,
                     after: r.try_get("after_json")?,
+                    client: r.try_get("client")?,
                 })
             })
             .collect()

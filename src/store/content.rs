@@ -1,4 +1,5 @@
-//! `rules` and `tasks` (content as code; plans and scenarios are in `plans.rs`) and applying a validated bundle: everything of a bundle
+//! `rules` and `tasks` (content as code; plans and scenarios are in `plans.rs`, the DR model in
+//! `dr.rs`) and applying a validated bundle: everything of a bundle
 //! is written in ONE transaction with its audit entries, or nothing is.
 
 use sqlx::Row;
@@ -28,8 +29,8 @@ impl Store {
         self.list_definitions("tasks").await
     }
 
-    /// The JSON `definition` column of `table` (a constant: `rules` or `tasks`), by name.
-    async fn list_definitions<T: serde::de::DeserializeOwned>(
+    /// The JSON `definition` column of `table` (a constant: `rules`, `tasks`, `dr_*`), by name.
+    pub(super) async fn list_definitions<T: serde::de::DeserializeOwned>(
         &self,
         table: &'static str,
     ) -> Result<Vec<T>, StoreError> {
@@ -93,6 +94,18 @@ impl Store {
                 Some(_) => plan.unchanged += 1,
             }
         }
+        let dr = self.dr_model().await?;
+        diff(
+            &mut plan,
+            "datacenter",
+            &b.dr.datacenters,
+            &dr.datacenters,
+            |d| &d.name,
+        );
+        diff(&mut plan, "dr_system", &b.dr.systems, &dr.systems, |d| {
+            &d.name
+        });
+        diff(&mut plan, "link", &b.dr.links, &dr.links, |d| &d.name);
         Ok(plan)
     }
 
@@ -215,6 +228,29 @@ impl Store {
             self.upsert_scenario_in(&mut tx, &sc.name, &definition, builtin, now)
                 .await?;
         }
+        for d in
+            b.dr.datacenters
+                .iter()
+                .filter(|d| is_changed("datacenter", &d.name))
+        {
+            let def = serde_json::to_string(d).unwrap_or_default();
+            self.upsert_dr_in(&mut tx, "dr_datacenters", &d.name, def, builtin, now)
+                .await?;
+        }
+        for d in
+            b.dr.systems
+                .iter()
+                .filter(|d| is_changed("dr_system", &d.name))
+        {
+            let def = serde_json::to_string(d).unwrap_or_default();
+            self.upsert_dr_in(&mut tx, "dr_systems", &d.name, def, builtin, now)
+                .await?;
+        }
+        for d in b.dr.links.iter().filter(|d| is_changed("link", &d.name)) {
+            let def = serde_json::to_string(d).unwrap_or_default();
+            self.upsert_dr_in(&mut tx, "dr_links", &d.name, def, builtin, now)
+                .await?;
+        }
         for (kind, name) in &changed {
             let audit = NewAudit::new(actor, &format!("content.{kind}"), name, Danger::G1).reason(
                 if builtin {
@@ -227,6 +263,23 @@ impl Store {
         }
         tx.commit().await?;
         Ok(plan)
+    }
+}
+
+/// Sort `new` items into added / changed / unchanged against `stored`, by name.
+fn diff<T: PartialEq>(
+    plan: &mut ApplyPlan,
+    kind: &str,
+    new: &[T],
+    stored: &[T],
+    name: fn(&T) -> &String,
+) {
+    for n in new {
+        match stored.iter().find(|x| name(x) == name(n)) {
+            None => plan.added.push((kind.into(), name(n).clone())),
+            Some(x) if x != n => plan.changed.push((kind.into(), name(n).clone())),
+            Some(_) => plan.unchanged += 1,
+        }
     }
 }
 

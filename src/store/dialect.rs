@@ -61,6 +61,17 @@ impl Dialect {
         Cow::Owned(out)
     }
 
+    /// A statement written by an operator (a plan's `sql` step, a sql probe) with `?` where its
+    /// bound values go, in this backend's form: PostgreSQL numbers them (`$1, $2, …`), found by
+    /// tokenizing the text (`sqlparser`: quotes, dollar quotes and comments understood), so a `?`
+    /// in a literal or a comment stays. Values never enter the text: they are bound.
+    pub fn bind_placeholders(self, statement: &str) -> Cow<'_, str> {
+        match self {
+            Dialect::Postgres => Cow::Owned(crate::domain::plan::numbered_placeholders(statement)),
+            Dialect::MySql | Dialect::Sqlite => Cow::Borrowed(statement),
+        }
+    }
+
     /// `INSERT INTO table (cols) VALUES (?, …)` that updates `update` columns when a row with the
     /// same `key` columns exists.
     pub fn upsert(self, table: &str, cols: &[&str], key: &[&str], update: &[&str]) -> String {
@@ -100,6 +111,15 @@ impl Dialect {
                 "INSERT INTO {table} ({}) VALUES ({marks}) ON CONFLICT DO NOTHING",
                 cols.join(", ")
             ),
+        }
+    }
+
+    /// Integer division of two integer expressions (MySQL's `/` yields a DECIMAL, which
+    /// `sqlx::Any` cannot decode; its `DIV` truncates like the others' `/` on integers).
+    pub fn int_div(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::MySql => format!("({a}) DIV ({b})"),
+            Dialect::Sqlite | Dialect::Postgres => format!("({a}) / ({b})"),
         }
     }
 }

@@ -489,4 +489,7 @@ impl Store {
 }
 
 mod control;
+mod processes;
 mod runs;
+
+pub use processes::StepProcess;

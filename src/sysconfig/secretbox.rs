@@ -1,24 +1,34 @@
 //! Secrets at rest: XChaCha20-Poly1305 (RustCrypto) over each secret leaf of a value.
 //!
-//! A sealed leaf is the string `enc:v1:<base64(nonce ‖ ciphertext)>`; the key name is the
-//! associated data, so a ciphertext cannot be moved to another key. The 32-byte key comes from
-//! `NIGHTWATCH_SECRET_KEY` (base64 or 64 hex digits) or from `<data dir>/secret.key`, created with
-//! mode 0600 on first use.
+//! A sealed leaf is the string `enc:v1:<base64(nonce ‖ ciphertext)>`; the password of a URL-valued
+//! leaf is sealed in place (`mysql://u:enc:v1:<base64url>@h/db`, the rest stays readable). The key
+//! name is the associated data, so a ciphertext cannot be moved to another key. The 32-byte key
+//! comes from `NIGHTWATCH_SECRET_KEY` (base64 or 64 hex digits) or from `<data dir>/secret.key`,
+//! created with mode 0600 on first use.
+//!
+//! Fails closed: a secret that cannot be encrypted is an error, never stored in clear. Key
+//! material is wiped from memory when dropped (`zeroize`).
 
 use std::io::Write as _;
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
+use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore as _;
 use serde_json::Value;
+use zeroize::Zeroizing;
 
-use crate::domain::sysconfig::{KeySpec, secret_pointers};
+use crate::domain::sysconfig::{
+    KeySpec, replace_url_password, secret_pointers, url_password, url_secret_pointers,
+};
 
 const PREFIX: &str = "enc:v1:";
+
+/// Largest secret sealed (a value is at most 1 MiB anyway); a larger one is refused.
+const MAX_SECRET_BYTES: usize = 1 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
@@ -32,11 +42,16 @@ pub enum SecretError {
         "cannot decrypt {key} at {pointer}: wrong secret key (NIGHTWATCH_SECRET_KEY or the key file)?"
     )]
     Decrypt { key: String, pointer: String },
+    #[error("cannot encrypt {key} at {pointer}: nothing saved (a secret is never stored in clear)")]
+    Encrypt { key: String, pointer: String },
 }
 
 /// The cipher with its key. `Debug` never shows the key.
 pub struct SecretBox {
     cipher: XChaCha20Poly1305,
+    /// The key as text in the forms it may be written (base64, hex, as given), for the output
+    /// scrubber. Wiped when dropped.
+    forms: Vec<Zeroizing<String>>,
     /// Where the key came from, for messages.
     pub source: String,
 }
@@ -59,7 +74,9 @@ impl SecretBox {
     ) -> Result<SecretBox, SecretError> {
         if let Some(text) = env_key {
             let key = decode_key(text).ok_or(SecretError::BadEnvKey)?;
-            return Ok(SecretBox::from_key(&key, "NIGHTWATCH_SECRET_KEY"));
+            let mut b = SecretBox::from_key(&key, "NIGHTWATCH_SECRET_KEY");
+            b.forms.push(Zeroizing::new(text.trim().to_owned()));
+            return Ok(b);
         }
         let path = data_dir.join("secret.key");
         let err = |message: String| SecretError::KeyFile {
@@ -74,8 +91,8 @@ impl SecretBox {
             }
             std::fs::create_dir_all(data_dir)
                 .map_err(|e| err(format!("cannot create its directory: {e}")))?;
-            let mut key = [0u8; 32];
-            rand::rng().fill_bytes(&mut key);
+            let mut key = Zeroizing::new([0u8; 32]);
+            rand::rng().fill_bytes(&mut *key);
             // create_new: two processes racing to create it cannot both write a key.
             match std::fs::OpenOptions::new()
                 .write(true)
@@ -84,7 +101,7 @@ impl SecretBox {
                 .open(&path)
             {
                 Ok(mut f) => {
-                    f.write_all(B64.encode(key).as_bytes())
+                    f.write_all(Zeroizing::new(B64.encode(*key)).as_bytes())
                         .and_then(|()| f.sync_all())
                         .map_err(|e| err(format!("cannot write it: {e}")))?;
                     tracing::info!(path = %path.display(), "created the secret key file");
@@ -101,22 +118,61 @@ impl SecretBox {
                 path.display()
             )));
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| err(e.to_string()))?;
+        let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| err(e.to_string()))?);
         let key = decode_key(text.trim())
             .ok_or_else(|| err("does not hold a 32-byte base64 key".into()))?;
-        Ok(SecretBox::from_key(&key, &path.display().to_string()))
+        let mut b = SecretBox::from_key(&key, &path.display().to_string());
+        b.forms.push(Zeroizing::new(text.trim().to_owned()));
+        Ok(b)
     }
 
     fn from_key(key: &[u8; 32], source: &str) -> SecretBox {
         SecretBox {
             cipher: XChaCha20Poly1305::new(key.into()),
+            forms: vec![
+                Zeroizing::new(B64.encode(key)),
+                Zeroizing::new(hex::encode(key)),
+            ],
             source: source.to_owned(),
         }
     }
 
-    /// Encrypt every non-empty secret leaf of `value` (already-sealed leaves are kept as they are).
-    pub fn seal(&self, key: &str, spec: Option<&KeySpec>, value: &Value) -> Value {
+    /// The key as text, in every form it may have been written, for the output scrubber.
+    pub fn key_forms(&self) -> Vec<String> {
+        self.forms.iter().map(|f| f.as_str().to_owned()).collect()
+    }
+
+    /// `nonce ‖ ciphertext` of `plain`, or `None` when the cipher refuses.
+    fn encrypt(&self, key: &str, plain: &[u8]) -> Option<Vec<u8>> {
+        if plain.len() > MAX_SECRET_BYTES {
+            return None;
+        }
+        let mut nonce = [0u8; 24];
+        rand::rng().fill_bytes(&mut nonce);
+        let payload = Payload {
+            msg: plain,
+            aad: key.as_bytes(),
+        };
+        let ct = self.cipher.encrypt(&XNonce::from(nonce), payload).ok()?;
+        let mut blob = nonce.to_vec();
+        blob.extend_from_slice(&ct);
+        Some(blob)
+    }
+
+    /// Encrypt every non-empty secret leaf of `value`, and the password of every URL in it
+    /// (already-sealed ones are kept as they are). Any failure is an error: nothing is returned
+    /// half-sealed.
+    pub fn seal(
+        &self,
+        key: &str,
+        spec: Option<&KeySpec>,
+        value: &Value,
+    ) -> Result<Value, SecretError> {
         let mut out = value.clone();
+        let fail = |p: &str| SecretError::Encrypt {
+            key: key.to_owned(),
+            pointer: display_pointer(p),
+        };
         for p in secret_pointers(spec, value) {
             let Some(leaf) = out.pointer_mut(&p) else {
                 continue;
@@ -125,20 +181,31 @@ impl SecretBox {
             if empty || is_sealed(leaf) {
                 continue;
             }
-            let plain = leaf.to_string();
-            let mut nonce = [0u8; 24];
-            rand::rng().fill_bytes(&mut nonce);
-            let payload = Payload {
-                msg: plain.as_bytes(),
-                aad: key.as_bytes(),
-            };
-            if let Ok(ct) = self.cipher.encrypt(&XNonce::from(nonce), payload) {
-                let mut blob = nonce.to_vec();
-                blob.extend_from_slice(&ct);
-                *leaf = Value::String(format!("{PREFIX}{}", B64.encode(blob)));
-            }
+            let plain = Zeroizing::new(leaf.to_string());
+            let blob = self
+                .encrypt(key, plain.as_bytes())
+                .ok_or_else(|| fail(&p))?;
+            *leaf = Value::String(format!("{PREFIX}{}", B64.encode(blob)));
         }
-        out
+        for p in url_secret_pointers(spec, value) {
+            let Some(leaf) = out.pointer_mut(&p) else {
+                continue;
+            };
+            let Some(url) = leaf.as_str() else { continue };
+            let Some(password) = url_password(url).map(Zeroizing::new) else {
+                continue;
+            };
+            if password.starts_with(PREFIX) {
+                continue;
+            }
+            let plain = Zeroizing::new(Value::String(password.to_string()).to_string());
+            let blob = self
+                .encrypt(key, plain.as_bytes())
+                .ok_or_else(|| fail(&p))?;
+            let sealed = replace_url_password(url, &format!("{PREFIX}{}", B64URL.encode(blob)));
+            *leaf = Value::String(sealed);
+        }
+        Ok(out)
     }
 
     /// Decrypt every sealed leaf of `value`.
@@ -152,12 +219,15 @@ impl SecretBox {
             let Some(leaf) = out.pointer_mut(&p) else {
                 continue;
             };
-            let blob = leaf
-                .as_str()
-                .and_then(|s| s.strip_prefix(PREFIX))
-                .and_then(|b| B64.decode(b).ok())
-                .filter(|b| b.len() > 24)
-                .ok_or_else(fail)?;
+            let text = leaf.as_str().unwrap_or_default().to_owned();
+            // A URL whose password is sealed in place, or a leaf sealed whole.
+            let in_url = url_password(&text).filter(|pw| pw.starts_with(PREFIX));
+            let blob = match &in_url {
+                Some(pw) => pw.strip_prefix(PREFIX).and_then(|b| B64URL.decode(b).ok()),
+                None => text.strip_prefix(PREFIX).and_then(|b| B64.decode(b).ok()),
+            }
+            .filter(|b| b.len() > 24)
+            .ok_or_else(fail)?;
             let (nonce, ct) = blob.split_at(24);
             let nonce = XNonce::try_from(nonce).map_err(|_| fail())?;
             let plain = self
@@ -169,19 +239,30 @@ impl SecretBox {
                         aad: key.as_bytes(),
                     },
                 )
+                .map(Zeroizing::new)
                 .map_err(|_| fail())?;
-            *leaf = serde_json::from_slice(&plain).map_err(|_| fail())?;
+            let clear: Value = serde_json::from_slice(&plain).map_err(|_| fail())?;
+            *leaf = match (&in_url, clear) {
+                (Some(_), Value::String(pw)) => {
+                    Value::String(replace_url_password(&text, &Zeroizing::new(pw)))
+                }
+                (Some(_), _) => return Err(fail()),
+                (None, clear) => clear,
+            };
         }
         Ok(out)
     }
 }
 
-/// Whether a leaf is a sealed secret.
+/// Whether a leaf is a sealed secret, or a URL whose password is sealed.
 pub fn is_sealed(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| s.starts_with(PREFIX))
+    v.as_str().is_some_and(|s| {
+        s.starts_with(PREFIX) || url_password(s).is_some_and(|p| p.starts_with(PREFIX))
+    })
 }
 
-/// Pointers of every sealed leaf, at any depth (`""` when the whole value is sealed).
+/// Pointers of every sealed leaf (or URL with a sealed password), at any depth (`""` when the
+/// whole value is sealed).
 pub fn sealed_pointers(value: &Value) -> Vec<String> {
     fn walk(v: &Value, at: String, out: &mut Vec<String>) {
         match v {
@@ -216,15 +297,19 @@ fn display_pointer(p: &str) -> String {
     }
 }
 
-fn decode_key(text: &str) -> Option<[u8; 32]> {
-    let bytes = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
-        (0..32)
-            .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
-            .collect::<Option<Vec<u8>>>()?
-    } else {
-        B64.decode(text).ok()?
-    };
-    bytes.try_into().ok()
+fn decode_key(text: &str) -> Option<Zeroizing<[u8; 32]>> {
+    let bytes = Zeroizing::new(
+        if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+            (0..32)
+                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
+                .collect::<Option<Vec<u8>>>()?
+        } else {
+            B64.decode(text).ok()?
+        },
+    );
+    let mut key = Zeroizing::new([0u8; 32]);
+    (bytes.len() == 32).then(|| key.copy_from_slice(&bytes))?;
+    Some(key)
 }
 
 #[cfg(test)]
@@ -242,7 +327,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let b = sbox(dir.path());
         let v = json!({"endPoint": "https://aso", "accessKeyInfo": "AK-very-secret"});
-        let sealed = b.seal("ASO_API_CONFIG", lookup("ASO_API_CONFIG"), &v);
+        let sealed = b
+            .seal("ASO_API_CONFIG", lookup("ASO_API_CONFIG"), &v)
+            .unwrap();
         assert_eq!(
             sealed["endPoint"], "https://aso",
             "non-secret fields stay readable"
@@ -250,7 +337,9 @@ mod tests {
         assert!(is_sealed(&sealed["accessKeyInfo"]));
         assert!(!sealed.to_string().contains("very-secret"));
         assert_eq!(b.open("ASO_API_CONFIG", &sealed).unwrap(), v);
-        let again = b.seal("ASO_API_CONFIG", lookup("ASO_API_CONFIG"), &v);
+        let again = b
+            .seal("ASO_API_CONFIG", lookup("ASO_API_CONFIG"), &v)
+            .unwrap();
         assert_ne!(again, sealed, "a fresh nonce every time");
     }
 
@@ -258,15 +347,68 @@ mod tests {
     fn ciphertext_is_bound_to_its_key_and_to_the_secret_key() {
         let dir = tempfile::tempdir().unwrap();
         let b = sbox(dir.path());
-        let sealed = b.seal(
-            "IAM_CONFIG",
-            lookup("IAM_CONFIG"),
-            &json!({"iamUser": "a", "iamUserPassword": "p"}),
-        );
+        let sealed = b
+            .seal(
+                "IAM_CONFIG",
+                lookup("IAM_CONFIG"),
+                &json!({"iamUser": "a", "iamUserPassword": "p"}),
+            )
+            .unwrap();
         let moved = b.open("OTHER_KEY", &sealed).unwrap_err().to_string();
         assert!(moved.contains("/iamUserPassword"), "{moved}");
         let other = tempfile::tempdir().unwrap();
         assert!(sbox(other.path()).open("IAM_CONFIG", &sealed).is_err());
+    }
+
+    #[test]
+    fn a_url_password_is_sealed_in_place_and_opens_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = sbox(dir.path());
+        let v = json!({"dsn": "mysql://app:s3cr%2Ft@db:3306/shop", "host": "db"});
+        let sealed = b.seal("MY_DB", None, &v).unwrap();
+        let text = sealed["dsn"].as_str().unwrap();
+        assert!(
+            text.starts_with("mysql://app:enc:v1:") && text.ends_with("@db:3306/shop"),
+            "{text}"
+        );
+        assert!(!sealed.to_string().contains("s3cr"));
+        assert_eq!(sealed_pointers(&sealed), vec!["/dsn".to_owned()]);
+        assert_eq!(
+            b.seal("MY_DB", None, &sealed).unwrap(),
+            sealed,
+            "sealed once"
+        );
+        assert_eq!(b.open("MY_DB", &sealed).unwrap(), v);
+    }
+
+    #[test]
+    fn a_secret_that_cannot_be_encrypted_is_an_error_never_plaintext() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = sbox(dir.path());
+        let huge = "x".repeat(MAX_SECRET_BYTES + 1);
+        let v = json!({"endPoint": "e", "accessKeyInfo": huge});
+        let err = b
+            .seal("ASO_API_CONFIG", lookup("ASO_API_CONFIG"), &v)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cannot encrypt ASO_API_CONFIG at /accessKeyInfo")
+                && err.contains("never stored in clear"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_key_is_offered_to_the_scrubber_in_every_written_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let hex = "ab".repeat(32);
+        let b = SecretBox::load(Some(&hex), dir.path(), false).unwrap();
+        let forms = b.key_forms();
+        assert!(
+            forms.contains(&hex) && forms.contains(&B64.encode([0xab_u8; 32])),
+            "{}",
+            forms.len()
+        );
     }
 
     #[test]
@@ -278,7 +420,9 @@ mod tests {
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
         );
-        let sealed = a.seal("KUBE_CONFIG", lookup("KUBE_CONFIG"), &json!("kubeconfig"));
+        let sealed = a
+            .seal("KUBE_CONFIG", lookup("KUBE_CONFIG"), &json!("kubeconfig"))
+            .unwrap();
         assert_eq!(
             sbox(dir.path()).open("KUBE_CONFIG", &sealed).unwrap(),
             json!("kubeconfig")

@@ -79,6 +79,15 @@ impl SysConfig {
         SysConfig::new(store, settings.paths.data_dir.clone(), env_key, read_only)
     }
 
+    /// The secret key as text in every form it may be written, for the output scrubber (empty
+    /// when no key is available to this process).
+    pub async fn secret_key_forms(&self) -> Vec<String> {
+        self.secrets()
+            .await
+            .map(SecretBox::key_forms)
+            .unwrap_or_default()
+    }
+
     /// The store this service writes to.
     pub fn store(&self) -> &Store {
         &self.store
@@ -257,9 +266,16 @@ impl SysConfig {
             key: key.to_owned(),
             problem,
         })?;
+        reg::declared_pointers(&value).map_err(|message| ConfigError::Invalid {
+            key: key.to_owned(),
+            problem: reg::ConfigProblem::Schema {
+                path: format!("/{}", reg::DECLARED),
+                message,
+            },
+        })?;
         let sealed =
             if view::holds_secrets(&value) || !reg::secret_pointers(spec, &value).is_empty() {
-                self.secrets().await?.seal(key, spec, &value)
+                self.secrets().await?.seal(key, spec, &value)?
             } else {
                 value
             };

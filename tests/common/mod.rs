@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod accounts;
+pub mod dr_pairs;
 pub mod tmux;
 
 use nightwatch::store::{ConnectOptions, Store};

@@ -35,6 +35,7 @@ impl App {
         effects.extend(self.poll_events());
         effects.extend(self.poll_inspections());
         effects.extend(self.poll_plans());
+        effects.extend(self.poll_dr());
         effects
     }
 

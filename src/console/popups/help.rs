@@ -47,6 +47,7 @@ pub fn help_lines(keymap: &Keymap, tab: Tab) -> Vec<HelpLine> {
         Tab::Inspections => Some(Mode::Inspections),
         Tab::Plans => Some(Mode::Plans),
         Tab::Config => Some(Mode::Config),
+        Tab::Dr => Some(Mode::Dr),
         _ => None,
     };
     if let Some(mode) = own {

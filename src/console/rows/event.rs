@@ -86,6 +86,8 @@ impl DataToCell for Event {
             "title" => self.title.clone(),
             _ => String::new(),
         };
-        Line::from(text)
+        // Titles, sources, components come from alerts: their control characters are shown as
+        // visible escapes, the same way the CLI prints them.
+        Line::from(crate::domain::text::one_line(&text).into_owned())
     }
 }

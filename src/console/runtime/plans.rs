@@ -275,6 +275,21 @@ pub(super) async fn mutate(io: &EffectIo, op: Operation, actor: &str, reason: &s
                     failed: true,
                 };
             }
+            match crate::plans::still_running(store, run).await {
+                Ok(Some(why)) => {
+                    return Action::OperationDone {
+                        message: why,
+                        failed: true,
+                    };
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    return Action::OperationDone {
+                        message: e.to_string(),
+                        failed: true,
+                    };
+                }
+            }
             let r = store
                 .resume_plan_run(run, seq, skip, actor, reason, now)
                 .await;

@@ -1,6 +1,7 @@
 //! The TOML shapes of content files. Unknown fields are refused (a typo must not silently disable a
 //! check). Names keep their span so errors can point at the line.
 
+mod dr;
 mod plan;
 
 use serde::{Deserialize, Serialize};
@@ -9,9 +10,11 @@ use toml::Spanned;
 use super::Selector;
 use crate::domain::event::Level;
 
+pub use dr::{DatacenterDoc, DrPlanDoc, DrSystemDoc, LinkDoc};
 pub use plan::{ParamDoc, PlanDoc, RecommendationDoc, ScenarioDoc, StepDoc};
 
-/// One content file: any mix of components, rules, tasks, plans and scenarios.
+/// One content file: any mix of components, rules, tasks, plans, scenarios and the DR model
+/// (datacenters, DR systems, sync links).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContentFile {
@@ -25,6 +28,12 @@ pub struct ContentFile {
     pub plan: Vec<PlanDoc>,
     #[serde(default)]
     pub scenario: Vec<ScenarioDoc>,
+    #[serde(default)]
+    pub datacenter: Vec<DatacenterDoc>,
+    #[serde(default)]
+    pub dr_system: Vec<DrSystemDoc>,
+    #[serde(default)]
+    pub link: Vec<LinkDoc>,
 }
 
 /// A monitored component (DESIGN.md §4 `components`).

@@ -1,6 +1,7 @@
 //! Loading a set of content files into a validated [`Bundle`]: every problem in every file is
 //! collected (file, line, reason), and any problem refuses the whole bundle.
 
+mod dr;
 mod plan;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::{ContentFile, Schedule, Selector};
+use crate::domain::dr::{Datacenter, DrModel, DrSystem};
 use crate::domain::event::Level;
 use crate::domain::inspection::{Condition, Thresholds, parse_duration};
 use crate::domain::plan::{Plan, Scenario};
@@ -57,6 +59,8 @@ pub struct Bundle {
     pub tasks: Vec<Task>,
     pub plans: Vec<Plan>,
     pub scenarios: Vec<Scenario>,
+    /// Datacenters, DR systems and sync links.
+    pub dr: DrModel,
 }
 
 fn line_of(text: &str, span: std::ops::Range<usize>) -> usize {
@@ -84,6 +88,10 @@ pub struct Known<'a> {
     pub rules: &'a [Rule],
     /// Scenarios may recommend them (and their parameters are checked).
     pub plans: &'a [Plan],
+    /// DR systems may span them.
+    pub datacenters: &'a [Datacenter],
+    /// Links may belong to them.
+    pub dr_systems: &'a [DrSystem],
 }
 
 /// Parse and validate `files` ((path, text)) against `known_components` and `known_rules` (see
@@ -99,6 +107,8 @@ pub fn load_bundle(
         components: known_components,
         rules: known_rules,
         plans: &[],
+        datacenters: &[],
+        dr_systems: &[],
     };
     load_bundle_with(files, known, targets, check_probe)
 }
@@ -121,6 +131,8 @@ pub fn load_bundle_with(
         components: known_components,
         rules: known_rules,
         plans: known_plans,
+        datacenters: known_dcs,
+        dr_systems: known_systems,
     } = known;
     let mut errors = Vec::new();
     let mut bundle = Bundle::default();
@@ -237,6 +249,10 @@ pub fn load_bundle_with(
             };
             let probe = serde_json::to_value(r.probe.get_ref()).unwrap_or_default();
             if let Err(m) = check_probe(&probe) {
+                errors.push(err(r.probe.span(), format!("rule {name:?}: probe: {m}")));
+            }
+            // Values are data: no template in a field that is code; a sql probe only reads.
+            for m in crate::domain::plan::probe_code_problems(&probe) {
                 errors.push(err(r.probe.span(), format!("rule {name:?}: probe: {m}")));
             }
             let sel = r.targets.get_ref();
@@ -421,6 +437,38 @@ pub fn load_bundle_with(
         }
     }
     bundle.scenarios = scenarios;
+    // The DR model: datacenters, then systems (naming plans of these files or stored ones), then
+    // links (naming components of these files or stored ones).
+    let known_dr = DrModel {
+        datacenters: known_dcs.to_vec(),
+        systems: known_systems.to_vec(),
+        links: Vec::new(),
+    };
+    let components: Vec<&Component> = bundle
+        .components
+        .iter()
+        .chain(
+            known_components
+                .iter()
+                .filter(|k| !bundle.components.iter().any(|c| c.name == k.name)),
+        )
+        .collect();
+    let plan_refs: Vec<&Plan> = bundle
+        .plans
+        .iter()
+        .chain(
+            known_plans
+                .iter()
+                .filter(|k| !declared.contains(&k.name.as_str())),
+        )
+        .collect();
+    let refs = dr::Refs {
+        components: &components,
+        plans: &plan_refs,
+        known: &known_dr,
+    };
+    let model = dr::dr_of(&parsed, &refs, &mut dup, &mut errors, check_probe);
+    bundle.dr = model;
     if errors.is_empty() {
         Ok(bundle)
     } else {

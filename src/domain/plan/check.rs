@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{OnFailure, Op, Param, ParamKind, Phase, Plan, Ref, Step, refs, stages};
+use super::{OnFailure, Param, ParamKind, Phase, Plan, Ref, Step, refs, stages};
 use crate::domain::Danger;
 use crate::domain::inspection::Condition;
 
@@ -47,6 +47,8 @@ pub struct Problem {
     pub at: Locus,
     pub message: String,
 }
+
+mod op;
 
 const RESERVED: &[&str] = &["params", "steps", "event", "run"];
 
@@ -357,7 +359,7 @@ fn check_step(
     {
         add(at(StepField::When), format!("step {id}: when {w:?}: {m}"));
     }
-    for m in op_problems(&s.op, s) {
+    for m in op::op_problems(&s.op, s, phase) {
         let f = if m.contains("G3") {
             StepField::Danger
         } else {
@@ -390,105 +392,4 @@ fn check_ref(plan: &Plan, r: &Ref, earlier: &[&str], later: &[&str]) -> Option<S
     } else {
         Some(format!("reads step {step:?}, which does not exist"))
     }
-}
-
-/// Problems of one operation in its step.
-fn op_problems(op: &Op, s: &Step) -> Vec<String> {
-    let mut out = Vec::new();
-    match op {
-        Op::Command(c) => {
-            if c.script.trim().is_empty() {
-                out.push("command: script is empty".into());
-            }
-            for k in c.env.keys() {
-                if !is_ident(k, false) || k.contains('-') {
-                    out.push(format!("command: env {k:?} is not a variable name"));
-                }
-            }
-        }
-        Op::Http(h) => {
-            if h.url.is_none() && s.target.is_none() {
-                out.push("http: give url, or a target whose url endpoint to use".into());
-            }
-            if h.method.is_empty() || !h.method.chars().all(|c| c.is_ascii_uppercase()) {
-                out.push(format!(
-                    "http: method {:?}: write it in capitals (GET, POST, …)",
-                    h.method
-                ));
-            }
-            if let Some(bad) = h.expect_status.iter().find(|c| !(100..600).contains(*c)) {
-                out.push(format!("http: expect_status {bad} is not an HTTP status"));
-            }
-        }
-        Op::Sql(q) => {
-            if q.dsn.is_none() && s.target.is_none() {
-                out.push("sql: give dsn, or a target whose dsn endpoint to use".into());
-            }
-            for (i, st) in q.statements.iter().enumerate() {
-                if st.sql.trim().is_empty() {
-                    out.push(format!("sql: statement {} is empty", i + 1));
-                } else if st.has_several() {
-                    out.push(format!(
-                        "sql: statement {} holds several statements; write one per entry of statements = [{{ sql = \"…\" }}, …] (they run in one transaction)",
-                        i + 1
-                    ));
-                }
-            }
-            if let Some(st) = q.statements.iter().find(|st| st.writes())
-                && s.danger != Danger::G3
-            {
-                out.push(format!(
-                    "sql writes ({}): writing to a database directly is G3 (DOMAIN.md §3); set danger = \"G3\"",
-                    st.keyword()
-                ));
-            }
-        }
-        Op::Redis(r) => {
-            if r.command.is_empty() || r.command[0].trim().is_empty() {
-                out.push(
-                    "redis: command is empty; e.g. command = [\"REPLICAOF\", \"NO\", \"ONE\"]"
-                        .into(),
-                );
-            }
-            if r.addr.is_none() && s.target.is_none() {
-                out.push(
-                    "redis: give addr, or a target whose host and port endpoints to use".into(),
-                );
-            }
-        }
-        Op::Wait(w) => {
-            if w.duration_ms == 0 {
-                out.push("wait: duration must be above 0".into());
-            }
-        }
-        Op::WaitUntil(w) => {
-            if !w.condition.contains("{{")
-                && let Err(e) = Condition::parse(&w.condition)
-            {
-                out.push(format!("wait_until: condition {:?}: {e}", w.condition));
-            }
-            if w.deadline_ms == 0 || w.interval_ms == 0 {
-                out.push("wait_until: deadline and interval must be above 0".into());
-            } else if w.interval_ms > w.deadline_ms {
-                out.push("wait_until: interval is longer than the deadline".into());
-            }
-            if !w.probe.is_object() || w.probe.get("kind").is_none() {
-                out.push(
-                    "wait_until: probe must be a table with a kind, e.g. { kind = \"redis\" }"
-                        .into(),
-                );
-            }
-        }
-        Op::Manual(m) => {
-            if m.instructions.trim().is_empty() {
-                out.push("manual: instructions are empty: say what the person must do".into());
-            }
-        }
-        Op::Notify(n) => {
-            if n.message.trim().is_empty() {
-                out.push("notify: message is empty".into());
-            }
-        }
-    }
-    out
 }

@@ -159,12 +159,18 @@ pub fn one_line(op: &Op) -> String {
             let stmts: Vec<String> = s
                 .statements
                 .iter()
-                .map(|st| match st.expect_rows {
-                    Some(n) => format!(
-                        "{} → expect {n} row(s)",
-                        st.sql.trim().trim_end_matches(';')
-                    ),
-                    None => st.sql.trim().trim_end_matches(';').to_owned(),
+                .map(|st| {
+                    let args = if st.args.is_empty() {
+                        String::new()
+                    } else {
+                        let a: Vec<String> = st.args.iter().map(Value::to_string).collect();
+                        format!(" with ({})", a.join(", "))
+                    };
+                    let sql = st.sql.trim().trim_end_matches(';');
+                    match st.expect_rows {
+                        Some(n) => format!("{sql}{args} → expect {n} row(s)"),
+                        None => format!("{sql}{args}"),
+                    }
                 })
                 .collect();
             let tx = if s.statements.len() > 1 {

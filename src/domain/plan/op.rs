@@ -109,19 +109,25 @@ impl HttpOp {
 }
 
 /// One SQL statement of a `sql` op.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SqlStatement {
+    /// The statement, with `?` where a value goes. Never a template: values are `args`.
     pub sql: String,
     /// Rows the statement must affect (rows returned, for a query: see [`SqlStatement::is_query`]).
     /// A mismatch rolls the whole transaction back and fails the step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect_rows: Option<u64>,
+    /// Values bound to the statement's `?` placeholders, in order (`["{{params.pod_id}}", 3]`):
+    /// the database receives them as data, never as SQL text. A template that is exactly one
+    /// reference keeps the value's type (an integer parameter binds as an integer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<Value>,
 }
 
 /// `kind = "sql"`: every statement runs in ONE transaction, committed only when every
-/// expectation holds. Written either `statement = "…"` (+ `expect_rows`) or
-/// `statements = [{ sql = "…", expect_rows = 1 }, …]`.
+/// expectation holds. Written either `statement = "…"` (+ `expect_rows`, `args`) or
+/// `statements = [{ sql = "…", expect_rows = 1, args = […] }, …]`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "SqlOpDoc")]
 pub struct SqlOp {
@@ -139,6 +145,8 @@ struct SqlOpDoc {
     #[serde(default)]
     expect_rows: Option<u64>,
     #[serde(default)]
+    args: Option<Vec<Value>>,
+    #[serde(default)]
     statements: Option<Vec<SqlStatement>>,
     #[serde(default)]
     dsn: Option<String>,
@@ -152,12 +160,17 @@ impl TryFrom<SqlOpDoc> for SqlOp {
             (Some(sql), None) => vec![SqlStatement {
                 sql,
                 expect_rows: d.expect_rows,
+                args: d.args.unwrap_or_default(),
             }],
-            (None, Some(list)) if d.expect_rows.is_none() && !list.is_empty() => list,
+            (None, Some(list))
+                if d.expect_rows.is_none() && d.args.is_none() && !list.is_empty() =>
+            {
+                list
+            }
             (None, Some(list)) if list.is_empty() => return Err("statements is empty".into()),
             (None, Some(_)) => {
                 return Err(
-                    "expect_rows goes inside each entry of statements = [{ sql = \"…\", expect_rows = 1 }]"
+                    "expect_rows and args go inside each entry of statements = [{ sql = \"…\", expect_rows = 1, args = [\"…\"] }]"
                         .into(),
                 );
             }
@@ -311,6 +324,12 @@ impl Op {
                         Ok(SqlStatement {
                             sql: f(&format!("statements[{i}]"), &st.sql)?,
                             expect_rows: st.expect_rows,
+                            args: st
+                                .args
+                                .iter()
+                                .enumerate()
+                                .map(|(j, a)| map_json(&format!("statements[{i}].args[{j}]"), a, f))
+                                .collect::<Result<_, E>>()?,
                         })
                     })
                     .collect::<Result<_, E>>()?,

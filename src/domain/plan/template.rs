@@ -32,7 +32,51 @@ pub enum Ref {
     RunDryRun,
 }
 
+impl std::fmt::Display for Ref {
+    /// The reference as written in a template: `{{params.dir}}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ref::Param(n) => write!(f, "{{{{params.{n}}}}}"),
+            Ref::StepOutput(s) => write!(f, "{{{{steps.{s}.output}}}}"),
+            Ref::StepStatus(s) => write!(f, "{{{{steps.{s}.status}}}}"),
+            Ref::StepValue(s, k) => write!(f, "{{{{steps.{s}.values.{k}}}}}"),
+            Ref::EventLabel(k) => write!(f, "{{{{event.labels.{k}}}}}"),
+            Ref::EventField(x) => write!(f, "{{{{event.{x}}}}}"),
+            Ref::RunId => f.write_str("{{run.id}}"),
+            Ref::RunDryRun => f.write_str("{{run.dry_run}}"),
+        }
+    }
+}
+
 impl Ref {
+    /// A variable name for the value it reads (`{{params.dir}}` → `DIR`,
+    /// `{{steps.check.values.role}}` → `CHECK_ROLE`), for the safe form of a script.
+    pub fn env_name(&self) -> String {
+        let raw = match self {
+            Ref::Param(n) | Ref::EventLabel(n) => n.clone(),
+            Ref::StepOutput(s) => format!("{s}_output"),
+            Ref::StepStatus(s) => format!("{s}_status"),
+            Ref::StepValue(s, k) => format!("{s}_{k}"),
+            Ref::EventField(x) => format!("event_{x}"),
+            Ref::RunId => "run_id".into(),
+            Ref::RunDryRun => "dry_run".into(),
+        };
+        let mut name: String = raw
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if name.starts_with(|c: char| c.is_ascii_digit()) {
+            name.insert(0, '_');
+        }
+        name
+    }
+
     /// The step it reads, if any.
     pub fn step(&self) -> Option<&str> {
         match self {
@@ -249,7 +293,7 @@ impl RenderCtx {
 }
 
 /// A piece of a parsed template.
-enum Piece<'a> {
+pub(super) enum Piece<'a> {
     Text(&'a str),
     Ref(Ref),
 }
@@ -264,7 +308,7 @@ fn is_dotted_name(s: &str) -> bool {
     })
 }
 
-fn parse(template: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
+pub(super) fn parse(template: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
     let mut pieces = Vec::new();
     let mut rest = template;
     while let Some(open) = rest.find("{{") {
@@ -324,122 +368,155 @@ pub fn render(template: &str, ctx: &RenderCtx) -> Result<String, TemplateError> 
     Ok(out)
 }
 
+/// Whether `v` holds a `{name}` placeholder of the kind a probe expands from its target
+/// (`{host}`, `{labels.zone}`, `{password}`).
+fn holds_target_placeholder(v: &str) -> bool {
+    let mut rest = v;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(close) = after.find('}') {
+            let key = &after[..close];
+            let mut chars = key.chars();
+            if chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            {
+                return true;
+            }
+        }
+        rest = after;
+    }
+    false
+}
+
+/// [`render`] for a field that is expanded again from the step's target afterwards (a gate's
+/// probe, a Redis `addr`): a value holding a `{placeholder}` is refused, or it would be expanded
+/// in turn (`{password}` would become the target's password).
+fn render_once(template: &str, ctx: &RenderCtx) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(template.len());
+    for piece in parse(template)? {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Ref(r) => {
+                let v = ctx.lookup(&r)?;
+                if holds_target_placeholder(&v) {
+                    return Err(TemplateError {
+                        message: format!(
+                            "the value of {r} holds a {{placeholder}}, which this field would expand from the target; refused"
+                        ),
+                    });
+                }
+                out.push_str(&v);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// `op` with every text field rendered. An error names the field.
+///
+/// Values stay data whatever they hold: a URL field takes references only in its query, each
+/// value percent-encoded ([`render_url`]); SQL `args` (of a `sql` op and of a gate's sql probe)
+/// keep the referenced value's type ([`render_arg`]) and are bound, never pasted into SQL. The
+/// fields that are code (a script, a statement, a query) are refused at `apply` when they hold a
+/// template (`super::code_problems`); should one reach this point anyway, it renders as text
+/// like any other field, and that check is what stands in the way.
 pub fn render_op(op: &Op, ctx: &RenderCtx) -> Result<Op, TemplateError> {
-    op.try_map_strings(&mut |field, text| {
-        render(text, ctx).map_err(|e| TemplateError {
-            message: format!("{field}: {}", e.message),
-        })
-    })
+    let named = |field: &str, e: TemplateError| TemplateError {
+        message: format!("{field}: {}", e.message),
+    };
+    let mut out = op.try_map_strings(&mut |field, text| {
+        let r = if is_url_field(field) {
+            render_url(text, ctx)
+        } else if field.starts_with("probe.") || field == "addr" {
+            render_once(text, ctx)
+        } else {
+            render(text, ctx)
+        };
+        r.map_err(|e| named(field, e))
+    })?;
+    match (op, &mut out) {
+        (Op::Sql(src), Op::Sql(dst)) => {
+            for (i, (s, d)) in src.statements.iter().zip(&mut dst.statements).enumerate() {
+                d.args = s
+                    .args
+                    .iter()
+                    .map(|a| render_arg(a, ctx))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| named(&format!("statements[{i}].args"), e))?;
+            }
+        }
+        (Op::WaitUntil(src), Op::WaitUntil(dst)) => {
+            if let (Some(Value::Array(args)), Some(probe)) =
+                (src.probe.get("args"), dst.probe.as_object_mut())
+            {
+                let typed = args
+                    .iter()
+                    .map(|a| render_arg(a, ctx))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| named("probe.args", e))?;
+                probe.insert("args".into(), Value::Array(typed));
+            }
+        }
+        _ => {}
+    }
+    Ok(out)
+}
+
+/// Whether a field (as [`Op::try_map_strings`] names it) holds a URL: `url`, `probe.url`,
+/// `probe.login.url`.
+pub(crate) fn is_url_field(field: &str) -> bool {
+    field.rsplit('.').next() == Some("url")
+}
+
+/// A URL template rendered with every value percent-encoded as a query component. References
+/// may stand only in the query (after the first `?`): a value that chose the host or the path
+/// would choose where the request goes. `apply` refuses such a template; here it is an error too.
+pub fn render_url(template: &str, ctx: &RenderCtx) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(template.len());
+    let mut in_query = false;
+    for piece in parse(template)? {
+        match piece {
+            Piece::Text(t) => {
+                in_query |= t.contains('?');
+                out.push_str(t);
+            }
+            Piece::Ref(r) if in_query => {
+                let v = ctx.lookup(&r)?;
+                out.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
+            }
+            Piece::Ref(_) => {
+                return Err(TemplateError {
+                    message: "a value may stand in a URL only as a query value (after ?), where it is percent-encoded; never in its host or path".into(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A value bound to a SQL placeholder. A string that is exactly one reference
+/// (`"{{params.pod_id}}"`) becomes the referenced value with its type (an integer parameter is an
+/// integer, a step's value keeps its JSON type); any other string renders as text; numbers,
+/// booleans and null are taken as written.
+pub fn render_arg(arg: &Value, ctx: &RenderCtx) -> Result<Value, TemplateError> {
+    let Value::String(template) = arg else {
+        return Ok(arg.clone());
+    };
+    let pieces = parse(template)?;
+    if let [Piece::Text(""), Piece::Ref(r), Piece::Text("")] = pieces.as_slice() {
+        let typed = match r {
+            Ref::Param(name) => ctx.params.get(name).cloned(),
+            Ref::StepValue(id, key) => ctx.steps.get(id).and_then(|s| s.value(key)).cloned(),
+            _ => None,
+        };
+        if let Some(v) = typed.filter(|v| !v.is_array() && !v.is_object()) {
+            return Ok(v);
+        }
+    }
+    render(template, ctx).map(Value::String)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn ctx() -> RenderCtx {
-        let mut c = RenderCtx {
-            params: [
-                ("dir".to_owned(), json!("/home/admin/logs")),
-                ("days".to_owned(), json!(7)),
-            ]
-            .into(),
-            run_id: Some(42),
-            ..RenderCtx::default()
-        };
-        let mut check = StepResult::new(StepStatus::Succeeded, "3 files");
-        check.values.insert("EXIT_CODE".into(), json!(0));
-        c.steps.insert("check".into(), check);
-        c
-    }
-
-    #[test]
-    fn renders_references_and_leaves_other_braces_alone() {
-        let c = ctx();
-        assert_eq!(
-            render("find {{params.dir}} -mtime +{{ params.days }}", &c).unwrap(),
-            "find /home/admin/logs -mtime +7"
-        );
-        assert_eq!(
-            render(
-                "{{steps.check.output}}/{{steps.check.status}}/{{steps.check.values.exit_code}}",
-                &c
-            )
-            .unwrap(),
-            "3 files/succeeded/0"
-        );
-        assert_eq!(
-            render("run {{run.id}} dry={{run.dry_run}}", &c).unwrap(),
-            "run 42 dry=false"
-        );
-        for literal in [
-            "echo ${HOME} {x}",
-            r#"{"a": {"b": 1}}"#,
-            r#"up{job="node"}"#,
-            "curl http://{host}:{port}/",
-            "docker ps --format '{{.Names}}'",
-            "{{ range .Items }}",
-            "{{x}}",
-        ] {
-            assert_eq!(render(literal, &c).unwrap(), literal);
-        }
-    }
-
-    #[test]
-    fn bad_references_are_errors() {
-        let c = ctx();
-        let e = render("{{parms.dir}}", &c).unwrap_err();
-        assert!(e.message.contains("unknown name \"parms\""), "{e}");
-        let e = render("{{steps.check}}", &c).unwrap_err();
-        assert!(e.message.contains("steps.ID.output"), "{e}");
-        let e = render("rm {{params.dir", &c).unwrap_err();
-        assert!(e.message.contains("unclosed"), "{e}");
-        let e = render("{{steps.later.output}}", &c).unwrap_err();
-        assert!(e.message.contains("not known yet"), "{e}");
-        let e = render("{{steps.check.values.NOPE}}", &c).unwrap_err();
-        assert!(e.message.contains("no value NOPE"), "{e}");
-        let e = render("{{event.labels.instance}}", &c).unwrap_err();
-        assert!(e.message.contains("no event"), "{e}");
-    }
-
-    #[test]
-    fn preview_shows_what_is_not_known_yet() {
-        let mut c = ctx();
-        c.preview = true;
-        c.run_id = None;
-        assert_eq!(
-            render(
-                "{{steps.later.output}} {{run.id}} {{steps.x.values.ROLE}}",
-                &c
-            )
-            .unwrap(),
-            "<output of step later> <run id> <ROLE of step x>"
-        );
-        assert_eq!(render("[{{params.unset}}]", &c).unwrap(), "[]");
-    }
-
-    #[test]
-    fn event_fields() {
-        let mut c = ctx();
-        c.event = Some(EventRef {
-            id: 7,
-            level: "P1".into(),
-            component: "redis-a".into(),
-            labels: [("instance".to_owned(), "10.0.0.5:6379".to_owned())].into(),
-            ..EventRef::default()
-        });
-        assert_eq!(
-            render(
-                "{{event.labels.instance}} {{event.component}} #{{event.id}} {{event.level}}",
-                &c
-            )
-            .unwrap(),
-            "10.0.0.5:6379 redis-a #7 P1"
-        );
-        assert_eq!(
-            refs("{{event.labels.a.b}}").unwrap(),
-            vec![Ref::EventLabel("a.b".into())]
-        );
-    }
-}
+mod tests;

@@ -72,7 +72,7 @@ required = false
 [[plan.precheck]]
 id = "check"
 danger = "G1"
-op = { kind = "command", script = "zonectl status {{params.faulty_dc}}" }
+op = { kind = "command", script = "zonectl status \"$ZONE\"", env = { ZONE = "{{params.faulty_dc}}" } }
 
 [[plan.step]]
 id = "tell"
@@ -90,14 +90,14 @@ op = { kind = "http", method = "POST", url = "https://ops:s3cret@zonemng/api/dra
 id = "drain-b"
 group = "drain"
 danger = "G2"
-op = { kind = "command", script = "slbctl drain {{params.faulty_dc}}", env = { SLB_PASSWORD = "pw", ZONE = "{{params.faulty_dc}}" } }
+op = { kind = "command", script = "slbctl drain \"$ZONE\"", env = { SLB_PASSWORD = "pw", ZONE = "{{params.faulty_dc}}" } }
 
 [[plan.step]]
 id = "promote"
 danger = "G3"
 target = "db-{{params.available_dc}}"
 when = "[check.EXIT_CODE] == 0"
-op = { kind = "sql", dsn = "mysql://root:hunter2@db:3306/ops", statements = [{ sql = "update zone set active = 1 where name = '{{params.available_dc}}'", expect_rows = 1 }, { sql = "update zone set active = 0 where name = '{{params.faulty_dc}}'", expect_rows = 1 }] }
+op = { kind = "sql", dsn = "mysql://root:hunter2@db:3306/ops", statements = [{ sql = "update zone set active = 1 where name = ?", args = ["{{params.available_dc}}"], expect_rows = 1 }, { sql = "update zone set active = 0 where name = ?", args = ["{{params.faulty_dc}}"], expect_rows = 1 }] }
 
 [[plan.step]]
 id = "auth"
@@ -115,7 +115,7 @@ op = { kind = "wait_until", probe = { kind = "http", url = "http://{host}/health
 id = "undo"
 danger = "G3"
 when = "[promote.status] == succeeded"
-op = { kind = "command", script = "zonectl undo --after '{{steps.check.output}}'" }
+op = { kind = "command", script = "zonectl undo --after \"$CHECK_OUTPUT\"", env = { CHECK_OUTPUT = "{{steps.check.output}}" } }
 "#;
 
 fn components() -> Vec<Component> {
@@ -416,17 +416,23 @@ fn rendering_an_op_fills_every_field() {
     let Op::Sql(s) = render_op(&p.step("promote").unwrap().1.op, &ctx).unwrap() else {
         panic!()
     };
+    // The statement stays as written; the value is bound, with its type.
     assert_eq!(
         s.statements[1].sql,
-        "update zone set active = 0 where name = 'dc1'"
+        "update zone set active = 0 where name = ?"
     );
+    assert_eq!(s.statements[1].args, vec![json!("dc1")]);
     let Op::Command(c) = render_op(&p.step("drain-b").unwrap().1.op, &ctx).unwrap() else {
         panic!()
     };
     assert_eq!(c.env["ZONE"], "dc1");
     // Strict rendering: an output not known yet is an error naming the field.
     let e = render_op(&p.step("undo").unwrap().1.op, &ctx).unwrap_err();
-    assert!(e.message.starts_with("script: output of step check"), "{e}");
+    assert!(
+        e.message
+            .starts_with("env.CHECK_OUTPUT: output of step check"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -465,14 +471,16 @@ fn describe_shows_every_op_masked_with_placeholders() {
     assert!(
         promote.contains("mysql://root:******@db:3306/ops")
             && promote.contains("(one transaction)")
-            && promote.contains("where name = 'dc2' → expect 1 row(s)")
+            && promote.contains("where name = ? with (\"dc2\") → expect 1 row(s)")
             && !promote.contains("hunter2"),
         "{promote}"
     );
     assert_eq!(by("promote").target.as_deref(), Some("db-dc2"));
     assert_eq!(by("auth").op, "redis <target host:port>: AUTH ******");
     assert!(
-        by("undo").op.contains("--after '<output of step check>'"),
+        by("undo")
+            .op
+            .contains("CHECK_OUTPUT=<output of step check>"),
         "{}",
         by("undo").op
     );

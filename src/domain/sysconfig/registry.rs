@@ -246,6 +246,24 @@ pub static REGISTRY: &[KeySpec] = &[
         &["/obPassword"],
     ),
     config(
+        "DR_DASHBOARD_CONFIG",
+        Kind::Json,
+        "DR dashboard collectors (master engine): intervalSecs (default 10), timeoutSecs, concurrency, retentionDays (default 7; raw samples are kept 1 h, then 5-minute averages), thresholds {connections|memory|disk: {warn, critical}} in %, prometheusUrl, and trafficQuery: the PromQL giving traffic per zone (one series per `zone` label). The original system read zone traffic from its zone manager (ZONEMNG_API_CONFIG); nightwatch reads it from Prometheus.",
+        crate::domain::dr::default_dashboard_config,
+        || {
+            let th = json!({"type": "object", "properties": {"warn": {"type": "number", "minimum": 0}, "critical": {"type": "number", "minimum": 0}}, "required": ["warn", "critical"]});
+            obj(
+                json!({
+                    "intervalSecs": int(1), "timeoutSecs": int(1), "concurrency": int(1), "retentionDays": int(1),
+                    "thresholds": {"type": "object", "properties": {"connections": th, "memory": th, "disk": th}, "additionalProperties": false},
+                    "prometheusUrl": s(), "trafficQuery": s()
+                }),
+                &[],
+            )
+        },
+        &[],
+    ),
+    config(
         "MOCK_TENANT",
         Kind::Json,
         "Tenant used while IAM is degraded.",

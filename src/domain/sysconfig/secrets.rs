@@ -1,5 +1,10 @@
 //! Which parts of a value are secret, and masking them. Masking is applied to everything shown:
 //! console, CLI output, history diffs, exports, logs and audit entries.
+//!
+//! Secret are: the key spec's pointers; fields whose names look secret ([`is_secret_field`]) at
+//! any depth; the pointers a user key declares in its own top-level `"$secrets"` array
+//! ([`DECLARED`]); and the password in the userinfo of any URL-valued string
+//! (`mysql://u:pw@h/db`): only that part is sealed and masked (`mysql://u:******@h/db`).
 
 use serde_json::Value;
 
@@ -9,21 +14,156 @@ use super::KeySpec;
 /// field keeps the stored secret (see [`restore_masked`]).
 pub const MASK: &str = "******";
 
+/// The top-level field of a JSON object value that declares its secret paths: an array of JSON
+/// pointers (`["/db/pass", "/hooks/*/url"]`, `*` = any key or index). For keys of one's own
+/// (`config set --new KEY VALUE --secret-path /db/pass` writes it).
+pub const DECLARED: &str = "$secrets";
+
+/// Name fragments that make a field secret wherever they appear in its name (compared without
+/// case, `_`, `-` or `.`: `api_key`, `apiKey` and `API-KEY` are all `apikey`).
+const SECRET_FRAGMENTS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "privatekey",
+    "credential",
+    "accesskeyinfo",
+];
+
+/// Words that make a field secret when they are a whole word of its name (`sk`, `basic_auth`,
+/// `authHeader`; not `task`, `author`).
+const SECRET_WORDS: &[&str] = &["sk", "pwd", "auth", "authorization"];
+
 /// Field names that are secret whatever key they appear in (user keys included).
 pub fn is_secret_field(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
-        "password",
-        "secret",
-        "token",
-        "accesskeyinfo",
-        "privatekey",
-        "credential",
-    ]
-    .iter()
-    .any(|w| n.contains(w))
-        || n == "sk"
-        || n == "pwd"
+    let compact: String = name
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    SECRET_FRAGMENTS.iter().any(|w| compact.contains(w))
+        || words(name)
+            .iter()
+            .any(|w| SECRET_WORDS.contains(&w.as_str()))
+}
+
+/// The words of a field name: split at `_`, `-`, `.`, spaces and lower→upper case changes.
+fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if matches!(c, '_' | '-' | '.' | ' ') {
+            out.push(std::mem::take(&mut cur));
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    out.push(cur);
+    out.retain(|w| !w.is_empty());
+    out
+}
+
+/// The byte range of the password in the userinfo of a URL-looking string
+/// (`scheme://user:PASSWORD@host…`), when there is a non-empty one.
+fn password_range(s: &str) -> Option<std::ops::Range<usize>> {
+    let start = s.find("://")? + 3;
+    let scheme = &s[..start - 3];
+    if scheme.is_empty()
+        || !scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        return None;
+    }
+    let authority_end = s[start..]
+        .find(['/', '?', '#'])
+        .map_or(s.len(), |i| start + i);
+    let at = s[start..authority_end].rfind('@')? + start;
+    let colon = s[start..at].find(':')? + start;
+    (colon + 1 < at).then_some(colon + 1..at)
+}
+
+/// The password in the userinfo of a URL-valued string, as written (percent-encoded or not).
+pub fn url_password(s: &str) -> Option<String> {
+    password_range(s).map(|r| s[r].to_owned())
+}
+
+/// `s` with the password of its URL userinfo replaced by `with` (unchanged when it has none).
+pub fn replace_url_password(s: &str, with: &str) -> String {
+    match password_range(s) {
+        Some(r) => format!("{}{with}{}", &s[..r.start], &s[r.end..]),
+        None => s.to_owned(),
+    }
+}
+
+/// JSON pointers of string leaves that are URLs with a password in their userinfo, outside the
+/// leaves that are secret as a whole.
+pub fn url_secret_pointers(spec: Option<&KeySpec>, value: &Value) -> Vec<String> {
+    let whole = secret_pointers(spec, value);
+    if whole.iter().any(String::is_empty) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    leaves(value, String::new(), &mut |p, v| {
+        if v.as_str().and_then(url_password).is_some()
+            && !whole
+                .iter()
+                .any(|w| p == w || p.starts_with(&format!("{w}/")))
+        {
+            out.push(p.to_owned());
+        }
+    });
+    out
+}
+
+fn leaves(v: &Value, at: String, f: &mut impl FnMut(&str, &Value)) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                leaves(x, format!("{at}/{}", escape(k)), f);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                leaves(x, format!("{at}/{i}"), f);
+            }
+        }
+        _ => f(&at, v),
+    }
+}
+
+fn escape(k: &str) -> String {
+    k.replace('~', "~0").replace('/', "~1")
+}
+
+/// The pointers a value declares secret in its top-level [`DECLARED`] array; an error names the
+/// bad entry and the fix.
+pub fn declared_pointers(value: &Value) -> Result<Vec<String>, String> {
+    let Some(d) = value.get(DECLARED) else {
+        return Ok(Vec::new());
+    };
+    let fix = "give an array of JSON pointers such as [\"/db/password\", \"/hooks/*/url\"]";
+    let items = d
+        .as_array()
+        .ok_or_else(|| format!("{DECLARED} must be an array: {fix}"))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match p.as_str() {
+            Some(s) if s.starts_with('/') && s.len() > 1 => Ok(s.to_owned()),
+            _ => Err(format!(
+                "{DECLARED}[{i}] = {p} is not a JSON pointer to a field: {fix}"
+            )),
+        })
+        .collect()
 }
 
 /// JSON pointers of every secret leaf present in `value`: the spec's explicit ones plus fields whose
@@ -32,6 +172,9 @@ pub fn secret_pointers(spec: Option<&KeySpec>, value: &Value) -> Vec<String> {
     let mut out: Vec<String> = spec
         .map(|s| s.secrets.iter().flat_map(|p| expand(p, value)).collect())
         .unwrap_or_default();
+    for p in declared_pointers(value).unwrap_or_default() {
+        out.extend(expand(&p, value));
+    }
     if out.iter().any(String::is_empty) {
         return vec![String::new()];
     }
@@ -102,8 +245,8 @@ fn walk(value: &Value, at: String, out: &mut Vec<String>) {
     }
 }
 
-/// `value` with every non-empty secret leaf replaced by [`MASK`]. An empty secret stays empty, so
-/// the operator can see it is unset.
+/// `value` with every non-empty secret leaf replaced by [`MASK`], and the password of every URL
+/// replaced by it. An empty secret stays empty, so the operator can see it is unset.
 pub fn mask(spec: Option<&KeySpec>, value: &Value) -> Value {
     let mut out = value.clone();
     for p in secret_pointers(spec, value) {
@@ -112,6 +255,13 @@ pub fn mask(spec: Option<&KeySpec>, value: &Value) -> Value {
             if !empty {
                 *leaf = Value::String(MASK.to_owned());
             }
+        }
+    }
+    for p in url_secret_pointers(spec, value) {
+        if let Some(leaf) = out.pointer_mut(&p)
+            && let Some(s) = leaf.as_str()
+        {
+            *leaf = Value::String(replace_url_password(s, MASK));
         }
     }
     out
@@ -125,6 +275,18 @@ pub fn restore_masked(spec: Option<&KeySpec>, edited: &Value, stored: &Value) ->
         let masked = out.pointer(&p).and_then(Value::as_str) == Some(MASK);
         if let (true, Some(old), Some(leaf)) = (masked, stored.pointer(&p), out.pointer_mut(&p)) {
             *leaf = old.clone();
+        }
+    }
+    for p in url_secret_pointers(spec, edited) {
+        let old = stored
+            .pointer(&p)
+            .and_then(Value::as_str)
+            .and_then(url_password);
+        if let (Some(old), Some(leaf)) = (old, out.pointer_mut(&p))
+            && let Some(s) = leaf.as_str()
+            && url_password(s).as_deref() == Some(MASK)
+        {
+            *leaf = Value::String(replace_url_password(s, &old));
         }
     }
     out
@@ -157,6 +319,75 @@ mod tests {
         assert_eq!(m["channels"][0]["url"], MASK);
         assert_eq!(m["channels"][0]["name"], "a");
         assert_eq!(m["channels"][1]["url"], "");
+    }
+
+    #[test]
+    fn the_secret_field_rule_covers_every_documented_name_and_spares_lookalikes() {
+        for name in [
+            "passwd",
+            "password",
+            "dbPassword",
+            "secret",
+            "client_secret",
+            "token",
+            "accessToken",
+            "api_key",
+            "apikey",
+            "API-KEY",
+            "apiKey",
+            "private_key",
+            "privateKey",
+            "credential",
+            "credentials",
+            "auth",
+            "basic_auth",
+            "authHeader",
+            "Authorization",
+            "sk",
+            "pwd",
+        ] {
+            assert!(is_secret_field(name), "{name} must be secret");
+        }
+        for name in [
+            "ak", "task", "author", "oauthUrl", "host", "user", "skip", "desk",
+        ] {
+            assert!(!is_secret_field(name), "{name} must not be secret");
+        }
+    }
+
+    #[test]
+    fn url_userinfo_passwords_are_masked_in_place_and_kept_on_save() {
+        let v = json!({"dsn": "mysql://u:pw%40x@db:3306/app", "plain": "https://h/p?q=1",
+                       "nested": [{"to": "redis://:r3d1s@cache:6379"}], "mail": "a@b.c"});
+        let m = mask(None, &v);
+        assert_eq!(m["dsn"], "mysql://u:******@db:3306/app");
+        assert_eq!(m["nested"][0]["to"], "redis://:******@cache:6379");
+        assert_eq!(m["plain"], "https://h/p?q=1");
+        assert_eq!(m["mail"], "a@b.c");
+        assert_eq!(url_password("postgres://u@h/db"), None);
+        assert_eq!(url_password("not a url u:p@h"), None);
+        let mut edited = m.clone();
+        edited["plain"] = json!("https://h/p?q=2");
+        let saved = restore_masked(None, &edited, &v);
+        assert_eq!(saved["dsn"], "mysql://u:pw%40x@db:3306/app");
+        assert_eq!(saved["nested"][0]["to"], "redis://:r3d1s@cache:6379");
+        assert_eq!(saved["plain"], "https://h/p?q=2");
+    }
+
+    #[test]
+    fn a_user_key_declares_its_secret_paths() {
+        let v = json!({"$secrets": ["/db/pin", "/hooks/*/url"], "db": {"pin": "1234", "host": "h"},
+                       "hooks": [{"url": "https://x/y"}]});
+        let m = mask(None, &v);
+        assert_eq!(m["db"]["pin"], MASK);
+        assert_eq!(m["db"]["host"], "h");
+        assert_eq!(m["hooks"][0]["url"], MASK);
+        assert_eq!(m[DECLARED], v[DECLARED], "the declaration itself is shown");
+        let bad = declared_pointers(&json!({"$secrets": ["db"]})).unwrap_err();
+        assert!(
+            bad.contains("$secrets[0]") && bad.contains("JSON pointer"),
+            "{bad}"
+        );
     }
 
     #[test]

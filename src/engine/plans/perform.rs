@@ -10,11 +10,11 @@ use super::super::notify::CHANNELS_KEY;
 use super::Exec;
 use crate::domain::inspection::Condition;
 use crate::domain::notify::{TEXT_NOTICE_KIND, TextNotice, parse_channels};
-use crate::domain::plan::{Op, RenderCtx, Step, StepStatus, render};
+use crate::domain::plan::{Op, Phase, RenderCtx, Step, StepStatus, render};
 use crate::domain::time::now_ms;
 use crate::ops::{self, Live, Outcome};
 use crate::probes::{ProbeSpec, Target};
-use crate::store::{NO_EVENT, StepUpdate, TargetStatement};
+use crate::store::{Access, NO_EVENT, StepUpdate, TargetStatement};
 
 impl Exec<'_> {
     pub(super) fn target(&self, step: &Step, ctx: &RenderCtx) -> Result<Target, String> {
@@ -34,13 +34,14 @@ impl Exec<'_> {
         })
     }
 
-    /// Perform one attempt of a rendered operation.
+    /// Perform one attempt of a rendered operation. `phase` decides what a sql step may do: a
+    /// pre/postcheck, and every step of a dry run, runs in a read-only transaction.
     pub(super) async fn perform(
         &self,
         op: &Op,
         target: &Target,
         timeout: Duration,
-        seq: i64,
+        (phase, seq): (Phase, i64),
         live: &Live,
     ) -> Result<Outcome, String> {
         let w = self.w;
@@ -84,11 +85,18 @@ impl Exec<'_> {
                     .iter()
                     .map(|st| TargetStatement {
                         sql: st.sql.clone(),
+                        args: st.args.clone(),
                         expect_rows: st.expect_rows,
                         is_query: st.is_query(),
                     })
                     .collect();
-                ops::sql::run(&dsn, &statements, timeout, live).await
+                let checks = matches!(phase, Phase::Precheck | Phase::Postcheck);
+                let access = if checks || self.run.dry_run {
+                    Access::ReadOnly
+                } else {
+                    Access::ReadWrite
+                };
+                ops::sql::run(&dsn, &statements, timeout, access, live).await
             }
             Op::Redis(r) => {
                 let addr = match &r.addr {

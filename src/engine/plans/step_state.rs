@@ -6,10 +6,11 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use super::{Control, Exec, FLUSH};
+use crate::child::proc::{boot_id, start_ticks};
 use crate::domain::plan::{StepResult, StepStatus};
 use crate::domain::time::now_ms;
 use crate::ops::{Live, Outcome};
-use crate::store::{StepUpdate, Store};
+use crate::store::{StepProcess, StepUpdate, Store};
 
 /// How a step ended, for its stage.
 pub(super) enum StepEnd {
@@ -40,14 +41,22 @@ impl<'a> StepState<'a> {
             seq,
             attempt: 0,
             started_at: 0,
-            live: Live::new(),
+            live: Live::scrubbed(std::sync::Arc::clone(&ex.scrub)),
         }
     }
 
+    /// Write the step's state, every text scrubbed of the secrets in use.
     pub(super) async fn write(&self, u: &StepUpdate) -> bool {
         let (store, id, worker) = (&self.ex.w.store, self.ex.run.id, &self.ex.w.worker);
+        let scrub = &self.ex.scrub;
+        let u = StepUpdate {
+            message: scrub.clean(&u.message),
+            values_json: scrub.clean(&u.values_json),
+            output: scrub.clean(&u.output),
+            ..u.clone()
+        };
         match store
-            .update_plan_step(id, self.seq, worker, u, now_ms())
+            .update_plan_step(id, self.seq, worker, &u, now_ms())
             .await
         {
             Ok(held) => held,
@@ -170,7 +179,8 @@ impl<'a> StepState<'a> {
 }
 
 /// Write a running step's live output to the store whenever it changed since version `written`,
-/// every [`FLUSH`], until aborted; flags `lost` when the claim is gone.
+/// every [`FLUSH`], until aborted, and the process group it started as soon as there is one;
+/// flags `lost` when the claim is gone.
 pub(super) async fn flush_live(
     store: Store,
     run_id: i64,
@@ -180,9 +190,25 @@ pub(super) async fn flush_live(
     lost: watch::Sender<bool>,
 ) {
     let mut flushed = written;
+    let mut recorded = None;
     let mut tick = tokio::time::interval(FLUSH);
     loop {
         tick.tick().await;
+        if let Some(pgid) = live.process().filter(|p| recorded != Some(*p)) {
+            recorded = Some(pgid);
+            let p = StepProcess {
+                run_id,
+                seq,
+                pgid: i64::from(pgid),
+                boot_id: boot_id(),
+                proc_start: start_ticks(pgid)
+                    .and_then(|t| i64::try_from(t).ok())
+                    .unwrap_or(0),
+            };
+            if let Err(e) = store.set_plan_step_process(&p, &worker).await {
+                tracing::warn!(run = run_id, seq, error = %e, "cannot record a step's process group");
+            }
+        }
         let v = live.version();
         if v == flushed {
             continue;

@@ -7,8 +7,8 @@ use std::time::Duration;
 use super::{Control, End, Exec, Followed, StepEnd, StepState};
 use crate::domain::Danger;
 use crate::domain::plan::{
-    OnFailure, Phase, RenderCtx, RunStatus, Stage, Step, StepStatus, one_line, outline, render_op,
-    when_holds,
+    OnFailure, Phase, RenderCtx, RunStatus, Stage, Step, StepStatus, one_line, op_code_problems,
+    outline, render_op, when_holds,
 };
 use crate::domain::time::now_ms;
 use crate::ops::Outcome;
@@ -235,6 +235,17 @@ impl Exec<'_> {
             }
             Err(e) => return st.end(StepStatus::Failed, e, Outcome::default()).await,
         }
+        // Values are data: an operation whose code holds a template is never run, even from a
+        // definition stored before `apply` refused it (launching refuses it too).
+        if let Some(m) = op_code_problems(&step.op).into_iter().next() {
+            return st
+                .end(
+                    StepStatus::Failed,
+                    format!("refused: {m}"),
+                    Outcome::default(),
+                )
+                .await;
+        }
         let op = match render_op(&step.op, ctx) {
             Ok(op) => op,
             Err(e) => {
@@ -258,7 +269,7 @@ impl Exec<'_> {
                     .line(&format!("-- attempt {attempt} of {attempts} --"));
             }
             let timeout = Duration::from_millis(step.timeout_ms.max(1));
-            let run = self.perform(&op, &target, timeout, seq, &st.live);
+            let run = self.perform(&op, &target, timeout, (phase, seq), &st.live);
             let outcome = match st.follow(run, self.control.clone()).await {
                 Followed::Done(r) => r,
                 Followed::Aborted => {

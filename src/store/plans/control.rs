@@ -6,6 +6,7 @@ use super::super::audit::NewAudit;
 use super::super::{Store, StoreError};
 use super::{changed_meanwhile, danger_of};
 use crate::domain::Danger;
+use crate::domain::audit::account_of;
 
 impl Store {
     /// A second operator approves a run awaiting approval. Refused (`Ok(Err(reason))`) for the
@@ -24,9 +25,13 @@ impl Store {
                 run.status
             )));
         }
-        if run.requested_by == approver {
+        // The same account is the same person, whichever host it acts from.
+        if account_of(&run.requested_by) == account_of(approver) {
             return Ok(Err(format!(
-                "run {id} was requested by {approver}: a second operator must approve it"
+                "run {id} was requested by {}: a second operator must approve it (another account \
+                 than {:?})",
+                run.requested_by,
+                account_of(approver)
             )));
         }
         let mut tx = self.begin_write().await?;

@@ -215,7 +215,8 @@ impl Store {
         if held {
             sqlx::query(self.sql(
                 "UPDATE plan_run_steps SET status = ?, attempts = ?, started_at = ?, finished_at = ?, \
-                 message = ?, values_json = ?, output = ?, updated_at = ? WHERE run_id = ? AND seq = ?",
+                 message = ?, values_json = ?, output = ?, updated_at = ?, pgid = 0 \
+                 WHERE run_id = ? AND seq = ?",
             ))
             .bind(&u.status)
             .bind(u.attempts)

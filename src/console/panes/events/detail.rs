@@ -1,6 +1,7 @@
 //! One risk event in full: what it is, where it comes from (source link), its labels and
 //! annotations, whether it flaps or was re-graded, and its timeline (every change, who, when).
 
+use crate::domain::text::one_line;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -64,7 +65,7 @@ impl EventDetailPane<'_> {
             }
         };
         vec![
-            row("Title", text(e.title.clone())),
+            row("Title", text(one_line(&e.title).into_owned())),
             row("Level", level),
             row("Status", status),
             row("Count", text(e.count.to_string())),
@@ -91,7 +92,7 @@ impl EventDetailPane<'_> {
             ),
             row("Assignee", text(or_dash(&e.assignee))),
             row("Link", text(or_dash(&e.source_url))),
-            row("Summary", text(or_dash(&e.summary))),
+            row("Summary", text(one_line(&or_dash(&e.summary)).into_owned())),
             row(
                 "Fingerprint",
                 vec![Span::styled(e.fingerprint.clone(), t.muted)],
@@ -111,8 +112,8 @@ impl EventDetailPane<'_> {
         )];
         lines.extend(map.iter().map(|(k, v)| {
             Line::from(vec![
-                Span::styled(format!("  {k}"), ctx.theme.key),
-                Span::styled(format!(" = {v}"), ctx.theme.text),
+                Span::styled(format!("  {}", one_line(k)), ctx.theme.key),
+                Span::styled(format!(" = {}", one_line(v)), ctx.theme.text),
             ])
         }));
         lines

@@ -232,7 +232,7 @@ fn built_in_git_failover_describes_its_transaction() {
     let swap = d.iter().find(|r| r.step == "swap").unwrap();
     assert_eq!(
         swap.op,
-        "sql on <target dsn> (one transaction): update node set node_type = 2 where id = 11 and pod_id = 3 and node_type = 0 → expect 1 row(s); update node set node_type = 0 where id = 12 and pod_id = 3 and node_type = 2 and status = 1 → expect 1 row(s)"
+        "sql on <target dsn> (one transaction): update node set node_type = 2 where id = ? and pod_id = ? and node_type = 0 with (11, 3) → expect 1 row(s); update node set node_type = 0 where id = ? and pod_id = ? and node_type = 2 and status = 1 with (12, 3) → expect 1 row(s)"
     );
     assert_eq!(swap.target.as_deref(), Some("batman-db"));
     let tell = d.iter().find(|r| r.step == "tell").unwrap();

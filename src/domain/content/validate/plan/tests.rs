@@ -88,7 +88,7 @@ env = { APP = "{{params.app}}", OLD = "{{steps.stop.output}}" }
 [[plan.rollback]]
 id = "back"
 danger = "G2"
-op = { kind = "command", script = "systemctl start {{params.app}}" }
+op = { kind = "command", script = "systemctl start $APP", env = { APP = "{{params.app}}" } }
 
 [[scenario]]
 name = "app-down"
@@ -268,7 +268,7 @@ fn rollback_steps_need_a_step_that_rolls_back() {
         "id = \"back\"",
         "rollback steps never run: no step or postcheck has on_failure = \"rollback\"",
     );
-    let t = GOOD.replace("[[plan.rollback]]\nid = \"back\"\ndanger = \"G2\"\nop = { kind = \"command\", script = \"systemctl start {{params.app}}\" }", "");
+    let t = GOOD.replace("[[plan.rollback]]\nid = \"back\"\ndanger = \"G2\"\nop = { kind = \"command\", script = \"systemctl start $APP\", env = { APP = \"{{params.app}}\" } }", "");
     assert_at(
         &t,
         "on_failure = \"rollback\"",
@@ -284,7 +284,7 @@ fn danger_rules_of_the_domain() {
     );
     assert_at(&t, "danger = \"G2\"", "prechecks also run in dry runs");
     let t = GOOD.replace(
-        "op = { kind = \"command\", script = \"systemctl start {{params.app}}\" }",
+        "op = { kind = \"command\", script = \"systemctl start $APP\", env = { APP = \"{{params.app}}\" } }",
         "op = { kind = \"sql\", dsn = \"mysql://x/db\", statement = \"delete from t\" }",
     );
     let e = errors(&t);
@@ -295,7 +295,7 @@ fn danger_rules_of_the_domain() {
         "{e:#?}"
     );
     let t = GOOD.replace(
-        "op = { kind = \"command\", script = \"systemctl start {{params.app}}\" }",
+        "op = { kind = \"command\", script = \"systemctl start $APP\", env = { APP = \"{{params.app}}\" } }",
         "op = { kind = \"sql\", dsn = \"mysql://x/db\", statement = \"update a set b = 1; update c set d = 2\" }",
     );
     assert_at(&t, "update a set", "holds several statements");
