@@ -58,15 +58,14 @@ fn edit_a_key_with_a_syntax_error_then_save_and_see_the_history() {
     t.wait_for("RISK_DASHBOARD_CONFIG: saved v1 (modified)");
 
     // The history shows the new version with its reason and diff.
-    t.keys(&["h"]);
+    t.keys(&["H"]);
     let screen = t.wait_for("History of RISK_DASHBOARD_CONFIG · 1 versions");
     t.wait_for("CHG-77 keep P2 events");
     assert!(screen.contains("(current)"), "{screen}");
     // Esc and q sent at once would read as alt-q: let the Esc land first.
     t.keys(&["Escape"]);
     t.wait_gone("History of");
-    t.keys(&["q"]);
-    t.wait_for("EXIT=0");
+    t.quit();
 
     // From outside, with the same XDG directories.
     let xdg = |d: &str| t.home.path().join(d);

@@ -177,6 +177,5 @@ fn a_stopped_replica_flips_readiness_on_screen_and_s_fills_the_dr_plan() {
     t.keys(&["3"]);
     t.wait("READY again", 60, |s| s.contains("dc-a→dc-b READY"));
     drop(writer);
-    t.keys(&["q"]);
-    t.wait_for("EXIT=0");
+    t.quit();
 }

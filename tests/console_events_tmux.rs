@@ -114,7 +114,7 @@ fn posted_events_show_filter_open_and_ack_through_the_menu() {
         "{screen}"
     );
     t.keys(&["Escape"]);
-    t.wait_for("Space mark");
+    t.wait_for("Enter detail");
 
     t.keys(&["m"]);
     t.wait_for("Acknowledge (G1)");
@@ -126,8 +126,7 @@ fn posted_events_show_filter_open_and_ack_through_the_menu() {
         s.lines()
             .any(|l| l.contains("Backup failed") && l.contains("acked"))
     });
-    t.keys(&["q"]);
-    t.wait_for("EXIT=0");
+    t.quit();
 
     let shown = t.nightwatch(&["events", "show", &id.to_string(), "-o", "json"]);
     assert_eq!(shown["event"]["status"], "acked", "{shown}");

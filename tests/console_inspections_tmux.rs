@@ -83,7 +83,7 @@ fn run_a_failing_task_open_the_run_and_its_failed_result() {
         s.contains("/task:svc-check") && !s.contains("host-basics")
     });
 
-    t.keys(&["r"]);
+    t.keys(&["x"]);
     let screen = t.wait_for("Run inspection task now");
     assert!(
         screen.contains("G1") && screen.contains("svc-check"),
@@ -141,8 +141,7 @@ fn run_a_failing_task_open_the_run_and_its_failed_result() {
     t.wait_for("svc-check › runs");
     t.keys(&["Escape"]);
     t.wait_for("Inspection tasks");
-    t.keys(&["q"]);
-    t.wait_for("EXIT=0");
+    t.quit();
 
     let runs = t.nightwatch(&["inspect", "runs", "svc-check", "-o", "json"]);
     let runs = runs.as_array().expect("a list of runs");

@@ -143,7 +143,7 @@ fn launch_watch_and_abort_a_run_then_a_g3_refusal() {
     assert!(screen.contains("steps 0/2"), "the gauge:\n{screen}");
 
     // Abort: G2, a reason.
-    t.keys(&["a"]);
+    t.keys(&["X"]);
     let screen = t.wait_for("Abort plan run");
     assert!(screen.contains("G2"), "{screen}");
     t.type_line("stuck in e2e");
@@ -166,7 +166,9 @@ fn launch_watch_and_abort_a_run_then_a_g3_refusal() {
             .any(|l| l.contains("e2e-slow") && l.contains("aborted"))
     });
 
-    // G3: a wrong name is refused in the console; nothing is queued.
+    // G3: a wrong name is refused in the console; nothing is queued. Esc left the runs list
+    // selected on the run just watched; ← goes to the catalogue.
+    t.keys(&["Left"]);
     select_plan(&t, "e2e-g3");
     t.keys(&["Enter"]);
     t.wait_for("Launch plan");
@@ -188,8 +190,7 @@ fn launch_watch_and_abort_a_run_then_a_g3_refusal() {
     t.wait_for("cancelled: nothing was started");
     t.keys(&["Escape"]);
     t.wait_for("launch cancelled");
-    t.keys(&["q"]);
-    t.wait_for("EXIT=0");
+    t.quit();
 
     let runs = t.nightwatch(&["plan", "runs", "-o", "json"]);
     let runs = runs.as_array().expect("a list of runs");
@@ -246,13 +247,13 @@ fn read_only_cannot_launch_abort_or_skip() {
     assert!(!screen.contains("Launch plan"), "no form:\n{screen}");
 
     // The queued run's live view: abort and skip are refused, nothing opens.
-    t.keys(&["Tab"]);
+    t.keys(&["Right"]);
     t.wait("the runs list focused", 15, |s| {
         selected_row(s).is_some_and(|r| r.contains("e2e-slow"))
     });
     t.keys(&["Enter"]);
     t.wait_for("Plan run #");
-    for (k, what) in [("a", "abort run: refused"), ("s", "skip step: refused")] {
+    for (k, what) in [("X", "abort run: refused"), ("s", "skip step: refused")] {
         t.keys(&[k]);
         let screen = t.wait_for(what);
         assert!(
@@ -260,8 +261,7 @@ fn read_only_cannot_launch_abort_or_skip() {
             "{k}: refused, no confirmation opens:\n{screen}"
         );
     }
-    t.keys(&["q"]);
-    t.wait_for("EXIT=0");
+    t.quit();
     let runs = t.nightwatch(&["plan", "runs", "-o", "json"]);
     assert_eq!(runs[0]["status"], "queued", "untouched: {runs}");
 }
@@ -320,7 +320,7 @@ fn from_an_event_to_its_plan_and_back_to_the_timeline() {
 
     t.keys(&["2"]);
     t.wait("the inspection's event", 60, |s| {
-        s.contains("svc port listening (svc-1)")
+        s.contains("[CONNECTED] == true is false on svc-1")
     });
     t.keys(&["Enter"]);
     let screen = t.wait("the recommendation", 15, |s| {
@@ -346,8 +346,11 @@ fn from_an_event_to_its_plan_and_back_to_the_timeline() {
             && s.contains("restarting svc-1")
     });
 
-    // Back on the event: its timeline shows the run and its outcome.
+    // Back on the event: its timeline shows the run and its outcome. Tab 2 opens on the list
+    // (an old detail does not come back by itself); the event is still selected.
     t.keys(&["2"]);
+    t.wait_for("Enter detail");
+    t.keys(&["Enter"]);
     let screen = t.wait("the timeline entries", 30, |s| {
         s.contains("plan-started") && s.contains("plan-finished")
     });
@@ -357,6 +360,5 @@ fn from_an_event_to_its_plan_and_back_to_the_timeline() {
             .any(|l| l.contains("plan-finished") && l.contains("succeeded")),
         "{screen}"
     );
-    t.keys(&["q"]);
-    t.wait_for("EXIT=0");
+    t.quit();
 }

@@ -75,8 +75,14 @@ fn tabs_help_commands_filter_resize_and_quit() {
     t.type_line("role:console");
     t.wait_for("Instances 0/1");
     t.wait_for("no instance matches the filter");
+    // The filter applies live while typing; wait for Enter to land (the prompt closes) so the
+    // Esc below is not read together with the next one.
+    t.wait_for("filter: role:console (0 shown");
+    t.wait("the prompt closed", 15, |s| {
+        !s.lines().any(|l| l.starts_with("/role"))
+    });
     t.keys(&["Escape"]);
-    t.wait_gone("filter: role:console");
+    t.wait_gone("filter: role:console (");
     t.keys(&["Escape"]);
     t.wait_for("Instances 1 ");
 
@@ -103,8 +109,7 @@ fn tabs_help_commands_filter_resize_and_quit() {
     );
 
     // Quit: the shell and its screen are back, in cooked mode, cursor visible.
-    t.keys(&["q"]);
-    let screen = t.wait_for("EXIT=0");
+    let screen = t.quit();
     assert!(
         !screen.contains("Database & engine"),
         "alternate screen left:\n{screen}"
@@ -154,13 +159,12 @@ fn ctrl_c_quits_and_read_only_and_broken_keymap_show_in_the_status_bar() {
     t.keys(&["Escape"]);
     t.wait_gone("Console settings in effect");
     t.keys(&["6"]);
-    t.wait_for("Enter view · h history · / filter · read-only");
+    t.wait_for("Enter view · H history · / filter · read-only");
     // The built-in map still works.
     t.keys(&["2"]);
     t.wait_for("no risk events (suppressed");
     // ctrl-c quits from normal mode.
-    t.keys(&["C-c"]);
-    let screen = t.wait_for("EXIT=0");
+    let screen = t.quit_with("C-c");
     assert!(screen.contains("BEFORE-NIGHTWATCH"), "{screen}");
     assert_eq!(t.format("#{alternate_on}"), "0");
 }
@@ -202,8 +206,7 @@ fn an_idle_console_writes_nothing_to_the_terminal() {
         std::thread::sleep(Duration::from_millis(50));
     }
     t.tmux(&["pipe-pane", "-t", "nw"]);
-    t.keys(&["q"]);
-    t.wait_for("EXIT=0");
+    t.quit();
 }
 
 #[test]

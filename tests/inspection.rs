@@ -114,6 +114,12 @@ fn a_failing_check_raises_an_event_that_resolves_when_it_passes() {
         "{events}"
     );
     assert_eq!(e["fingerprint"], "inspection:svc-port:svc-1");
+    // The title says what failed, not the rule's healthy text ("svc port listening").
+    assert_eq!(
+        e["title"].as_str(),
+        Some("[CONNECTED] == true is false on svc-1"),
+        "{events}"
+    );
 
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let (ok, text) = sb.run(&[&db[..], &["inspect", "run", "svc", "--timeout", "60"]].concat());

@@ -148,7 +148,21 @@ async fn queue_claim_steps_finish(store: Store, db: TestDb) -> TestDb {
         ("succeeded", 1)
     );
     assert_eq!(steps[1].output, "half way\n");
-    assert_eq!(store.plan_runs_stamp().await.unwrap(), 230);
+    // The stamp is the newest change (× 256) plus the active runs whose lease expired by then.
+    assert_eq!(store.plan_runs_stamp(230).await.unwrap(), 230 * 256);
+    // Readers see a run whose lease expired as interrupted (its engine is gone) before any
+    // engine marks it so, and the stamp moves so pollers read it again.
+    assert_eq!(store.plan_runs_stamp(20_000).await.unwrap(), 230 * 256 + 2);
+    let seen = store.get_plan_run(a).await.unwrap().as_seen(20_000);
+    assert_eq!(seen.status, "interrupted");
+    assert!(seen.message.contains("engine gone"), "{}", seen.message);
+    let stored = store.get_plan_run(a).await.unwrap();
+    assert_eq!(stored.status, "running", "nothing is written by reading");
+    assert_eq!(
+        stored.as_seen(230).status,
+        "running",
+        "a live lease shows running"
+    );
     // Control: pause is seen through the lease renewal, then resume clears it.
     store
         .control_plan_run(a, "pause", "bob", "", 240)

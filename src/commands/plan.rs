@@ -152,7 +152,13 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: PlanCommand) -> Resul
             output,
             limit,
         } => {
-            let runs = store.list_plan_runs(plan.as_deref(), limit).await?;
+            let now = crate::domain::time::now_ms();
+            let runs: Vec<_> = store
+                .list_plan_runs(plan.as_deref(), limit)
+                .await?
+                .into_iter()
+                .map(|r| r.as_seen(now))
+                .collect();
             match output {
                 Output::Json => json_out(&json!(runs)),
                 Output::Table => {
@@ -192,8 +198,11 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: PlanCommand) -> Resul
             if f {
                 return follow(store, run, None, false).await;
             }
-            let r = store.get_plan_run(run).await?;
-            let steps = store.plan_run_steps(run).await?;
+            let r = store
+                .get_plan_run(run)
+                .await?
+                .as_seen(crate::domain::time::now_ms());
+            let steps = r.steps_as_seen(store.plan_run_steps(run).await?);
             match output {
                 Output::Json => json_out(&json!({"run": r, "steps": steps})),
                 Output::Table => {
@@ -521,13 +530,17 @@ async fn follow(
     let mut seen: BTreeMap<i64, (String, usize)> = BTreeMap::new();
     let mut head = String::new();
     loop {
-        let r = store.get_plan_run(id).await?;
+        // As readers see it: a run whose engine is gone reads interrupted, not running forever.
+        let r = store
+            .get_plan_run(id)
+            .await?
+            .as_seen(crate::domain::time::now_ms());
         let state = format!("{} {}", r.status, r.control);
         if state != head {
             print_run_head(&r);
             head = state;
         }
-        for s in store.plan_run_steps(id).await? {
+        for s in r.steps_as_seen(store.plan_run_steps(id).await?) {
             let (status, printed) = seen.entry(s.seq).or_insert((String::new(), 0));
             if *status != s.status {
                 print_step(&s, false);

@@ -21,12 +21,30 @@ use crate::sysconfig::{ConfigView, HistoryEntry};
 
 /// An intent. Produced by the key map, the command line, the runtime (ticks, terminal events) and
 /// the effect runner (results); consumed by [`super::App::update`].
-#[derive(Debug, Clone, PartialEq, Deserialize, strum::IntoStaticStr)]
+///
+/// Whether an action changes the estate is a property of its variant (`mutates`), declared
+/// where the variant is: the read-only gate reads it, no separate list is kept.
+#[derive(Debug, Clone, PartialEq, Deserialize, strum::IntoStaticStr, strum::EnumProperty)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Action {
-    /// Leave the console.
+    /// Back out of a detail; at the top of a pane, quit (asking first when the engine runs in
+    /// this process or a run is in flight).
     Quit,
+    /// Quit from anywhere (asking first when the engine runs in this process or a run is in
+    /// flight).
+    Exit,
+    /// Open the newest unacknowledged P0/P1 event (its detail, on the Events tab).
+    Urgent,
+    /// Events: acknowledge the selected, marked or open event (y/n).
+    #[strum(props(mutates = "yes"))]
+    Ack,
+    /// Events: assign the selected, marked or open event to me (y/n).
+    #[strum(props(mutates = "yes"))]
+    AssignMe,
+    /// Events: resolve the selected, marked or open event (y/n).
+    #[strum(props(mutates = "yes"))]
+    Resolve,
     /// Move the selection (or scroll) down one line.
     Down,
     /// Move the selection (or scroll) up one line.
@@ -98,14 +116,18 @@ pub enum Action {
     /// Do nothing (use it in a user key map to unbind a built-in key).
     Noop,
     /// Config: edit the selected key's value in place.
+    #[strum(props(mutates = "yes"))]
     Edit,
     /// Config: toggle the selected switch (confirmed with a reason).
+    #[strum(props(mutates = "yes"))]
     Toggle,
     /// Config: open the history of the selected key.
     History,
     /// Config history: roll back to the selected version (a new version, confirmed with a reason).
+    #[strum(props(mutates = "yes"))]
     Rollback,
     /// Editor: validate, then review the diff and confirm with a reason.
+    #[strum(props(mutates = "yes"))]
     Save,
     /// Editor: undo.
     Undo,
@@ -118,6 +140,7 @@ pub enum Action {
     /// Conflict: discard the own edit and take the value saved meanwhile.
     Reload,
     /// Conflict: apply the own edit on top of the value saved meanwhile (review again).
+    #[strum(props(mutates = "yes"))]
     Reapply,
     /// Events: mark or unmark the selected row for a bulk action.
     Mark,
@@ -126,8 +149,10 @@ pub enum Action {
     /// Events: flip the sort direction.
     SortReverse,
     /// Inspections: run the selected task now (re-run from a run), confirmed y/n (G1).
+    #[strum(props(mutates = "yes"))]
     RunNow,
     /// Plans: open the launch form of the selected plan; Events detail: of the top recommendation.
+    #[strum(props(mutates = "yes"))]
     LaunchPlan,
     /// Launch form: toggle the dry run.
     ToggleDryRun,
@@ -138,19 +163,26 @@ pub enum Action {
     /// Run view: save the selected step's output to a file.
     SaveOutput,
     /// Run view: pause a running run, or resume a paused one (G1).
+    #[strum(props(mutates = "yes"))]
     PauseRun,
     /// Run view: abort the run (G2, a reason).
+    #[strum(props(mutates = "yes"))]
     AbortRun,
     /// Run view: re-run from the selected step: retry a failed one (G2; G3 after an interruption).
+    #[strum(props(mutates = "yes"))]
     RetryStep,
     /// Run view: skip the selected step and go on after it (G3).
+    #[strum(props(mutates = "yes"))]
     SkipStep,
     /// Run view: confirm the waiting manual step is done (G1).
+    #[strum(props(mutates = "yes"))]
     ConfirmStep,
     /// Run view: approve a run awaiting a second operator (with a reason).
+    #[strum(props(mutates = "yes"))]
     ApproveRun,
     /// DR pane: launch the selected direction's DR plan (its form, faulty and available
     /// datacenters filled; the plan's confirmation follows).
+    #[strum(props(mutates = "yes"))]
     Switchover,
 
     /// A key press, resolved through the key map of the current mode.
@@ -198,9 +230,11 @@ pub enum Action {
     },
     /// Ask to run a mutating operation: opens the confirmation its danger demands.
     #[serde(skip)]
+    #[strum(props(mutates = "yes"))]
     Request(Operation),
     /// The operator confirmed the operation (with a reason when its danger demands one).
     #[serde(skip)]
+    #[strum(props(mutates = "yes"))]
     Confirmed { op: Operation, reason: String },
     /// A mutating operation finished: the message to show, and whether it failed.
     #[serde(skip)]
@@ -305,12 +339,21 @@ pub enum Action {
     OutputSaved(Result<String, String>),
     /// Open the launch form of the event detail's recommendation at this rank (0: the top).
     #[serde(skip)]
+    #[strum(props(mutates = "yes"))]
     LaunchRecommended(usize),
+    /// Open this event's detail (`:event N`), or the newest unacknowledged P0/P1 (`None`).
+    #[serde(skip)]
+    OpenEvent(Option<i64>),
+    /// The event to open was read (`None`: no such event).
+    #[serde(skip)]
+    EventOpened(Result<Option<Box<Event>>, String>),
     /// The recommended plans of an event were computed from the scenarios.
     #[serde(skip)]
     RecommendationsLoaded {
         id: i64,
         result: Result<Vec<Recommended>, String>,
+        /// Components are applied (without them, topology parameters cannot be filled).
+        topology: bool,
     },
 }
 
@@ -342,6 +385,11 @@ impl Action {
     /// Every action a key map may name, in the order the help lists them.
     pub const BINDABLE: &'static [Action] = &[
         Action::Quit,
+        Action::Exit,
+        Action::Urgent,
+        Action::Ack,
+        Action::AssignMe,
+        Action::Resolve,
         Action::Down,
         Action::Up,
         Action::Top,
@@ -421,26 +469,8 @@ impl Action {
     /// Whether this action would change the estate. Checked by the one read-only gate in
     /// [`super::App::update`].
     pub fn is_mutating(&self) -> bool {
-        matches!(
-            self,
-            Action::Request(_)
-                | Action::Confirmed { .. }
-                | Action::Edit
-                | Action::Toggle
-                | Action::Rollback
-                | Action::Save
-                | Action::Reapply
-                | Action::RunNow
-                | Action::LaunchPlan
-                | Action::LaunchRecommended(_)
-                | Action::PauseRun
-                | Action::AbortRun
-                | Action::RetryStep
-                | Action::SkipStep
-                | Action::ConfirmStep
-                | Action::ApproveRun
-                | Action::Switchover
-        )
+        use strum::EnumProperty as _;
+        self.get_str("mutates").is_some()
     }
 }
 
@@ -609,6 +639,8 @@ pub struct PlanLaunch {
     pub ops: Vec<String>,
     /// What the operator typed as the target's name.
     pub typed: String,
+    /// Where it acts (the confirmation's header), when the plan says.
+    pub host: Option<String>,
 }
 
 /// Text typed into the editor. It may hold a secret the operator just typed, so its `Debug` shows

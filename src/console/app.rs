@@ -17,6 +17,9 @@ mod event_poll;
 mod events;
 #[cfg(test)]
 mod events_tests;
+mod incident;
+#[cfg(test)]
+mod incident_tests;
 mod inspection_poll;
 mod inspections;
 #[cfg(test)]
@@ -100,7 +103,24 @@ pub struct Message {
     pub text: String,
     /// Shown as an error (symbol + style) when true.
     pub error: bool,
+    /// When it stops being true and goes away by itself.
+    pub expires: Expiry,
 }
+
+/// When a status-bar message goes away without Esc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Expiry {
+    /// When another message replaces it or Esc clears it (errors: the operator must see them).
+    #[default]
+    Replaced,
+    /// At this time (epoch ms): information that is only news for a while.
+    At(i64),
+    /// When plan run `id` is no longer queued or running (`queued run #2 …`).
+    RunActive(i64),
+}
+
+/// How long an informational message stays (ms).
+pub const INFO_TTL_MS: i64 = 10_000;
 
 /// A popup over the panes.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +136,8 @@ pub enum Popup {
         title: String,
         lines: Vec<(String, String)>,
     },
+    /// Quit? with what quitting stops, one line each.
+    AskQuit { stops: Vec<String> },
 }
 
 /// Which prompt is open on the bottom line.
@@ -149,6 +171,9 @@ pub struct Prompt {
     pub input: LineInput,
     /// Completion candidates after an ambiguous Tab.
     pub candidates: Vec<String>,
+    /// The filter in effect when the `/` prompt opened: Esc puts it back (the filter applies
+    /// live while typing).
+    pub before: String,
 }
 
 /// The console's state.
@@ -214,7 +239,11 @@ impl App {
             } else {
                 w.clone()
             };
-            Message { text, error: true }
+            Message {
+                text,
+                error: true,
+                expires: Expiry::Replaced,
+            }
         });
         App {
             config,
@@ -251,6 +280,7 @@ impl App {
             (Some(Popup::Menu(_)), _) => Mode::Menu,
             (Some(Popup::Confirm(c)), _) => c.mode(),
             (Some(Popup::Detail { .. }), _) => Mode::Help,
+            (Some(Popup::AskQuit { .. }), _) => Mode::Confirm,
             (None, Some(p)) if p.kind == PromptKind::Command => Mode::Command,
             (None, Some(_)) => Mode::Filter,
             (None, None) if self.tab == Tab::Config => match &self.sysconf.screen {
@@ -298,7 +328,10 @@ impl App {
                 }
                 Vec::new()
             }
-            Action::Tick(now) => self.on_tick(now),
+            Action::Tick(now) => {
+                self.expire_message(now);
+                self.on_tick(now)
+            }
             Action::EngineChanged(state) => self.on_engine(state),
             Action::OverviewLoaded {
                 generation,
@@ -337,6 +370,11 @@ impl App {
                 self.message = Some(Message {
                     text: message,
                     error: failed,
+                    expires: if failed {
+                        Expiry::Replaced
+                    } else {
+                        Expiry::At(self.now + INFO_TTL_MS)
+                    },
                 });
                 self.dirty = true;
                 let mut effects = self.load();
@@ -404,13 +442,22 @@ impl App {
                 Vec::new()
             }
             Action::LaunchRecommended(rank) => self.launch_recommended(rank),
-            Action::RecommendationsLoaded { id, result } => {
-                self.on_recommendations(id, result);
-                Vec::new()
+            Action::RecommendationsLoaded {
+                id,
+                result,
+                topology,
+            } => self.on_recommendations(id, result, topology),
+            Action::OpenEvent(id) => self.open_event(id),
+            Action::EventOpened(result) => self.on_event_opened(result),
+            a @ (Action::Quit | Action::Exit | Action::Yes | Action::No | Action::Back)
+                if matches!(self.popup, Some(Popup::AskQuit { .. })) =>
+            {
+                self.on_ask_quit(a)
             }
-            Action::Quit => {
-                self.quit = true;
-                Vec::new()
+            Action::Quit if self.mode() != Mode::PlanForm => self.quit_or_back(),
+            Action::Exit => self.ask_quit(),
+            Action::Urgent if self.prompt.is_none() && !self.mode().takes_text() => {
+                self.open_event(None)
             }
             Action::DrLoaded(result) => self.on_dr_loaded(result),
             Action::DrLinkLoaded { link, result } => self.on_dr_link(&link, result),
@@ -423,6 +470,7 @@ impl App {
         self.message = Some(Message {
             text: text.to_owned(),
             error: false,
+            expires: Expiry::At(self.now + INFO_TTL_MS),
         });
         self.dirty = true;
     }
@@ -432,8 +480,31 @@ impl App {
         self.message = Some(Message {
             text: text.to_owned(),
             error: true,
+            expires: Expiry::Replaced,
         });
         self.dirty = true;
+    }
+
+    /// Drop the message once it is no longer true (its time passed, its run finished).
+    fn expire_message(&mut self, now: i64) {
+        let gone = match self.message.as_ref().map(|m| m.expires) {
+            Some(Expiry::At(t)) => now >= t,
+            Some(Expiry::RunActive(id)) => {
+                // The live view is read more often than the list: ask it first.
+                let live = self.plans.live.as_ref().and_then(|v| v.run.as_ref());
+                let status = live
+                    .into_iter()
+                    .chain(self.plans.all_runs.iter().map(|r| &r.run))
+                    .find(|r| r.id == id)
+                    .map(|r| r.status.as_str());
+                status.is_some_and(|s| !super::plans::is_active(s))
+            }
+            _ => false,
+        };
+        if gone {
+            self.message = None;
+            self.dirty = true;
+        }
     }
 
     /// The filter of the active tab.
@@ -449,6 +520,9 @@ impl App {
             Mode::Command | Mode::Filter => self.on_prompt(action),
             Mode::Help => self.on_help(action),
             Mode::Menu => self.on_menu(action),
+            Mode::Confirm if matches!(self.popup, Some(Popup::AskQuit { .. })) => {
+                self.on_ask_quit(action)
+            }
             Mode::Confirm | Mode::ConfirmInput if matches!(self.popup, Some(Popup::Confirm(_))) => {
                 self.on_confirm(action)
             }

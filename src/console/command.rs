@@ -26,6 +26,10 @@ pub enum Command {
     ConfigKey(String),
     /// `:settings`: the console's own settings in effect.
     Settings,
+    /// `:event N`: open event N's detail.
+    Event(i64),
+    /// `:event` alone: the newest unacknowledged P0/P1 event (as `!`).
+    Urgent,
 }
 
 /// Every command: name, argument hint, description (for completion and the help).
@@ -37,6 +41,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("plans", "", "Show plan runs"),
     ("config", "[KEY]", "Show configuration (or one key's value)"),
     ("settings", "", "The console's own settings in effect"),
+    (
+        "event",
+        "[ID]",
+        "Open event ID (alone: the newest unacknowledged P0/P1, as !)",
+    ),
     ("help", "", "Open the help"),
     ("quit", "", "Quit (also :q)"),
     ("theme", "NAME", "Switch theme"),
@@ -65,6 +74,14 @@ pub fn parse(line: &str, themes: &[String]) -> Result<Command, String> {
         "settings" => no_arg(Command::Settings),
         "config" if !arg.is_empty() => Ok(Command::ConfigKey(arg.to_owned())),
         "filter" => Ok(Command::Filter(arg.to_owned())),
+        "event" if arg.is_empty() => Ok(Command::Urgent),
+        "event" => arg
+            .trim_start_matches('#')
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Command::Event)
+            .ok_or_else(|| format!(":event takes an event id, a number like 42 (got \"{arg}\")")),
         "theme" if arg.is_empty() => Err(format!(":theme needs a name: {}", themes.join(", "))),
         "theme" if themes.iter().any(|t| t == arg) => Ok(Command::Theme(arg.to_owned())),
         "theme" => Err(format!(
@@ -202,8 +219,10 @@ mod tests {
 
     #[test]
     fn completes_names_and_arguments() {
+        let c = complete("ins", &themes());
+        assert_eq!((c.line.as_str(), c.candidates.len()), ("inspections", 0));
         let c = complete("ev", &themes());
-        assert_eq!((c.line.as_str(), c.candidates.len()), ("events", 0));
+        assert_eq!((c.line.as_str(), c.candidates.len()), ("event", 2));
         let c = complete("th", &themes());
         assert_eq!(c.line, "theme ", "commands with an argument get a space");
         let c = complete("theme h", &themes());

@@ -51,6 +51,10 @@ pub struct EventDetail {
     pub recommend_loaded: bool,
     /// Why they could not be.
     pub recommend_error: Option<String>,
+    /// Components are applied: topology parameters can be filled (false: say so before a form).
+    pub topology: bool,
+    /// `x` was pressed on the list: launch the top recommendation as soon as it is known.
+    pub launch_when_loaded: bool,
 }
 
 /// The Events pane's state.
@@ -103,6 +107,8 @@ pub struct EventsState {
     pub urgent_in_flight: InFlight,
     /// New P0/P1 events arrived while the tab was not shown: its title flashes until visited.
     pub flash: bool,
+    /// New P0/P1 events announced since the operator last looked (the burst, not the last check).
+    pub urgent_unseen: usize,
 }
 
 impl EventsState {

@@ -126,6 +126,30 @@ impl Glyphs {
     }
 }
 
+/// The ASCII stand-in for a symbol drawn by a pane's own text (`·`, `×`, `─`, arrows …), so an
+/// ASCII console shows no byte above 0x7f whatever a pane wrote. Anything unknown becomes `?`.
+pub fn ascii_of(symbol: &str) -> &'static str {
+    match symbol {
+        "·" | "•" => ".",
+        "×" | "✗" | "✘" => "x",
+        "─" | "━" | "–" | "—" | "┄" => "-",
+        "│" | "┃" | "┆" => "|",
+        "┌" | "┐" | "└" | "┘" | "├" | "┤" | "┬" | "┴" | "┼" => "+",
+        "→" | "▶" | "►" | "›" => ">",
+        "←" | "◀" | "‹" => "<",
+        "↑" | "▲" | "△" => "^",
+        "↓" | "▼" | "▽" => "v",
+        "…" => "~",
+        "●" | "◉" => "*",
+        "○" | "◌" => "o",
+        "✓" | "✔" => "+",
+        "■" | "█" | "▇" | "▆" | "▅" | "▄" | "▃" | "▂" | "▁" => "#",
+        "≥" => ">",
+        "≤" => "<",
+        _ => "?",
+    }
+}
+
 /// POSIX precedence: the first non-empty of LC_ALL, LC_CTYPE, LANG decides.
 fn locale_is_utf8(lookup: impl Fn(&str) -> Option<String>) -> bool {
     ["LC_ALL", "LC_CTYPE", "LANG"]

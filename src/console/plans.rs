@@ -53,6 +53,8 @@ pub struct PlansSnapshot {
 /// What `prepare` found for a filled-in form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedView {
+    /// Where it acts, for the confirmation's header (`web-18 (ssh_host)`, `THIS MACHINE …`).
+    pub host: Option<String>,
     /// The plan's danger.
     pub danger: Danger,
     /// The name a G3 confirmation types.
@@ -103,6 +105,8 @@ pub struct FormField {
     pub input: LineInput,
     /// Why `prepare` refused it.
     pub error: Option<String>,
+    /// An empty value means the machine nightwatch runs on (said on the form when empty).
+    pub local_when_empty: bool,
 }
 
 impl FormField {
@@ -340,9 +344,37 @@ pub struct PlansState {
     pub form: Option<LaunchForm>,
     /// The run's live view, when open.
     pub live: Option<RunLive>,
+    /// The catalogue as read (`plans` is what passes the `/` filter).
+    pub all_plans: Vec<PlanEntry>,
+    /// The runs as read (`runs` is what passes the `/` filter).
+    pub all_runs: Vec<RunEntry>,
 }
 
 impl PlansState {
+    /// Show what passes `filter` of the lists as read, keeping the selected run selected.
+    pub fn refilter(&mut self, filter: &crate::console::filter::Filter) {
+        let keep_run = self.selected_run().map(|r| r.run.id);
+        let plans: Vec<PlanEntry> = self
+            .all_plans
+            .iter()
+            .filter(|p| filter.matches(*p))
+            .cloned()
+            .collect();
+        let runs: Vec<RunEntry> = self
+            .all_runs
+            .iter()
+            .filter(|r| filter.matches(*r))
+            .cloned()
+            .collect();
+        self.plans = plans;
+        self.runs = runs;
+        self.plan_sel = self.plan_sel.min(self.plans.len().saturating_sub(1));
+        self.run_sel = keep_run
+            .and_then(|id| self.runs.iter().position(|r| r.run.id == id))
+            .unwrap_or(self.run_sel)
+            .min(self.runs.len().saturating_sub(1));
+    }
+
     /// The selected plan.
     pub fn selected_plan(&self) -> Option<&PlanEntry> {
         self.plans.get(self.plan_sel)

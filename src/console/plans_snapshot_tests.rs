@@ -76,6 +76,7 @@ fn plans_event_recommendations() {
         let id = app.events.detail.as_ref().map_or(0, |d| d.id);
         app.update(Action::RecommendationsLoaded {
             id,
+            topology: true,
             result: Ok(vec![
                 Recommended {
                     scenario: "git-node-down".into(),

@@ -1,5 +1,6 @@
 //! Popups drawn over the panes (help, action menu, confirmation, detail) and the prompt line.
 
+mod ask_quit;
 mod confirm;
 mod detail;
 mod help;
@@ -8,6 +9,7 @@ mod plan_review;
 mod prompt;
 mod review;
 
+pub use ask_quit::AskQuitPopup;
 pub use confirm::ConfirmPopup;
 pub use detail::DetailPopup;
 pub use help::{HelpLine, HelpPopup, help_lines};

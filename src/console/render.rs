@@ -5,14 +5,14 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Widget};
 
 use super::action::Action;
 use super::app::{App, Popup};
 use super::mode::Mode;
 use super::panes;
-use super::popups::{ConfirmPopup, DetailPopup, HelpPopup, MenuPopup, PromptLine};
+use super::popups::{AskQuitPopup, ConfirmPopup, DetailPopup, HelpPopup, MenuPopup, PromptLine};
 use super::tab::Tab;
 use super::widgets::{StatusBar, TabBar};
 
@@ -268,8 +268,17 @@ impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = &self.config.theme;
         buf.set_style(area, t.text);
-        if area.width < 20 || area.height < 6 {
-            Span::styled("window too small", t.warn).render(area, buf);
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            // Say so instead of drawing garbled panes (30×8 cannot hold a table and a popup).
+            let text = format!(
+                "terminal too small: {}x{}, nightwatch needs {MIN_WIDTH}x{MIN_HEIGHT} (q quits)",
+                area.width, area.height
+            );
+            ratatui::widgets::Paragraph::new(text)
+                .style(t.warn)
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .render(area, buf);
+            self.asciify(area, buf);
             return;
         }
         let (tabs, body, prompt, status) = split(area, self.prompt.is_some());
@@ -310,7 +319,34 @@ impl Widget for &App {
                 }
                 .render(area, buf);
             }
+            Some(Popup::AskQuit { stops }) => AskQuitPopup { app: self, stops }.render(area, buf),
             None => {}
+        }
+        self.asciify(area, buf);
+    }
+}
+
+/// The smallest terminal the console draws in (below it: a notice).
+pub const MIN_WIDTH: u16 = 40;
+/// See [`MIN_WIDTH`].
+pub const MIN_HEIGHT: u16 = 12;
+
+impl App {
+    /// With ASCII glyphs (a non-UTF-8 locale, or `ascii = true`), replace whatever a pane drew
+    /// above 0x7f: one pass over the frame instead of a glyph lookup at every call site.
+    fn asciify(&self, area: Rect, buf: &mut Buffer) {
+        if self.config.glyphs != super::glyphs::Glyphs::ASCII {
+            return;
+        }
+        for y in area.top()..area.bottom() {
+            for x in area.left()..area.right() {
+                if let Some(cell) = buf.cell_mut(Position::new(x, y))
+                    && !cell.symbol().is_ascii()
+                {
+                    let s = super::glyphs::ascii_of(cell.symbol());
+                    cell.set_symbol(s);
+                }
+            }
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod dr;
 mod events;
+mod incident;
 mod inspections;
 mod plans;
 
@@ -264,6 +265,7 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
         | Effect::PreparePlan { .. }
         | Effect::SaveOutput { .. }
         | Effect::LoadRecommendations { .. }) => plans::perform(store, e).await,
+        Effect::OpenEvent { id } => incident::open_event(store, id).await,
         e @ (Effect::LoadDr { .. } | Effect::LoadDrLink { .. }) => dr::perform(store, e).await,
         Effect::LoadTheme(name) => {
             let r = tokio::task::spawn_blocking(move || resources::load_theme(&config_dir, &name))

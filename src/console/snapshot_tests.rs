@@ -148,3 +148,88 @@ fn confirm_g3_refused() {
     app.update(Action::Submit);
     both_sizes("confirm_g3", &app);
 }
+
+/// Issue 12: at 80 columns a long message keeps both ends (what happened, and why or what
+/// next); the backend gives way to it first.
+#[test]
+fn status_bar_long_message_at_80_columns() {
+    let mut app = fixture::app(false);
+    app.error(
+        "not launched: the store refused the run of redis-master-switch: connection refused \
+         (is the database up on 127.0.0.1:3306?)",
+    );
+    let screen = draw(&app, 80, 24);
+    let bar = screen.lines().last().unwrap_or_default().to_owned();
+    assert!(
+        bar.contains("not launched") && bar.contains(":3306?)"),
+        "both ends stay: {bar}"
+    );
+    insta::assert_snapshot!("status_bar_long_message_80x24", bar);
+}
+
+/// `q` at the top with the engine in this process: the question and what stops, at 80×24.
+#[test]
+fn quit_question() {
+    let mut app = fixture::app(false);
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('q'),
+        KeyModifiers::NONE,
+    )));
+    insta::assert_snapshot!("quit_question_80x24", draw(&app, 80, 24));
+}
+
+/// Issue 12: a parameter whose empty value means this machine says so on the form while empty,
+/// and a dry run's confirmation names the plan and the host it acts on.
+#[test]
+fn the_form_names_this_machine_and_the_confirmation_the_host() {
+    use crate::console::line_input::LineInput;
+    use crate::console::plans::FormField;
+    let mut app = fixture::form_app(false, 80, 24);
+    if let Some(f) = &mut app.plans.form {
+        f.fields.push(FormField {
+            name: "ssh_host".into(),
+            kind: "string".into(),
+            input: LineInput::with_text(""),
+            local_when_empty: true,
+            ..FormField::default()
+        });
+    }
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("EMPTY = THIS MACHINE"), "{screen}");
+    let op = Operation::LaunchPlan(Box::new(crate::console::action::PlanLaunch {
+        plan: "disk-log-cleanup".into(),
+        params: Default::default(),
+        dry_run: true,
+        event_id: 3,
+        danger: Danger::G1,
+        target: "/home/admin/logs".into(),
+        ops: Vec::new(),
+        typed: String::new(),
+        host: Some("web-18 (ssh_host)".into()),
+    }));
+    app.update(Action::Request(op));
+    let screen = draw(&app, 80, 24);
+    assert!(
+        screen.contains("Dry-run plan disk-log-cleanup") && screen.contains("web-18 (ssh_host)"),
+        "{screen}"
+    );
+}
+
+/// Issue 12: with ASCII glyphs (LANG unset or not UTF-8) nothing above 0x7f reaches the terminal,
+/// whatever a pane wrote (`·`, `×`, `─`, arrows); below 40×12 a notice says why nothing else shows.
+#[test]
+fn ascii_means_ascii_and_a_tiny_terminal_says_so() {
+    for tab in [Tab::Overview, Tab::Events, Tab::Plans, Tab::Config] {
+        let mut app = on_tab(tab);
+        app.config.glyphs = Glyphs::ASCII;
+        app.error("not launched · a × b → c");
+        let screen = draw(&app, 80, 24);
+        assert!(screen.is_ascii(), "{tab:?}:\n{screen}");
+    }
+    let app = fixture::app(false);
+    let screen = draw(&app, 30, 8);
+    assert!(
+        screen.contains("terminal too small") && screen.contains("30x8"),
+        "{screen}"
+    );
+}

@@ -15,6 +15,7 @@ mod check;
 mod code;
 mod describe;
 mod duration;
+mod facts;
 mod op;
 mod outline;
 mod param;
@@ -35,13 +36,14 @@ pub use check::{Locus, ParamField, Problem, StepField};
 pub use code::{op_code_problems, probe_code_problems};
 pub use describe::{ResolvedOp, describe, mask_url, one_line};
 pub use duration::{duration_ms, duration_text};
+pub use facts::{component_of, event_facts, local_when_empty, peer_of, target_host};
 pub use op::{
     CommandOp, HttpOp, Interpreter, ManualOp, NotifyOp, Op, RedisOp, SqlOp, SqlStatement, WaitOp,
     WaitUntilOp,
 };
 pub use outline::{PhaseOutline, Stage, outline, stages};
 pub use param::{Param, ParamError, ParamKind, TopologyField, resolve_params};
-pub use scenario::{Matcher, Recommendation, Recommended, Scenario, recommend};
+pub use scenario::{Matcher, Recommendation, Recommended, Scenario, recommend, recommend_with};
 pub use sql::{SqlClass, SqlFlavor, classify, numbered_placeholders, placeholder_count};
 pub use state::{Phase, RunStatus, StepStatus};
 pub use template::{

@@ -402,11 +402,7 @@ async fn raise_or_resolve(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    let title = if rule.description.is_empty() {
-        format!("{} failed on {}", rule.name, target.name)
-    } else {
-        format!("{} ({})", rule.description, target.name)
-    };
+    let title = failure_title(rule, &target.name, message);
     let incoming = Incoming {
         fingerprint: format!("inspection:{}:{}", rule.name, target.name),
         source: "inspection".to_owned(),
@@ -433,6 +429,21 @@ async fn raise_or_resolve(
         .await?;
     tracing::info!(rule = %rule.name, target = %target.name, firing, "inspection check changed state");
     Ok(out.notifications)
+}
+
+/// An inspection event's title says what failed (`[CONNECTED_SLAVES] >= 1 is false on redis-a`),
+/// never the rule's healthy text; a check that could not run says that, with the reason's start.
+fn failure_title(rule: &Rule, target: &str, message: &str) -> String {
+    let falsified = format!("{} is false", rule.condition);
+    if !rule.condition.is_empty() && message.starts_with(&falsified) {
+        return format!("{falsified} on {target}");
+    }
+    let why: String = message.chars().take(80).collect();
+    if why.is_empty() {
+        format!("{} failed on {target}", rule.name)
+    } else {
+        format!("{} could not be checked on {target}: {why}", rule.name)
+    }
 }
 
 fn missing_rule(name: &str) -> Rule {

@@ -103,6 +103,42 @@ pub struct PlanRunRow {
     pub message: String,
 }
 
+impl PlanRunRow {
+    /// The run as a reader must see it at `now`: a `running` or `paused` run whose claim's lease
+    /// expired has lost its engine, and shows `interrupted` (with why) even before some engine
+    /// gets round to marking it so. Writers (the engine, steering) read the stored row instead.
+    #[must_use]
+    pub fn as_seen(mut self, now: i64) -> PlanRunRow {
+        if matches!(self.status.as_str(), "running" | "paused")
+            && self.lease_until > 0
+            && self.lease_until < now
+        {
+            self.status = "interrupted".to_owned();
+            self.message = format!(
+                "engine gone: its lease expired {} s ago (claimed by {})",
+                (now - self.lease_until) / 1000,
+                if self.claimed_by.is_empty() {
+                    "?"
+                } else {
+                    &self.claimed_by
+                }
+            );
+        }
+        self
+    }
+
+    /// Its steps as a reader must see them: a run seen interrupted has no running step left.
+    #[must_use]
+    pub fn steps_as_seen(&self, mut steps: Vec<StepRow>) -> Vec<StepRow> {
+        if self.status == "interrupted" {
+            for s in steps.iter_mut().filter(|s| s.status == "running") {
+                s.status = "interrupted".to_owned();
+            }
+        }
+        steps
+    }
+}
+
 /// One step's stored state.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StepRow {

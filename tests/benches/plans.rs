@@ -95,7 +95,7 @@ async fn watch(store: Store, id: i64, steps: usize, every: Duration) -> Vec<(i64
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        let s = store.plan_runs_stamp().await.expect("stamp");
+        let s = store.plan_runs_stamp(now_ms()).await.expect("stamp");
         if s == stamp {
             continue;
         }

@@ -118,6 +118,33 @@ impl Tmux {
         self.wait(&format!("{text:?} to go away"), 15, |s| !s.contains(text))
     }
 
+    /// Quit with `key` (`q`, `C-c`): a console running the engine asks first and says what
+    /// stops; answer `y`. Returns the screen after the exit.
+    pub fn quit_with(&self, key: &str) -> String {
+        // `q` backs out of a detail first: press it again until the question or the exit.
+        for _ in 0..4 {
+            let before = self.screen();
+            self.keys(&[key]);
+            let screen = self.wait("the quit question, the exit or a step back", 15, |s| {
+                s.contains("Quit nightwatch?") || s.contains("EXIT=") || s != before
+            });
+            if screen.contains("Quit nightwatch?") {
+                assert!(screen.contains("Quitting stops:"), "{screen}");
+                self.keys(&["y"]);
+                return self.wait_for("EXIT=0");
+            }
+            if screen.contains("EXIT=") {
+                return self.wait_for("EXIT=0");
+            }
+        }
+        panic!("{key} never quit:\n{}", self.screen());
+    }
+
+    /// [`Tmux::quit_with`] `q`.
+    pub fn quit(&self) -> String {
+        self.quit_with("q")
+    }
+
     /// The binary with the private XDG directories, as a shell command line.
     pub fn command(&self) -> String {
         let xdg = |d: &str| self.home.path().join(d).display().to_string();

@@ -211,7 +211,7 @@ async fn an_inspection_run_summary_reaches_the_tasks_channels() {
     assert!(
         titles
             .iter()
-            .any(|t| t.starts_with("[P1] FIRING: svc-port failed on svc-1")),
+            .any(|t| t.starts_with("[P1] FIRING: [CONNECTED] == true is false on svc-1")),
         "the inspection event is routed to a P1 channel: {titles:?}"
     );
     assert_eq!(rx.rejected("robot"), 0);

@@ -388,7 +388,7 @@ fn space_toggles_a_switch_with_a_reason() {
 fn history_lists_versions_and_rolls_back_as_a_new_version() {
     let mut app = config_app(false);
     app.update(Action::ApplyFilter("RISK".into()));
-    let effects = press(&mut app, "h");
+    let effects = press(&mut app, "H");
     let key = "RISK_DASHBOARD_CONFIG".to_owned();
     assert_eq!(effects, vec![Effect::LoadHistory { key: key.clone() }]);
     assert_eq!(app.mode(), Mode::History);
@@ -396,10 +396,10 @@ fn history_lists_versions_and_rolls_back_as_a_new_version() {
         key,
         result: Ok(history()),
     });
-    press(&mut app, "r");
+    press(&mut app, "u");
     assert!(message(&app).contains("is the current version"));
     press(&mut app, "jj");
-    press(&mut app, "r");
+    press(&mut app, "u");
     let Some(Popup::Confirm(c)) = &app.popup else {
         panic!("no review")
     };
@@ -420,12 +420,13 @@ fn read_only_refuses_edit_toggle_and_rollback() {
     assert!(app.sysconf.screen.is_none() && app.popup.is_none());
     assert!(message(&app).contains("read-only"));
     app.update(Action::ApplyFilter("RISK".into()));
-    press(&mut app, "h");
+    press(&mut app, "H");
+    assert_eq!(app.mode(), Mode::History, "history is readable read-only");
     app.update(Action::HistoryLoaded {
         key: "RISK_DASHBOARD_CONFIG".into(),
         result: Ok(history()),
     });
-    effects.extend(press(&mut app, "jr"));
+    effects.extend(press(&mut app, "ju"));
     assert_eq!(app.popup, None);
     effects.extend(app.update(Action::Save));
     effects.extend(app.update(Action::Reapply));

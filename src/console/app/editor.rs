@@ -39,6 +39,7 @@ impl App {
                     kind: PromptKind::Find,
                     input: LineInput::with_text(&last),
                     candidates: Vec::new(),
+                    before: String::new(),
                 });
             }
             Action::FindNext => return self.editor_find(None),

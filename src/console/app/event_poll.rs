@@ -45,10 +45,12 @@ impl App {
         let Some(&(newest, level)) = urgent.last().filter(|_| !first) else {
             return Vec::new();
         };
-        let n = urgent.len();
+        // Count the burst since the operator last looked, not only this check's share of it.
+        self.events.urgent_unseen += urgent.len();
+        let n = self.events.urgent_unseen;
         let plural = if n == 1 { "" } else { "s" };
         self.error(&format!(
-            "{n} new P0/P1 event{plural} (newest #{newest}, {})",
+            "{n} new P0/P1 event{plural}, newest #{newest} {} · ! opens it",
             level.as_str()
         ));
         let mut effects = vec![Effect::Bell];
@@ -101,6 +103,11 @@ impl App {
         match self.tab {
             Tab::Events => {
                 self.events.flash = false;
+                self.events.urgent_unseen = 0;
+                // The tab opens on its list: an old event's detail does not come back by itself.
+                if before != Tab::Events {
+                    self.events.detail = None;
+                }
                 if before != Tab::Events && self.events.in_flight.due(self.now) {
                     return self.request_events();
                 }

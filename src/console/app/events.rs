@@ -194,6 +194,9 @@ impl App {
 
     /// Bound actions on the Events tab; `None` for what the generic browsing handles.
     pub(super) fn on_events(&mut self, action: &Action) -> Option<Vec<Effect>> {
+        if matches!(action, Action::Ack | Action::AssignMe | Action::Resolve) {
+            return Some(self.event_action(action));
+        }
         if self.events.detail.is_some() {
             return self.on_event_detail(action);
         }
@@ -212,6 +215,14 @@ impl App {
                 self.restart_events()
             }
             Action::Select => self.open_event_detail(),
+            // `x` on the list: open the event and launch its top recommendation once known.
+            Action::LaunchPlan => {
+                let effects = self.open_event_detail();
+                if let Some(d) = &mut self.events.detail {
+                    d.launch_when_loaded = true;
+                }
+                effects
+            }
             Action::Menu => {
                 self.open_events_menu();
                 Vec::new()
@@ -322,7 +333,13 @@ impl App {
     fn on_event_detail(&mut self, action: &Action) -> Option<Vec<Effect>> {
         let delta: i32 = match action {
             Action::Back => {
-                self.events.detail = None;
+                let id = self.events.detail.take().map(|d| d.id);
+                // Back on the list with the event selected, when its row is loaded.
+                if let Some(i) = id.and_then(|id| self.events.rows.iter().position(|e| e.id == id))
+                {
+                    let at = self.events.offset + i64::try_from(i).unwrap_or(0);
+                    return Some(self.events_move(at));
+                }
                 return Some(Vec::new());
             }
             Action::Menu => {

@@ -365,7 +365,7 @@ fn new_urgent_events_ring_once_and_flash_the_tab_until_visited() {
     assert!(
         app.message
             .as_ref()
-            .is_some_and(|m| m.text.contains("2 new P0/P1 events (newest #505, P0)"))
+            .is_some_and(|m| m.text.contains("2 new P0/P1 events, newest #505 P0"))
     );
     // The next tick asks for events above 505 only.
     let effects = app.update(Action::Tick(NOW + 1_000));

@@ -16,7 +16,7 @@ impl App {
     /// `r`: confirm running the task on screen now.
     fn request_run_now(&mut self) -> Vec<Effect> {
         let Some(task) = self.inspections.current_task() else {
-            self.info("no task selected: r runs the selected task now");
+            self.info("no task selected: x runs the selected task now");
             return Vec::new();
         };
         self.update(Action::Request(Operation::RunTask { task }))

@@ -207,7 +207,7 @@ fn run_now_asks_y_n_and_queues_a_manual_run_as_the_operator() {
     let mut app = inspections_app(false, 80, 24);
     press(&mut app, "jj");
     assert_eq!(selected_task(&app).as_deref(), Some("svc"));
-    let effects = press(&mut app, "r");
+    let effects = press(&mut app, "x");
     assert!(effects.is_empty(), "nothing runs before the confirmation");
     let Some(Popup::Confirm(c)) = &app.popup else {
         panic!("a confirmation opens: {:?}", app.popup);
@@ -252,7 +252,7 @@ fn run_now_asks_y_n_and_queues_a_manual_run_as_the_operator() {
     assert!(app.message.as_ref().unwrap().error);
 
     // n cancels.
-    press(&mut app, "r");
+    press(&mut app, "x");
     assert!(press(&mut app, "n").is_empty());
     assert_eq!(app.popup, None);
 }
@@ -260,7 +260,7 @@ fn run_now_asks_y_n_and_queues_a_manual_run_as_the_operator() {
 #[test]
 fn rerun_from_a_run_opens_the_new_run_and_the_runs_list_selects_it() {
     let mut app = run_app(false, 80, 24, host_results(120));
-    press(&mut app, "r");
+    press(&mut app, "x");
     let effects = press(&mut app, "y");
     assert!(matches!(
         &effects[..],
@@ -362,7 +362,7 @@ fn a_change_of_the_open_task_rereads_its_runs() {
 #[test]
 fn read_only_refuses_run_now_through_the_one_gate() {
     let mut app = inspections_app(true, 80, 24);
-    let effects = press(&mut app, "r");
+    let effects = press(&mut app, "x");
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(app.popup, None, "no confirmation opens");
     let msg = app.message.clone().unwrap();

@@ -28,7 +28,7 @@ impl App {
         }
         // A user key map may have lost ctrl-c; it must always get the operator out.
         if key == Key::new(KeyCode::Char('c'), KeyModifiers::CONTROL) {
-            return self.update(Action::Quit);
+            return self.update(Action::Exit);
         }
         Vec::new()
     }
@@ -52,6 +52,7 @@ impl App {
             p.input.insert(text);
             p.candidates.clear();
             self.dirty = true;
+            return self.live_filter();
         }
         Vec::new()
     }

@@ -51,6 +51,7 @@ impl App {
             kind,
             input: LineInput::with_text(text),
             candidates: Vec::new(),
+            before: text.to_owned(),
         });
     }
 

@@ -19,7 +19,12 @@ impl App {
         let on_switch = f.focus >= f.fields.len();
         match action {
             Action::Back => {
+                let from = f.event_id;
                 self.plans.form = None;
+                // Opened on an event: back to that event, where the operator came from.
+                if from > 0 && self.events.detail.as_ref().is_some_and(|d| d.id == from) {
+                    self.tab = Tab::Events;
+                }
                 self.info("launch cancelled: nothing was started");
             }
             Action::NextField | Action::Down => f.move_focus(1),
@@ -56,7 +61,7 @@ impl App {
                     event_id: f.event_id,
                 }];
             }
-            Action::Quit => self.quit = true,
+            Action::Quit | Action::Exit => return self.ask_quit(),
             _ => {}
         }
         Vec::new()
@@ -84,10 +89,21 @@ impl App {
             Ok(form) => {
                 self.tab = Tab::Plans;
                 self.plans.live = None;
+                let no_topology = self
+                    .events
+                    .detail
+                    .as_ref()
+                    .is_some_and(|d| d.id == form.event_id && !d.topology);
                 let note = if form.unfilled.is_empty() {
                     format!(
                         "launch {}: fill in the parameters, Enter to prepare",
                         form.plan
+                    )
+                } else if no_topology {
+                    format!(
+                        "launch {}: no topology applied, so {} stay empty (nightwatch apply)",
+                        form.plan,
+                        form.unfilled.join(", ")
                     )
                 } else {
                     format!(
@@ -140,6 +156,7 @@ impl App {
                 .unwrap_or_else(|| f.plan.clone()),
             ops: view.ops.clone(),
             typed: String::new(),
+            host: view.host.clone(),
         }));
         self.update(Action::Request(op))
     }
@@ -152,6 +169,9 @@ impl App {
                 self.info(&format!(
                     "queued run #{id} of {plan}: an engine picks it up"
                 ));
+                if let Some(m) = &mut self.message {
+                    m.expires = super::Expiry::RunActive(id);
+                }
                 self.tab = Tab::Plans;
                 let mut effects = self.open_live(id);
                 effects.extend(self.load_plans(true));

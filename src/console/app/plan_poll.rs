@@ -111,15 +111,10 @@ impl App {
                 .map(|r| r.run.updated_at);
             now.is_some() && now != v.run.as_ref().map(|r| r.updated_at)
         });
-        if s.plans != plans || s.runs != runs {
-            let keep_run = s.selected_run().map(|r| r.run.id);
-            s.plans = plans;
-            s.runs = runs;
-            s.plan_sel = s.plan_sel.min(s.plans.len().saturating_sub(1));
-            s.run_sel = keep_run
-                .and_then(|id| s.runs.iter().position(|r| r.run.id == id))
-                .unwrap_or(s.run_sel)
-                .min(s.runs.len().saturating_sub(1));
+        if s.all_plans != plans || s.all_runs != runs {
+            s.all_plans = plans;
+            s.all_runs = runs;
+            s.refilter(&self.filters[Tab::Plans.index()]);
             self.dirty = true;
         }
         if live_changed && let Some(v) = &mut self.plans.live {
@@ -162,10 +157,16 @@ impl App {
     }
 
     /// The event's recommended plans arrived.
-    pub(super) fn on_recommendations(&mut self, id: i64, result: Result<Vec<Recommended>, String>) {
+    pub(super) fn on_recommendations(
+        &mut self,
+        id: i64,
+        result: Result<Vec<Recommended>, String>,
+        topology: bool,
+    ) -> Vec<Effect> {
         let Some(d) = self.events.detail.as_mut().filter(|d| d.id == id) else {
-            return;
+            return Vec::new();
         };
+        d.topology = topology;
         match result {
             Ok(r) => {
                 d.recommended = r;
@@ -175,6 +176,10 @@ impl App {
         }
         d.recommend_loaded = true;
         self.dirty = true;
+        if std::mem::take(&mut d.launch_when_loaded) {
+            return self.choose_recommended();
+        }
+        Vec::new()
     }
 
     /// `x` in an event's detail: one recommendation opens its form at once; several open a menu
@@ -210,20 +215,28 @@ impl App {
         let Some(d) = &self.events.detail else {
             return Vec::new();
         };
-        let Some(top) = d.recommended.get(rank) else {
-            let why = if d.recommend_loaded {
-                "no scenario recommends a plan for this event"
-            } else {
-                "the recommendations are still loading"
-            };
-            self.info(why);
+        let Some(top) = d.recommended.get(rank).cloned() else {
+            if d.recommend_loaded {
+                self.info("no scenario recommends a plan for this event");
+            } else if let Some(d) = &mut self.events.detail {
+                d.launch_when_loaded = true;
+                self.info("the recommendations are still loading: the form opens when they arrive");
+            }
             return Vec::new();
         };
+        let (id, topology) = (d.id, d.topology);
+        if !topology && !top.unfilled.is_empty() {
+            // Said before the form opens: without components nightwatch cannot name targets.
+            self.error(&format!(
+                "no topology applied: {} left empty; `nightwatch apply` components to fill them",
+                top.unfilled.join(", ")
+            ));
+        }
         vec![Effect::OpenLaunchForm {
-            plan: top.plan.clone(),
-            prefill: top.params.clone(),
-            unfilled: top.unfilled.clone(),
-            event_id: d.id,
+            plan: top.plan,
+            prefill: top.params,
+            unfilled: top.unfilled,
+            event_id: id,
         }]
     }
 

@@ -1,7 +1,7 @@
-//! The Plans pane's keys: the catalogue and the runs (Tab switches), Enter on a plan opens its
+//! The Plans pane's keys: the catalogue and the runs (←/→ switch, `/` filters both), Enter on a plan opens its
 //! launch form (through `launch_plan`, a mutating action the read-only gate refuses), Enter on a
 //! run opens its live view; there `p` pause/resume, `a` abort, `r` re-run from the selected step,
-//! `s` skip it, `c` confirm a manual step, `A` approve, each asking the confirmation its danger
+//! `s` skip it, `c` confirm a manual step, `A` approve, `X` abort, each asking the confirmation its danger
 //! demands; `f` follow, `/` `n` search, `w` save the output.
 
 use super::{App, Prompt, PromptKind};
@@ -95,7 +95,15 @@ impl App {
         let lines = v.lines().len();
         let last_step = v.steps.len().saturating_sub(1);
         match action {
-            Action::Back => self.plans.live = None,
+            Action::Back => {
+                // Back on the runs list with this run selected, whatever moved meanwhile.
+                let id = v.id;
+                self.plans.live = None;
+                if let Some(i) = self.plans.runs.iter().position(|r| r.run.id == id) {
+                    self.plans.run_sel = i;
+                    self.plans.section = crate::console::plans::Section::Runs;
+                }
+            }
             Action::Down | Action::Up if v.follow => {
                 let by = if action == Action::Down { 1 } else { -1 };
                 v.selected = v.selected.saturating_add_signed(by).min(last_step);
@@ -136,6 +144,7 @@ impl App {
                     kind: PromptKind::Find,
                     input: LineInput::default(),
                     candidates: Vec::new(),
+                    before: String::new(),
                 });
             }
             Action::FindNext => {
@@ -221,6 +230,10 @@ impl App {
                     return Vec::new();
                 }
             },
+            Action::AbortRun if !crate::console::plans::is_active(status) => {
+                self.error(&format!("run #{run} is {status}: nothing to abort"));
+                return Vec::new();
+            }
             Action::AbortRun => Operation::AbortRun { run, plan },
             Action::ApproveRun if status == "awaiting_approval" => {
                 Operation::ApproveRun { run, plan }

@@ -64,9 +64,9 @@ fn tab_moves_between_catalogue_and_runs_and_enter_opens_each() {
     assert_eq!(app.plans.plan_sel, 1);
     press(&mut app, "G");
     assert_eq!(app.plans.plan_sel, 2);
-    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Right);
     assert_eq!(app.plans.section, Section::Runs);
-    assert_eq!(app.tab, Tab::Plans, "Tab switches lists here, not tabs");
+    assert_eq!(app.tab, Tab::Plans, "→ switches lists here");
     press(&mut app, "j");
     assert_eq!(app.plans.run_sel, 1);
     press(&mut app, "k");
@@ -75,7 +75,7 @@ fn tab_moves_between_catalogue_and_runs_and_enter_opens_each() {
     assert!(app.plans.live.is_some());
     key(&mut app, KeyCode::Esc);
     assert!(app.plans.live.is_none());
-    key(&mut app, KeyCode::BackTab);
+    key(&mut app, KeyCode::Left);
     assert_eq!(app.plans.section, Section::Catalogue);
     let effects = key(&mut app, KeyCode::Enter);
     assert!(
@@ -195,7 +195,7 @@ fn read_only_cannot_launch_abort_or_skip() {
     assert!(app.plans.form.is_none());
 
     let mut app = live_app(true, 80, 24);
-    for k in ["a", "s", "r", "p", "c", "A"] {
+    for k in ["X", "s", "r", "p", "c", "A"] {
         app.message = None;
         let effects = press(&mut app, k);
         assert!(effects.is_empty(), "{k}: {effects:?}");
@@ -219,7 +219,7 @@ fn abort_asks_a_reason_then_requests_it() {
         1,
         "the running step"
     );
-    press(&mut app, "a");
+    press(&mut app, "X");
     let Some(Popup::Confirm(c)) = &app.popup else {
         panic!("{:?}", app.popup);
     };
@@ -346,6 +346,7 @@ fn x_in_an_event_detail_opens_the_form_of_the_top_recommendation() {
     let params = BTreeMap::from([("node".to_owned(), "git-2".to_owned())]);
     app.update(Action::RecommendationsLoaded {
         id,
+        topology: true,
         result: Ok(vec![recommended(&params)]),
     });
     let effects = press(&mut app, "x");
@@ -366,6 +367,7 @@ fn x_in_an_event_detail_opens_the_form_of_the_top_recommendation() {
     };
     app.update(Action::RecommendationsLoaded {
         id,
+        topology: true,
         result: Ok(vec![recommended(&params), second]),
     });
     press(&mut app, "x");

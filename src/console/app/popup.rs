@@ -21,8 +21,9 @@ impl App {
             Action::Bottom => 100_000,
             _ => return Vec::new(),
         };
-        let max = i32::try_from(crate::console::popups::help_lines(&self.config.keymap).len())
-            .unwrap_or(i32::MAX);
+        let max =
+            i32::try_from(crate::console::popups::help_lines(&self.config.keymap, self.tab).len())
+                .unwrap_or(i32::MAX);
         if let Some(Popup::Help { scroll }) = &mut self.popup {
             let next = (i32::from(*scroll) + delta).clamp(0, max.saturating_sub(1).max(0));
             *scroll = u16::try_from(next).unwrap_or(0);

@@ -5,6 +5,7 @@ use crate::console::action::Action;
 use crate::console::command::{self, Command};
 use crate::console::effect::Effect;
 use crate::console::filter::{Filter, Filterable};
+use crate::console::plans::PlanEntry;
 use crate::console::tab::Tab;
 use crate::domain::Instance;
 use crate::store::TaskSummary;
@@ -32,7 +33,15 @@ impl App {
                 prompt.candidates = done.candidates;
                 return Vec::new();
             }
-            Action::Back => self.prompt = None,
+            Action::Back => {
+                let kind = prompt.kind;
+                let before = std::mem::take(&mut prompt.before);
+                self.prompt = None;
+                // The filter applied live while typing: Esc puts the previous one back.
+                if kind == PromptKind::Filter && before != self.filter().raw {
+                    return self.apply_filter(&before);
+                }
+            }
             Action::Submit => {
                 let kind = prompt.kind;
                 let text = input.text().to_owned();
@@ -49,7 +58,19 @@ impl App {
         if let Some(p) = &mut self.prompt {
             p.candidates.clear();
         }
-        Vec::new()
+        self.live_filter()
+    }
+
+    /// The `/` prompt filters as it is typed (k9s, lazygit): apply the text when it changed.
+    pub(super) fn live_filter(&mut self) -> Vec<Effect> {
+        let text = match &self.prompt {
+            Some(p) if p.kind == PromptKind::Filter => p.input.text().to_owned(),
+            _ => return Vec::new(),
+        };
+        if text.trim() == self.filter().raw {
+            return Vec::new();
+        }
+        self.apply_filter(&text)
     }
 
     /// Run a `:` command line.
@@ -65,7 +86,9 @@ impl App {
                 });
             }
             Ok(Command::Help) => self.popup = Some(Popup::Help { scroll: 0 }),
-            Ok(Command::Quit) => self.quit = true,
+            Ok(Command::Quit) => return self.ask_quit(),
+            Ok(Command::Event(id)) => return self.open_event(Some(id)),
+            Ok(Command::Urgent) => return self.open_event(None),
             Ok(Command::Theme(name)) => return self.update(Action::SetTheme(name)),
             Ok(Command::Refresh) => {
                 self.info("refreshing");
@@ -99,6 +122,11 @@ impl App {
                 "tasks",
                 TaskSummary::KEYS,
             ),
+            Tab::Plans => (
+                filter.unknown_keys::<PlanEntry>(),
+                "plans and runs",
+                PlanEntry::KEYS,
+            ),
             _ => (Vec::new(), "", &[]),
         };
         if !unknown.is_empty() {
@@ -115,6 +143,7 @@ impl App {
         self.refilter();
         self.refilter_config();
         self.refilter_inspections();
+        self.plans.refilter(&self.filters[Tab::Plans.index()]);
         if cleared {
             self.info("filter cleared");
         } else {
@@ -122,6 +151,7 @@ impl App {
                 Tab::Overview => self.visible_instances.len(),
                 Tab::Config => self.sysconf.visible.len(),
                 Tab::Inspections => self.inspections.visible.len(),
+                Tab::Plans => self.plans.plans.len() + self.plans.runs.len(),
                 _ => 0,
             };
             self.info(&format!("filter: {raw} ({n} shown; Esc clears)"));

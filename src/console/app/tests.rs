@@ -52,11 +52,15 @@ fn number_keys_tab_and_backtab_switch_tabs() {
 
 #[test]
 fn q_and_ctrl_c_quit() {
+    // The fixture runs the engine in this process: quitting asks first (y quits).
     let mut app = fixture::app(false);
     press(&mut app, "q");
+    assert!(!app.quit && matches!(app.popup, Some(Popup::AskQuit { .. })));
+    press(&mut app, "y");
     assert!(app.quit);
     let mut app = fixture::app(false);
     key(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    press(&mut app, "y");
     assert!(app.quit);
 }
 
@@ -112,17 +116,30 @@ fn unknown_filter_keys_are_reported_not_silently_empty() {
         msg.error && msg.text.contains("unknown filter key lvl"),
         "{msg:?}"
     );
-    assert!(app.filter().is_empty());
+    assert!(
+        app.filter().terms.is_empty(),
+        "the bad term is never applied (typing applies the filter live)"
+    );
 }
 
 #[test]
 fn command_line_completes_and_runs() {
     let mut app = fixture::app(false);
-    press(&mut app, ":ev");
+    press(&mut app, ":eventsx");
+    key(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
     key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(app.prompt.as_ref().map(|p| p.input.text()), Some("events"));
     enter(&mut app);
     assert_eq!((app.tab, app.mode()), (Tab::Events, Mode::Normal));
+    press(&mut app, ":insp");
+    key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(
+        app.prompt.as_ref().map(|p| p.input.text()),
+        Some("inspections")
+    );
+    enter(&mut app);
+    assert_eq!(app.tab, Tab::Inspections);
+    press(&mut app, "2");
 
     press(&mut app, ":");
     key(&mut app, KeyCode::Tab, KeyModifiers::NONE);
@@ -415,7 +432,7 @@ fn esc_closes_popups_and_prompts_first() {
 #[test]
 fn help_is_generated_from_the_key_map() {
     let app = fixture::app(false);
-    let lines = help_lines(&app.config.keymap);
+    let lines = help_lines(&app.config.keymap, app.tab);
     for mode in [Mode::Normal, Mode::Command, Mode::Confirm] {
         for b in app.config.keymap.bindings(mode) {
             let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
@@ -444,7 +461,10 @@ fn user_bindings_change_behaviour_and_help() {
     let mut app = App::new(config, fixture::db(), NOW);
     press(&mut app, "x");
     assert_eq!(app.mode(), Mode::Help);
-    assert!(help_lines(&app.config.keymap).contains(&HelpLine::Entry("x".into(), "Help!".into())));
+    assert!(
+        help_lines(&app.config.keymap, app.tab)
+            .contains(&HelpLine::Entry("x".into(), "Help!".into()))
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ fn builtin_parses_and_covers_every_mode() {
         assert!(!map.bindings(mode).is_empty(), "no bindings for {mode}");
     }
     assert_eq!(map.lookup(Mode::Normal, key("j")), Some(&Action::Down));
-    assert_eq!(map.lookup(Mode::Normal, key("ctrl-c")), Some(&Action::Quit));
+    assert_eq!(map.lookup(Mode::Normal, key("ctrl-c")), Some(&Action::Exit));
     assert_eq!(
         map.lookup(Mode::Command, key("tab")),
         Some(&Action::Complete)

@@ -84,7 +84,7 @@ impl ConfigPane<'_> {
                     ("Enter", "view", false),
                     ("e", "edit", true),
                     ("Space", "toggle", true),
-                    ("h", "history", false),
+                    ("H", "history", false),
                     ("/", "filter", false),
                 ],
             ));

@@ -69,11 +69,13 @@ impl EventsPane<'_> {
         let mut line = hints(
             app,
             &[
+                ("Enter", "detail", false),
+                ("x", "plan", true),
+                ("a/o/v", "ack/mine/resolve", true),
+                ("/", "filter", false),
                 ("Space", "mark", false),
                 ("m", "actions", false),
-                ("Enter", "detail", false),
                 ("s/S", "sort", false),
-                ("/", "filter", false),
             ],
         );
         if !e.marks.is_empty() {

@@ -62,7 +62,8 @@ impl PlansPane<'_> {
                 app,
                 &[
                     ("Enter", "launch", true),
-                    ("Tab", "runs", false),
+                    ("→", "runs", false),
+                    ("/", "filter", false),
                     ("?", "help", false),
                 ],
             )
@@ -89,7 +90,7 @@ impl PlansPane<'_> {
         .render(top, buf);
         let runs_hint = hints(
             app,
-            &[("Enter", "live view", false), ("Tab", "catalogue", false)],
+            &[("Enter", "live view", false), ("←", "catalogue", false)],
         );
         DataTable {
             block: app

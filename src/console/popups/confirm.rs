@@ -92,17 +92,23 @@ impl Widget for ConfirmPopup<'_> {
             Danger::G2 => t.level[1],
             Danger::G3 => t.level[0],
         };
+        // A plan launch (a dry run here) names the plan and the host it acts on.
+        let (title, label, target) = match &s.op {
+            Operation::LaunchPlan(l) => (
+                format!(" {} {}", s.op.label(), l.plan),
+                "on host",
+                l.host.clone().unwrap_or_else(|| l.target.clone()),
+            ),
+            op => (format!(" {}", op.label()), "target", op.target().to_owned()),
+        };
         let mut lines = vec![
             Line::from(vec![
                 Span::styled(format!(" {danger} "), badge),
-                Span::styled(format!(" {}", s.op.label()), t.title),
+                Span::styled(title, t.title),
             ]),
             Line::from(vec![
-                Span::styled(format!("{:<w$}", "target", w = usize::from(LABEL)), t.muted),
-                Span::styled(
-                    fit(s.op.target(), inner.saturating_sub(13), g.ellipsis),
-                    t.text,
-                ),
+                Span::styled(format!("{label:<w$}", w = usize::from(LABEL)), t.muted),
+                Span::styled(fit(&target, inner.saturating_sub(13), g.ellipsis), t.text),
             ]),
             Line::from(""),
         ];

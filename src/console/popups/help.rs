@@ -12,6 +12,7 @@ use crate::console::app::App;
 use crate::console::command::COMMANDS;
 use crate::console::keymap::Keymap;
 use crate::console::mode::Mode;
+use crate::console::tab::Tab;
 use crate::console::widgets::centered;
 
 /// One line of the help.
@@ -25,19 +26,50 @@ pub enum HelpLine {
     Text(String),
 }
 
-/// The help's content: every mode's bindings (in key map order), the commands, the filter syntax.
-pub fn help_lines(keymap: &Keymap) -> Vec<HelpLine> {
-    let mut out = Vec::new();
-    for mode in Mode::iter() {
-        out.push(HelpLine::Section(mode.title().to_owned()));
-        for b in keymap
-            .bindings(mode)
-            .iter()
-            .filter(|b| b.action != Action::Noop)
-        {
+fn entries(keymap: &Keymap, mode: Mode, keep: impl Fn(&str) -> bool) -> Vec<HelpLine> {
+    keymap
+        .bindings(mode)
+        .iter()
+        .filter(|b| b.action != Action::Noop && keep(&b.desc))
+        .map(|b| {
             let keys: Vec<String> = b.keys.iter().map(ToString::to_string).collect();
-            out.push(HelpLine::Entry(keys.join(", "), b.desc.clone()));
+            HelpLine::Entry(keys.join(", "), b.desc.clone())
+        })
+        .collect()
+}
+
+/// The help's content for `tab`: that pane's own keys first, then every mode's bindings (in key
+/// map order), the commands, the filter syntax.
+pub fn help_lines(keymap: &Keymap, tab: Tab) -> Vec<HelpLine> {
+    let mut out = Vec::new();
+    let own = match tab {
+        Tab::Events => Some(Mode::Normal),
+        Tab::Inspections => Some(Mode::Inspections),
+        Tab::Plans => Some(Mode::Plans),
+        Tab::Config => Some(Mode::Config),
+        Tab::Dr => Some(Mode::Dr),
+        _ => None,
+    };
+    if let Some(mode) = own {
+        out.push(HelpLine::Section(format!(
+            "This pane: {} (tab {})",
+            tab,
+            tab.index() + 1
+        )));
+        if tab == Tab::Events {
+            out.extend(entries(keymap, mode, |d| d.starts_with("Events:")));
+            out.push(HelpLine::Entry(
+                "enter".into(),
+                "Events: open the detail (timeline, recommended plans)".into(),
+            ));
+        } else {
+            out.extend(entries(keymap, mode, |_| true));
         }
+        out.push(HelpLine::Text(String::new()));
+    }
+    for mode in Mode::iter().filter(|m| Some(*m) != own || tab == Tab::Events) {
+        out.push(HelpLine::Section(mode.title().to_owned()));
+        out.extend(entries(keymap, mode, |_| true));
         out.push(HelpLine::Text(String::new()));
     }
     out.push(HelpLine::Section("Commands (:)".to_owned()));
@@ -71,7 +103,7 @@ pub struct HelpPopup<'a> {
 impl Widget for HelpPopup<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = &self.app.config.theme;
-        let lines: Vec<Line<'static>> = help_lines(&self.app.config.keymap)
+        let lines: Vec<Line<'static>> = help_lines(&self.app.config.keymap, self.app.tab)
             .into_iter()
             .map(|l| match l {
                 HelpLine::Section(s) => Line::styled(s, t.title),

@@ -72,11 +72,24 @@ impl Widget for PlanReviewPopup<'_> {
         let r = rect(area, self.ops.len(), s);
         let inner = usize::from(r.width.saturating_sub(2));
         let room = usize::from(r.height.saturating_sub(2 + 2 + tail(s)));
+        // The header names the plan and where it acts (the G3 line below names what to type).
+        let (plan, host) = match &s.op {
+            crate::console::action::Operation::LaunchPlan(l) => (l.plan.clone(), l.host.clone()),
+            other => (other.target().to_owned(), None),
+        };
+        let on = host.map(|h| format!(" on {h}")).unwrap_or_default();
         let mut lines = vec![
             Line::from(vec![
                 danger_span(danger, t),
                 Span::styled(format!(" {} ", s.op.label()), t.title),
-                Span::styled(s.op.target().to_owned(), t.text),
+                Span::styled(
+                    fit(
+                        &format!("{plan}{on}"),
+                        inner.saturating_sub(s.op.label().len() + 7),
+                        g.ellipsis,
+                    ),
+                    t.text,
+                ),
             ]),
             Line::styled(
                 format!("Every operation, in order ({}):", self.ops.len()),

@@ -112,3 +112,31 @@ impl DataToCell for RunEntry {
         })
     }
 }
+
+impl crate::console::filter::Filterable for PlanEntry {
+    const KEYS: &'static [&'static str] = &["name", "title", "danger", "tags", "status", "plan"];
+
+    fn field(&self, key: &str) -> Option<String> {
+        Some(match key {
+            "name" | "plan" => self.row.name.clone(),
+            "title" => self.title.clone(),
+            "danger" => self.danger.to_string(),
+            _ => return None,
+        })
+    }
+}
+
+impl crate::console::filter::Filterable for RunEntry {
+    const KEYS: &'static [&'static str] = &["name", "title", "danger", "tags", "status", "plan"];
+
+    fn field(&self, key: &str) -> Option<String> {
+        let r = &self.run;
+        Some(match key {
+            "name" | "plan" => r.plan.clone(),
+            "status" => r.status.clone(),
+            "danger" => r.danger.clone(),
+            "title" => format!("#{} {}", r.id, r.requested_by),
+            _ => return None,
+        })
+    }
+}

@@ -10,7 +10,7 @@ use super::super::plans::{
     FormField, LaunchForm, PlanEntry, PlansSnapshot, PreparedView, RUNS_LIMIT, RunEntry,
 };
 use super::EffectIo;
-use crate::domain::plan::{Param, Plan, recommend};
+use crate::domain::plan::{Param, Plan, recommend_with};
 use crate::domain::time::now_ms;
 use crate::plans::{self, Confirmation, LaunchError, SECOND_APPROVER_KEY};
 use crate::store::{Store, StoreError};
@@ -23,8 +23,9 @@ pub(super) async fn perform(store: &Store, effect: Effect) -> Action {
         }
         Effect::LoadPlanRun { id } => {
             let result = async {
-                let run = store.get_plan_run(id).await?;
-                let steps = store.plan_run_steps(id).await?;
+                let run = store.get_plan_run(id).await?.as_seen(now_ms());
+                // Its engine gone, a step it was running is not running any more.
+                let steps = run.steps_as_seen(store.plan_run_steps(id).await?);
                 Ok::<_, StoreError>(Box::new((run, steps)))
             }
             .await
@@ -54,11 +55,20 @@ pub(super) async fn perform(store: &Store, effect: Effect) -> Action {
             let result = async {
                 let event = store.get_event(id).await?;
                 let scenarios = store.scenario_definitions().await?;
-                Ok::<_, StoreError>(recommend(&scenarios, &event))
+                let components = store.list_components().await?;
+                Ok::<_, StoreError>((
+                    recommend_with(&scenarios, &event, &components),
+                    !components.is_empty(),
+                ))
             }
             .await
             .map_err(|e| e.to_string());
-            Action::RecommendationsLoaded { id, result }
+            let topology = result.as_ref().is_ok_and(|r| r.1);
+            Action::RecommendationsLoaded {
+                id,
+                result: result.map(|r| r.0),
+                topology,
+            }
         }
         _ => Action::Noop,
     }
@@ -68,7 +78,8 @@ async fn load_lists(
     store: &Store,
     known: Option<i64>,
 ) -> Result<Option<Box<PlansSnapshot>>, StoreError> {
-    let stamp = store.plan_runs_stamp().await?;
+    let now = now_ms();
+    let stamp = store.plan_runs_stamp(now).await?;
     if known == Some(stamp) {
         return Ok(None);
     }
@@ -90,7 +101,12 @@ async fn load_lists(
             }
         })
         .collect();
-    let runs = store.list_plan_runs(None, RUNS_LIMIT).await?;
+    let runs: Vec<_> = store
+        .list_plan_runs(None, RUNS_LIMIT)
+        .await?
+        .into_iter()
+        .map(|r| r.as_seen(now))
+        .collect();
     let min = runs.iter().map(|r| r.id).min().unwrap_or(0);
     let progress = if runs.is_empty() {
         Vec::new()
@@ -142,6 +158,7 @@ async fn launch_form(
                 choices: p.choices(&components),
                 input: crate::console::line_input::LineInput::with_text(&text),
                 error: None,
+                local_when_empty: crate::domain::plan::local_when_empty(p),
             }
         })
         .collect();
@@ -174,6 +191,11 @@ async fn prepare(
     };
     match plans::prepare(store, plan, params, event.as_ref()).await {
         Ok(p) => Ok(Box::new(PreparedView {
+            host: {
+                let components = store.list_components().await.unwrap_or_default();
+                let me = gethostname::gethostname().to_string_lossy().into_owned();
+                crate::domain::plan::target_host(&p.plan, &p.params, &components, &me)
+            },
             danger: p.danger,
             confirm_target: p.confirm_target.clone(),
             ops: p.resolved.iter().map(ToString::to_string).collect(),

@@ -69,10 +69,10 @@ impl Widget for StatusBar<'_> {
                 .map(|(_, s, _)| s.chars().count() + 1)
                 .sum::<usize>()
         };
-        // Make room for the message: the hint goes (and the engine shortens) for the whole
-        // message; the other segments only for a third of the width.
+        // Make room for the message: the hint and the backend go (and the engine shortens) for
+        // the whole message; mode and freshness only for a third of the width.
         let msg = self.message.map_or(0, |(m, _)| m.chars().count() + 3);
-        let need = |prio: u8| if prio < 5 { msg } else { msg.min(width / 3) };
+        let need = |prio: u8| if prio <= 5 { msg } else { msg.min(width / 3) };
         segs.push(hint);
         while let Some((i, prio)) = segs
             .iter()
@@ -109,7 +109,9 @@ impl Widget for StatusBar<'_> {
             } else {
                 format!(" {mark} {text}")
             };
-            let text = truncate(&text, room, self.glyphs.ellipsis);
+            // Both ends stay: the start says what happened, the end why or what next
+            // (`✗ not launched: …connection refused`, `filter: … (3 shown; Esc clears)`).
+            let text = keep_ends(&text, room, self.glyphs.ellipsis);
             spans.push(Span::styled(format!("{text:<room$}"), style));
         } else {
             spans.push(Span::styled(" ".repeat(room), t.statusbar));
@@ -119,4 +121,22 @@ impl Widget for StatusBar<'_> {
         }
         Line::from(spans).render(area, buf);
     }
+}
+
+/// Cut `s` to `width` columns keeping two thirds from the start (what happened) and a third from
+/// the end (why, or what to do next), the cut marked with `ellipsis`.
+fn keep_ends(s: &str, width: usize, ellipsis: &str) -> String {
+    let n = s.chars().count();
+    let e = ellipsis.chars().count();
+    if n <= width {
+        return s.to_owned();
+    }
+    if width <= e + 6 {
+        return truncate(s, width, ellipsis);
+    }
+    let tail = (width - e) / 3;
+    let head = width - e - tail;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(n - tail).collect();
+    format!("{start}{ellipsis}{end}")
 }

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{EventRef, RenderCtx, render};
+use crate::domain::Component;
 use crate::domain::event::{Event, Level};
 
 /// A risk scenario.
@@ -157,10 +158,21 @@ impl Matcher {
     }
 }
 
-/// The plans recommended for `event`, best first (see the module documentation for the rule).
+/// The plans recommended for `event`, best first (see the module documentation for the rule),
+/// their parameters filled from the event's labels alone.
 pub fn recommend(scenarios: &[Scenario], event: &Event) -> Vec<Recommended> {
+    recommend_with(scenarios, event, &[])
+}
+
+/// [`recommend`], with what the event's component and the topology determine (`{{event.host}}`,
+/// `{{event.peer}}`, …) filled in too.
+pub fn recommend_with(
+    scenarios: &[Scenario],
+    event: &Event,
+    components: &[Component],
+) -> Vec<Recommended> {
     let ctx = RenderCtx {
-        event: Some(EventRef::from(event)),
+        event: Some(EventRef::with_topology(event, components)),
         ..RenderCtx::default()
     };
     let mut best: BTreeMap<&str, Recommended> = BTreeMap::new();

@@ -1,6 +1,8 @@
 //! Templates in step fields: `{{params.NAME}}`, `{{steps.ID.output}}`, `{{steps.ID.status}}`,
 //! `{{steps.ID.values.KEY}}`, `{{event.labels.KEY}}` (also `event.id`, `event.component`,
-//! `event.level`, `event.title`; only when launched from an event), `{{run.id}}`,
+//! `event.level`, `event.title`, and what the event and the topology determine: `event.host`,
+//! `event.port`, `event.instance`, `event.zone`, `event.peer`, `event.peer_host`,
+//! `event.peer_port` (see `facts.rs`); only when launched from an event), `{{run.id}}`,
 //! `{{run.dry_run}}`. Spaces inside the braces are allowed.
 //!
 //! Double braces so that shell `${X}`, JSON, PromQL `{job="x"}` and the probes' own `{host}`
@@ -101,8 +103,13 @@ impl Ref {
             ["event", field @ ("id" | "component" | "level" | "title")] => {
                 Ok(Ref::EventField((*field).to_owned()))
             }
+            ["event", fact] if super::facts::FACTS.contains(fact) => {
+                Ok(Ref::EventField((*fact).to_owned()))
+            }
             ["event", ..] => bad(
-                "write {{event.labels.KEY}}, {{event.component}}, {{event.id}}, {{event.level}} or {{event.title}}",
+                "write {{event.labels.KEY}}, {{event.component}}, {{event.id}}, {{event.level}}, \
+                 {{event.title}}, or a fact: {{event.host}}, {{event.port}}, {{event.instance}}, \
+                 {{event.zone}}, {{event.peer}}, {{event.peer_host}}, {{event.peer_port}}",
             ),
             ["run", "id"] => Ok(Ref::RunId),
             ["run", "dry_run"] => Ok(Ref::RunDryRun),
@@ -160,6 +167,9 @@ pub struct EventRef {
     pub title: String,
     pub component: String,
     pub labels: BTreeMap<String, String>,
+    /// What the event and the topology determine (`host`, `port`, …; see `facts.rs`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub facts: BTreeMap<String, String>,
 }
 
 impl From<&Event> for EventRef {
@@ -170,6 +180,17 @@ impl From<&Event> for EventRef {
             title: e.title.clone(),
             component: e.component.clone(),
             labels: e.labels.clone(),
+            facts: super::facts::event_facts(e, &[]),
+        }
+    }
+}
+
+impl EventRef {
+    /// The event with what its component and the topology determine.
+    pub fn with_topology(e: &Event, components: &[crate::domain::Component]) -> EventRef {
+        EventRef {
+            facts: super::facts::event_facts(e, components),
+            ..EventRef::from(e)
         }
     }
 }
@@ -249,7 +270,16 @@ impl RenderCtx {
                     "id" => e.id.to_string(),
                     "component" => e.component.clone(),
                     "level" => e.level.clone(),
-                    _ => e.title.clone(),
+                    "title" => e.title.clone(),
+                    fact => match e.facts.get(fact) {
+                        Some(v) => v.clone(),
+                        None if self.preview => format!("<{fact} of the event>"),
+                        None => {
+                            return fail(format!(
+                                "neither the event nor the topology determines its {fact}"
+                            ));
+                        }
+                    },
                 }),
                 None => pending(&format!("event {field}: the run has no event")),
             },

@@ -367,12 +367,21 @@ impl Store {
         Ok(rows.iter().map(step_row).collect::<Result<_, _>>()?)
     }
 
-    /// The newest change stamp of any run (a cheap "did anything change" for pollers).
-    pub async fn plan_runs_stamp(&self) -> Result<i64, StoreError> {
+    /// The newest change stamp of any run (a cheap "did anything change" for pollers). A lease
+    /// expiring changes it too (no row is written then, but readers show the run interrupted):
+    /// the low byte counts the active runs whose lease has expired at `now`.
+    pub async fn plan_runs_stamp(&self, now: i64) -> Result<i64, StoreError> {
         let v: Option<i64> = sqlx::query_scalar("SELECT MAX(updated_at) FROM plan_runs")
             .fetch_one(&self.pool)
             .await?;
-        Ok(v.unwrap_or(0))
+        let expired: i64 = sqlx::query_scalar(self.sql(
+            "SELECT COUNT(*) FROM plan_runs WHERE status IN ('running', 'paused') \
+             AND lease_until > 0 AND lease_until < ?",
+        ))
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(v.unwrap_or(0).saturating_mul(256) + expired.clamp(0, 255))
     }
 
     pub(super) async fn holds(

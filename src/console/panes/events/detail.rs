@@ -155,9 +155,16 @@ impl EventDetailPane<'_> {
                 lines.push(Line::styled(format!("     impact: {}", r.impact), t.muted));
             }
         }
+        if d.recommend_loaded && !d.topology && d.recommended.iter().any(|r| !r.unfilled.is_empty())
+        {
+            lines.push(Line::styled(
+                "  no topology applied: hosts and replicas cannot be filled (nightwatch apply)",
+                t.warn,
+            ));
+        }
         if !d.recommended.is_empty() && !self.app.config.read_only {
             lines.push(Line::styled(
-                "  x: launch one (its form is filled from the event's labels)",
+                "  x: launch the first (filled from the event and the topology)",
                 t.muted,
             ));
         }
@@ -205,9 +212,10 @@ impl Widget for EventDetailPane<'_> {
         let block = app.block(title, true).title_bottom(hints(
             app,
             &[
-                ("Esc", "back", false),
-                ("m", "actions", false),
+                ("Esc/q", "back", false),
                 ("x", "launch plan", true),
+                ("a/o/v", "ack/mine/resolve", true),
+                ("m", "actions", false),
                 ("j/k", "scroll", false),
             ],
         ));

@@ -44,7 +44,7 @@ impl Widget for RunsPane<'_> {
         let empty = match (&r.error, r.loaded) {
             (Some(e), false) => e.as_str(),
             (_, false) => "loading…",
-            _ => "no runs yet: r runs the task now",
+            _ => "no runs yet: x runs the task now",
         };
         DataTable {
             block: app.block(title, true).title_bottom(bottom),

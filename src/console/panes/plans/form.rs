@@ -85,6 +85,14 @@ impl Widget for FormPane<'_> {
             ]));
             let note = match &field.error {
                 Some(e) => Span::styled(format!("{} {e}", g.error), t.error),
+                // Named so: an empty host here is not "no host", it is the jump host itself.
+                None if field.local_when_empty && field.input.text().trim().is_empty() => {
+                    Span::styled(
+                        "EMPTY = THIS MACHINE (the one nightwatch runs on); type the host"
+                            .to_owned(),
+                        t.warn,
+                    )
+                }
                 None if !field.choices.is_empty() => Span::styled(
                     format!("{} · ←/→: {}", field.kind, field.choices.join(" | ")),
                     t.muted,

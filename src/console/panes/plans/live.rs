@@ -192,7 +192,7 @@ impl LivePane<'_> {
         if !ro {
             keys.extend([
                 ("p", "pause", true),
-                ("a", "abort", true),
+                ("X", "abort", true),
                 ("r", "retry", true),
             ]);
         }

@@ -93,6 +93,102 @@ fn built_in_scenarios_recommend_built_in_plans() {
     assert!(recommend(&b.scenarios, &event("api", "", &[("alertname", "Other")])).is_empty());
 }
 
+/// Issue 12: what the event, its component and the topology determine fills the form; what
+/// nothing determines is named as unfilled, never guessed.
+#[test]
+fn built_in_scenarios_fill_parameters_from_the_event_and_the_topology() {
+    let b = built_in();
+    let disk = event(
+        "alertmanager",
+        "web-18:9100",
+        &[
+            ("alertname", "HostOutOfDiskSpace"),
+            ("instance", "web-18:9100"),
+        ],
+    );
+    let r = recommend(&b.scenarios, &disk);
+    assert_eq!(r[0].plan, "disk-log-cleanup");
+    assert_eq!(
+        r[0].params["ssh_host"], "web-18",
+        "never the jump host itself"
+    );
+    let redis = |name: &str, role: &str, port: u16| {
+        let mut c = Component::new(name, "redis", Layer::Storage);
+        c.role = role.into();
+        c.endpoints = json!({"host": "127.0.0.1", "port": port});
+        c
+    };
+    let topo = [
+        redis("redis-a", "primary", 6379),
+        redis("redis-b", "replica", 6380),
+    ];
+    let down = event(
+        "alertmanager",
+        "127.0.0.1:6379",
+        &[("alertname", "RedisDown"), ("instance", "127.0.0.1:6379")],
+    );
+    let r = recommend_with(&b.scenarios, &down, &topo);
+    assert_eq!(r[0].plan, "redis-master-switch");
+    let want: BTreeMap<String, String> = [
+        ("old_master", "redis-a"),
+        ("new_master", "redis-b"),
+        ("new_master_host", "127.0.0.1"),
+        ("new_master_port", "6380"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    assert_eq!(r[0].params, want);
+    assert!(r[0].unfilled.is_empty(), "{:?}", r[0].unfilled);
+    // Without a topology nothing names the replica: the form says what is left to fill.
+    let r = recommend(&b.scenarios, &down);
+    assert!(r[0].unfilled.contains(&"new_master".to_owned()), "{r:?}");
+    assert!(!r[0].params.contains_key("old_master"));
+    // A failing inspection on the replica: the replica is promoted, its primary re-pointed.
+    let link = event(
+        "inspection",
+        "redis-b",
+        &[("rule", "redis-replica-link"), ("target", "redis-b")],
+    );
+    let r = recommend_with(&b.scenarios, &link, &topo);
+    assert_eq!(r[0].params["new_master"], "redis-b");
+    assert_eq!(r[0].params["new_master_port"], "6380");
+    assert_eq!(r[0].params["old_master"], "redis-a");
+}
+
+/// The confirmation's header: the host a launch acts on, "this machine" said as such.
+#[test]
+fn the_target_host_of_built_in_plans() {
+    let b = built_in();
+    let plan = |n: &str| b.plans.iter().find(|p| p.name == n).unwrap().clone();
+    let disk = plan("disk-log-cleanup");
+    assert!(
+        disk.params.iter().any(local_when_empty),
+        "ssh_host is local when empty"
+    );
+    let v = |pairs: &[(&str, &str)]| -> BTreeMap<String, serde_json::Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect()
+    };
+    assert_eq!(
+        target_host(&disk, &v(&[("ssh_host", "web-18")]), &[], "jump-1").as_deref(),
+        Some("web-18 (ssh_host)")
+    );
+    assert_eq!(
+        target_host(&disk, &v(&[]), &[], "jump-1").as_deref(),
+        Some("THIS MACHINE jump-1 (ssh_host empty)")
+    );
+    let mut b2 = Component::new("redis-b", "redis", Layer::Storage);
+    b2.endpoints = json!({"host": "127.0.0.1", "port": 6380});
+    let switch = plan("redis-master-switch");
+    assert_eq!(
+        target_host(&switch, &v(&[("new_master", "redis-b")]), &[b2], "jump-1").as_deref(),
+        Some("127.0.0.1:6380 (new_master redis-b)")
+    );
+}
+
 #[test]
 fn built_in_git_failover_describes_its_transaction() {
     let b = built_in();
