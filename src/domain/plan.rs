@@ -18,6 +18,7 @@ mod duration;
 mod op;
 mod outline;
 mod param;
+mod redis;
 mod scenario;
 mod sql;
 mod state;
@@ -32,7 +33,7 @@ use crate::domain::Danger;
 
 pub(crate) use check::is_name;
 pub use check::{Locus, ParamField, Problem, StepField};
-pub use code::{op_code_problems, probe_code_problems};
+pub use code::{op_code_problems, probe_code_problems, reserved_env};
 pub use describe::{ResolvedOp, describe, mask_url, one_line};
 pub use duration::{duration_ms, duration_text};
 pub use op::{
@@ -41,6 +42,7 @@ pub use op::{
 };
 pub use outline::{PhaseOutline, Stage, outline, stages};
 pub use param::{Param, ParamError, ParamKind, TopologyField, resolve_params};
+pub use redis::redis_read_only;
 pub use scenario::{Matcher, Recommendation, Recommended, Scenario, recommend};
 pub use sql::{SqlClass, SqlFlavor, classify, numbered_placeholders, placeholder_count};
 pub use state::{Phase, RunStatus, StepStatus};
