@@ -14,6 +14,11 @@
 //!   (`setsid`) escapes the leash; the start-up sweep ([`crate::child::proc`]) and the recorded
 //!   group are the second line.
 //!
+//! A child's own variables may not be named `NIGHTWATCH_*` either: the engine's
+//! documented variables for a child are `NW_*` (`NW_RUN_ID`, `NW_TARGET`, …), and a step's `env`
+//! naming `NIGHTWATCH_*` is refused at `apply` and again here, before anything starts
+//! ([`crate::domain::plan::reserved_env`]).
+//!
 //! Must not: pass anything through a shell other than as a separate argv element.
 
 pub mod proc;
@@ -46,12 +51,24 @@ pub fn allowed_env() -> Vec<(String, String)> {
 /// A command that runs `program args…` on a leash, in its own process group, with a clean
 /// environment plus `env`. stdin is the leash (the program itself reads `/dev/null`); stdout and
 /// stderr are piped. Keep the returned child's `stdin` alive until the program has been waited
-/// for: dropping it kills the group.
+/// for: dropping it kills the group. A `NIGHTWATCH_*` name in `env` is refused (nothing starts).
 pub fn leashed<'a>(
     program: &str,
     args: &[&str],
     env: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> tokio::process::Command {
+) -> std::io::Result<tokio::process::Command> {
+    let env: Vec<(&str, &str)> = env.into_iter().collect();
+    if let Some((name, _)) = env
+        .iter()
+        .find(|(k, _)| crate::domain::plan::reserved_env(k))
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "environment variable {name}: NIGHTWATCH_* names are reserved for the engine and never reach a child; rename it (e.g. without the prefix)"
+            ),
+        ));
+    }
     let mut cmd = tokio::process::Command::new("sh");
     cmd.arg("-c")
         .arg(LEASH)
@@ -66,7 +83,7 @@ pub fn leashed<'a>(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    cmd
+    Ok(cmd)
 }
 
 #[cfg(test)]
@@ -88,9 +105,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_nightwatch_name_in_a_childs_own_env_is_refused() {
+        for name in [
+            "NIGHTWATCH_SECRET_KEY",
+            "nightwatch_database_url",
+            "NightWatch_X",
+        ] {
+            let err = leashed("true", &[], [("OK", "1"), (name, "x")]).unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+            assert!(err.to_string().contains(name), "{err}");
+        }
+        assert!(leashed("true", &[], [("NW_RUN_ID", "1"), ("NIGHTWATCH", "1")]).is_ok());
+    }
+
     #[tokio::test]
     async fn a_leashed_child_sees_only_the_allow_list_and_its_own_variables() {
         let mut child = leashed("sh", &["-c", "env; echo \"arg=$0\""], [("OWN", "1")])
+            .unwrap()
             .spawn()
             .unwrap();
         // Held until the program is done (`output()` would give the leash /dev/null: killed).
@@ -117,7 +149,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let marker = dir.path().join("late");
         let script = format!("(sleep 1; touch '{}') & sleep 30", marker.display());
-        let mut child = leashed("sh", &["-c", &script], []).spawn().unwrap();
+        let mut child = leashed("sh", &["-c", &script], [])
+            .unwrap()
+            .spawn()
+            .unwrap();
         let pgid = child.id().unwrap();
         assert!(proc::group_alive(pgid));
         drop(child.stdin.take());

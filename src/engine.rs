@@ -117,7 +117,9 @@ impl Engine {
             // The engine's own secrets, scrubbed from every output it stores (with the secret key
             // and the configuration's secrets, added by the configuration watch).
             let own = crate::domain::sysconfig::url_password(&settings.database_url());
-            Ok::<_, EngineError>(config_watch::initial(&sysconfig, own.into_iter().collect()).await?)
+            Ok::<_, EngineError>(
+                config_watch::initial(&sysconfig, own.into_iter().collect()).await?,
+            )
         };
         let (stamp, effective) = match first.await {
             Ok(v) => v,

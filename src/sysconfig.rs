@@ -6,8 +6,8 @@
 //! decrypted values with [`SysConfig::effective`] and never logs them.
 
 mod diff;
-pub mod scrub;
 pub mod estate_key;
+pub mod scrub;
 mod secretbox;
 mod service;
 mod view;

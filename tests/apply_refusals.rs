@@ -1,7 +1,9 @@
 //! `apply` refuses a template in every field that is code — a script, a SQL statement, a probe's
 //! query, a PromQL query, a Redis command name or Lua script, a URL's host or path, a database URL
-//! — naming file:line and the step and showing the safe form; and a write in a check (a precheck,
-//! a postcheck, a probe), including SQL it cannot parse (fail closed). Nothing is applied.
+//! — naming file:line and the step and showing the safe form; a write in a check (a precheck,
+//! a postcheck, a probe), including SQL it cannot parse (fail closed); a Redis command off the
+//! read-only list in a check or a G1 step; and a `NIGHTWATCH_*` name in a step's `env`. Nothing
+//! is applied.
 
 #![allow(clippy::unwrap_used)] // tests may unwrap (STYLE.md)
 
@@ -40,6 +42,21 @@ op = { kind = "sql", dsn = "mysql://h/db", statement = "selec id frm t" }
 [[plan.precheck]]
 id = "gate-query"
 op = { kind = "wait_until", probe = { kind = "sql", dsn = "sqlite:///tmp/x.db", query = "select count(*) from t where name = '{{params.s}}'" }, condition = "[VALUE] == 0", deadline = "5s", interval = "1s" }
+
+[[plan.precheck]]
+id = "check-flush"
+danger = "G1"
+op = { kind = "redis", addr = "127.0.0.1:6379", command = ["FLUSHALL"] }
+
+[[plan.step]]
+id = "g1-config-set"
+danger = "G1"
+op = { kind = "redis", addr = "127.0.0.1:6379", command = ["CONFIG", "SET", "maxmemory", "1"] }
+
+[[plan.step]]
+id = "env-nightwatch"
+danger = "G2"
+op = { kind = "command", script = "true", env = { NIGHTWATCH_SECRET_KEY = "x" } }
 
 [[plan.step]]
 id = "script"
@@ -126,6 +143,31 @@ targets = { kind = "host" }
             "step gate-query",
             "probe: query uses {{params.s}}",
             "query = \"select count(*) from t where name = ?\" with args = [\"{{params.s}}\"]",
+        ],
+    );
+    expect(
+        "command = [\"FLUSHALL\"]",
+        &[
+            "step check-flush",
+            "redis: command FLUSHALL is not on the read-only list",
+            "a precheck only reads",
+            "CONFIG GET",
+        ],
+    );
+    expect(
+        "command = [\"CONFIG\", \"SET\"",
+        &[
+            "step g1-config-set",
+            "command CONFIG SET is not on the read-only list",
+            "a G1 step only reads",
+        ],
+    );
+    expect(
+        "NIGHTWATCH_SECRET_KEY = \"x\"",
+        &[
+            "step env-nightwatch",
+            "env NIGHTWATCH_SECRET_KEY: NIGHTWATCH_* names are reserved",
+            "NW_RUN_ID",
         ],
     );
     expect(

@@ -2,14 +2,14 @@
 //! second one created for the test) for the two-person rule of G3 runs
 //! (`PLAN_G3_SECOND_APPROVER`); the same account is refused as its own second operator whatever
 //! `USER`, `LOGNAME` or `SUDO_USER` claim; the audit log names the account and the SSH client
-//! address. On the embedded SQLite, shared by both accounts.
+//! address. On the embedded SQLite (shared by both accounts), MariaDB and PostgreSQL.
 
 #![allow(clippy::unwrap_used)] // tests may unwrap (STYLE.md)
 
 mod common;
 
-use common::Sandbox;
 use common::accounts::{Account, share_sqlite};
+use common::{Backend, Sandbox, TestDb};
 use serde_json::Value;
 
 fn text(o: &std::process::Output) -> (bool, String) {
@@ -24,12 +24,46 @@ fn text(o: &std::process::Output) -> (bool, String) {
 }
 
 #[test]
-fn the_second_approver_is_another_account_whatever_user_says() {
+fn the_second_approver_is_another_account_on_sqlite() {
+    two_person_rule(Backend::Sqlite);
+}
+
+#[test]
+fn the_second_approver_is_another_account_on_mariadb() {
+    two_person_rule(Backend::MySql);
+}
+
+#[test]
+fn the_second_approver_is_another_account_on_postgres() {
+    two_person_rule(Backend::Postgres);
+}
+
+/// The two-person rule on `backend`, whatever `USER` says.
+fn two_person_rule(backend: Backend) {
     let Some(bob) = Account::create() else {
         return;
     };
     let sb = Sandbox::new();
-    let url = format!("sqlite://{}/nw.db?mode=rwc", sb.dir.path().display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = if backend == Backend::Sqlite {
+        None
+    } else {
+        let Some(db) = rt.block_on(TestDb::create(backend)) else {
+            return;
+        };
+        Some(db)
+    };
+    let url = db.as_ref().map_or_else(
+        || format!("sqlite://{}/nw.db?mode=rwc", sb.dir.path().display()),
+        |d| d.url.clone(),
+    );
+    if let Some(d) = &db {
+        rt.block_on(async {
+            let store = d.store().await;
+            store.migrate().await.unwrap();
+            store.close().await;
+        });
+    }
     let me = String::from_utf8(
         std::process::Command::new("id")
             .arg("-un")
@@ -155,7 +189,7 @@ fn the_second_approver_is_another_account_whatever_user_says() {
     assert!(approved(2).starts_with(&format!("{me}@")));
 
     // The audit log: the account, and the SSH client address it came from.
-    let audit = tokio::runtime::Runtime::new().unwrap().block_on(async {
+    let audit = rt.block_on(async {
         let store = nightwatch::store::Store::connect(&url, &Default::default())
             .await
             .unwrap();
@@ -177,4 +211,7 @@ fn the_second_approver_is_another_account_whatever_user_says() {
             .filter(|e| e.actor.starts_with(&format!("{me}@")))
             .all(|e| e.client.is_empty())
     );
+    if let Some(d) = db {
+        rt.block_on(d.cleanup());
+    }
 }

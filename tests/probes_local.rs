@@ -42,7 +42,7 @@ async fn command_exit_code_params_and_json_stdout() {
     assert_eq!(out.message, "exit code 3: oops");
     assert!(out.output.contains("oops"));
 
-    let mut spec = sh(r#"echo "$GREETING at $NIGHTWATCH_TARGET"; echo "$NIGHTWATCH_ENDPOINTS""#);
+    let mut spec = sh(r#"echo "$GREETING at $NW_TARGET"; echo "$NW_ENDPOINTS""#);
     spec.params.insert("GREETING".into(), "hello {host}".into());
     let out = probes::run(&ProbeSpec::Command(spec), &t, T).await.unwrap();
     assert_eq!(out.values["EXIT_CODE"], 0);

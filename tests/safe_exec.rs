@@ -114,7 +114,7 @@ impl Env {
 /// variable of it, and its command line.
 const SNOOP: &str = r#"echo '--- own env ---'; env; echo '--- engine ---'; tr '\0' '\n' < /proc/$PPID/environ | grep '^NIGHTWATCH_'; tr '\0' ' ' < /proc/$PPID/cmdline; echo; echo '--- end ---'"#;
 
-/// Secrets of a component's endpoints, which its probe receives (`NIGHTWATCH_ENDPOINTS`).
+/// Secrets of a component's endpoints, which its probe receives (`NW_ENDPOINTS`).
 const COMPONENT_PASSWORD: &str = "comp-redis-pw-4711";
 const COMPONENT_DSN_PASSWORD: &str = "comp-dsn-pw-0815";
 
@@ -136,7 +136,7 @@ endpoints = {{ host = "127.0.0.1", password = "{COMPONENT_PASSWORD}", dsn = "mys
 
 [[rule]]
 name = "snoop-env"
-probe = {{ kind = "command", script = '''echo "endpoints=$NIGHTWATCH_ENDPOINTS"; {SNOOP}''' }}
+probe = {{ kind = "command", script = '''echo "endpoints=$NW_ENDPOINTS"; {SNOOP}''' }}
 condition = "[EXIT_CODE] == 0"
 level = "P3"
 targets = {{ kind = "snoopbox" }}

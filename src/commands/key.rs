@@ -200,7 +200,9 @@ async fn rotate(
         let stored: Value = serde_json::from_str(text).map_err(|e| format!("{key}: {e}"))?;
         let before = sealed_pointers(&stored);
         let plain = old.open(key, &stored).map_err(|e| e.to_string())?;
-        let sealed = new.seal(key, reg::lookup(key), &plain);
+        let sealed = new
+            .seal(key, reg::lookup(key), &plain)
+            .map_err(|e| format!("{key}: {e}"))?;
         let after = sealed_pointers(&sealed);
         if before.iter().any(|p| !after.contains(p)) {
             return Err(format!("{key}: a secret would be left unsealed"));
@@ -208,8 +210,10 @@ async fn rotate(
         Ok(sealed.to_string())
     };
     let who = format!("{} ({reason})", actor());
+    let verifier = estate_key::verifier(&new)
+        .map_err(|e| Failure::Other(format!("cannot seal the new key's verifier: {e}")))?;
     let n = store
-        .rotate_key(&estate_key::verifier(&new), &who, &reseal)
+        .rotate_key(&verifier, &who, &reseal)
         .await
         .map_err(|e| {
             let _ = std::fs::remove_file(&staged);

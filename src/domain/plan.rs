@@ -19,6 +19,7 @@ mod facts;
 mod op;
 mod outline;
 mod param;
+mod redis;
 mod scenario;
 mod sql;
 mod state;
@@ -33,7 +34,7 @@ use crate::domain::Danger;
 
 pub(crate) use check::is_name;
 pub use check::{Locus, ParamField, Problem, StepField};
-pub use code::{op_code_problems, probe_code_problems};
+pub use code::{op_code_problems, probe_code_problems, reserved_env};
 pub use describe::{ResolvedOp, describe, mask_url, one_line};
 pub use duration::{duration_ms, duration_text};
 pub use facts::{component_of, event_facts, local_when_empty, peer_of, target_host};
@@ -43,6 +44,7 @@ pub use op::{
 };
 pub use outline::{PhaseOutline, Stage, outline, stages};
 pub use param::{Param, ParamError, ParamKind, TopologyField, resolve_params};
+pub use redis::redis_read_only;
 pub use scenario::{Matcher, Recommendation, Recommended, Scenario, recommend, recommend_with};
 pub use sql::{SqlClass, SqlFlavor, classify, numbered_placeholders, placeholder_count};
 pub use state::{Phase, RunStatus, StepStatus};

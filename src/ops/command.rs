@@ -36,7 +36,8 @@ pub async fn run(
         }
     };
     let env = env.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    let mut cmd = crate::child::leashed(program, &["-c", script], env);
+    let mut cmd = crate::child::leashed(program, &["-c", script], env)
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {program}: {e}"))?;

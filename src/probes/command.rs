@@ -8,7 +8,7 @@
 //!
 //! The environment is clean ([`crate::child`]: PATH, HOME, LANG, LC_*, TZ, TERM of the engine,
 //! never its `NIGHTWATCH_*` secrets) plus `params` (values may use placeholders),
-//! `NIGHTWATCH_TARGET` (the target's name) and `NIGHTWATCH_ENDPOINTS` (its endpoints as JSON).
+//! `NW_TARGET` (the target's name) and `NW_ENDPOINTS` (its endpoints as JSON).
 //!
 //! The script runs on a leash in its own process group, and the whole group is killed with
 //! SIGKILL when the probe ends: on timeout, when the probe is dropped, after a normal exit (so
@@ -65,14 +65,15 @@ pub(super) async fn run(
     };
     let endpoints = target.endpoints.to_string();
     let mut env = vec![
-        ("NIGHTWATCH_TARGET".to_owned(), target.name.clone()),
-        ("NIGHTWATCH_ENDPOINTS".to_owned(), endpoints),
+        ("NW_TARGET".to_owned(), target.name.clone()),
+        ("NW_ENDPOINTS".to_owned(), endpoints),
     ];
     for (k, v) in &spec.params {
         env.push((k.clone(), target.expand(v)?));
     }
     let env = env.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    let mut cmd = crate::child::leashed(program, &["-c", &spec.script], env);
+    let mut cmd = crate::child::leashed(program, &["-c", &spec.script], env)
+        .map_err(|e| ProbeError::Failed(format!("cannot start {program}: {e}")))?;
     if let Some(dir) = &spec.workdir {
         cmd.current_dir(target.expand(dir)?);
     }

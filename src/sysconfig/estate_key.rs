@@ -105,13 +105,14 @@ fn read_key_file(path: &Path) -> Result<String, ConfigError> {
 }
 
 /// A fresh verifier for `sbox`'s key.
-pub fn verifier(sbox: &SecretBox) -> String {
+pub fn verifier(sbox: &SecretBox) -> Result<String, super::secretbox::SecretError> {
     use rand::RngCore as _;
     let mut bytes = [0u8; 24];
     rand::rng().fill_bytes(&mut bytes);
     let nonce = hex::encode(bytes);
-    sbox.seal(VERIFIER_AAD, None, &json!({ "secret": nonce }))
-        .to_string()
+    Ok(sbox
+        .seal(VERIFIER_AAD, None, &json!({ "secret": nonce }))?
+        .to_string())
 }
 
 /// Whether `sbox` holds the key `verifier` was made with.
@@ -176,7 +177,10 @@ async fn record(store: &Store, sbox: &SecretBox, read_only: bool) -> Result<(), 
         return Ok(());
     }
     store
-        .init_key_verifier(&verifier(sbox), &crate::settings::operator())
+        .init_key_verifier(
+            &verifier(sbox).map_err(|e| ConfigError::Key(e.to_string()))?,
+            &crate::settings::operator(),
+        )
         .await?;
     match store.key_verifier().await? {
         Some(v) if verifies(sbox, &v) => Ok(()),
@@ -197,7 +201,7 @@ mod tests {
         let b = tempfile::tempdir().unwrap();
         let ka = SecretBox::load(None, a.path(), true).unwrap();
         let kb = SecretBox::load(None, b.path(), true).unwrap();
-        let v = verifier(&ka);
+        let v = verifier(&ka).unwrap();
         assert!(verifies(&ka, &v));
         assert!(!verifies(&kb, &v));
         assert!(!verifies(&ka, "not json"));

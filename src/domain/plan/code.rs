@@ -19,6 +19,13 @@ use super::sql::{SqlClass, SqlFlavor, classify};
 use super::template::{Piece, parse};
 use super::{Op, Ref, refs};
 
+/// Whether a child's own variable name (a step's `env`, a command probe's `params`) is reserved
+/// for the engine: `NIGHTWATCH_*`, in any case. `crate::child` refuses it again at start.
+pub fn reserved_env(name: &str) -> bool {
+    name.get(..11)
+        .is_some_and(|p| p.eq_ignore_ascii_case("NIGHTWATCH_"))
+}
+
 /// The first reference (or template error) in `text`, if it holds one.
 fn template_in(text: &str) -> Option<String> {
     match refs(text) {
@@ -244,6 +251,17 @@ pub fn probe_code_problems(probe: &Value) -> Vec<String> {
             let python = text("interpreter") == Some("python3");
             if let Some(s) = text("script") {
                 out.extend(script_problem("script", s, python, "params"));
+            }
+            for k in probe
+                .get("params")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|m| m.keys())
+                .filter(|k| reserved_env(k))
+            {
+                out.push(format!(
+                    "params {k}: NIGHTWATCH_* names are reserved for the engine and never reach a child; rename it (the engine gives NW_TARGET and NW_ENDPOINTS)"
+                ));
             }
         }
         "sql" => {

@@ -429,6 +429,10 @@ pub fn render_op(op: &Op, ctx: &RenderCtx) -> Result<Op, TemplateError> {
     let mut out = op.try_map_strings(&mut |field, text| {
         let r = if is_url_field(field) {
             render_url(text, ctx)
+        } else if matches!(op, Op::Http(_)) && field == "body" {
+            render_body(text, ctx)
+        } else if matches!(op, Op::Http(_)) && field.starts_with("headers.") {
+            render_header(text, ctx)
         } else if field.starts_with("probe.") || field == "addr" {
             render_once(text, ctx)
         } else {
@@ -517,6 +521,9 @@ pub fn render_arg(arg: &Value, ctx: &RenderCtx) -> Result<Value, TemplateError> 
     }
     render(template, ctx).map(Value::String)
 }
+
+mod http;
+pub use http::{render_body, render_header};
 
 #[cfg(test)]
 mod tests;

@@ -48,10 +48,10 @@ impl Exec<'_> {
         match op {
             Op::Command(c) => {
                 let mut env = c.env.clone();
-                env.insert("NIGHTWATCH_RUN_ID".into(), self.run.id.to_string());
-                env.insert("NIGHTWATCH_PLAN".into(), self.run.plan.clone());
-                env.insert("NIGHTWATCH_TARGET".into(), target.name.clone());
-                env.insert("NIGHTWATCH_DRY_RUN".into(), self.run.dry_run.to_string());
+                env.insert("NW_RUN_ID".into(), self.run.id.to_string());
+                env.insert("NW_PLAN".into(), self.run.plan.clone());
+                env.insert("NW_TARGET".into(), target.name.clone());
+                env.insert("NW_DRY_RUN".into(), self.run.dry_run.to_string());
                 ops::command::run(c.interpreter.as_str(), &c.script, &env, timeout, live).await
             }
             Op::Http(h) => {

@@ -1,6 +1,7 @@
 //! Problems of one operation in its step: fields each kind needs, values that are code
 //! ([`super::super::code`]), SQL that writes where only reading is allowed or without G3.
 
+use super::super::redis::{READ_HINT, redis_read_only};
 use super::super::sql::{SqlClass, SqlFlavor, classify, placeholder_count};
 use super::super::{Op, Phase, Step};
 use super::{Condition, Danger, is_ident};
@@ -17,6 +18,10 @@ pub(super) fn op_problems(op: &Op, s: &Step, phase: Phase) -> Vec<String> {
             for k in c.env.keys() {
                 if !is_ident(k, false) || k.contains('-') {
                     out.push(format!("command: env {k:?} is not a variable name"));
+                } else if super::super::code::reserved_env(k) {
+                    out.push(format!(
+                        "command: env {k}: NIGHTWATCH_* names are reserved for the engine and never reach a child; rename it (the engine gives NW_RUN_ID, NW_PLAN, NW_TARGET and NW_DRY_RUN)"
+                    ));
                 }
             }
         }
@@ -98,6 +103,20 @@ pub(super) fn op_problems(op: &Op, s: &Step, phase: Phase) -> Vec<String> {
                     "redis: command is empty; e.g. command = [\"REPLICAOF\", \"NO\", \"ONE\"]"
                         .into(),
                 );
+            } else if (check || s.danger == Danger::G1)
+                && let Err(name) = redis_read_only(&r.command)
+            {
+                let (what, fix) = if check {
+                    (
+                        format!("a {phase} only reads (it also runs in dry runs)"),
+                        "move it to a [[plan.step]]",
+                    )
+                } else {
+                    ("a G1 step only reads".to_owned(), "raise the step's danger")
+                };
+                out.push(format!(
+                    "redis: command {name} is not on the read-only list: {what}. Use a read-only command ({READ_HINT}), or {fix}"
+                ));
             }
             if r.addr.is_none() && s.target.is_none() {
                 out.push(
