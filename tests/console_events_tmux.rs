@@ -89,7 +89,9 @@ fn posted_events_show_filter_open_and_ack_through_the_menu() {
     t.keys(&["/"]);
     t.type_line("level:P1");
     let screen = t.wait("the P1 filter", 15, |s| {
-        s.contains("/level:P1") && !s.contains("Replication broken")
+        s.contains("/level:P1")
+            && !s.contains("Replication broken")
+            && s.contains("Disk full on db-1")
     });
     assert!(screen.contains("Disk full on db-1"), "{screen}");
     assert!(screen.contains("1–2 of 2"), "{screen}");

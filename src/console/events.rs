@@ -74,6 +74,9 @@ pub struct EventsState {
     pub in_flight: InFlight,
     /// A page arrived at least once.
     pub loaded: bool,
+    /// The filter generation the shown rows were read for (an older one: the new filter's
+    /// answer is still on its way, so an empty page must not claim "no event matches").
+    pub loaded_gen: u64,
     /// Position of `rows[0]` in the result.
     pub offset: i64,
     /// The loaded window.

@@ -152,6 +152,10 @@ impl App {
         if e.error.take().is_some() || !e.loaded {
             self.dirty = true;
         }
+        if e.loaded_gen != filter_gen {
+            e.loaded_gen = filter_gen;
+            self.dirty = true;
+        }
         e.loaded = true;
         let answered = page.offset;
         e.stamp = Some(page.stamp);

@@ -102,6 +102,7 @@ impl EventsPane<'_> {
             let empty = match (&e.error, e.loaded) {
                 (Some(err), false) => err.as_str(),
                 (_, false) => "loading…",
+                _ if e.loaded_gen != e.filter_gen => "loading…",
                 _ if app.filter().is_empty() => {
                     "no risk events (suppressed ones are hidden: /status:suppressed)"
                 }
