@@ -206,7 +206,7 @@ fn non_loopback_listen_is_refused_without_auth() {
         .args(["--database-url", &db(&sb), "--listen", "0.0.0.0:0", "serve"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("non-loopback"));
 }
 
