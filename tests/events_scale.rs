@@ -96,7 +96,8 @@ async fn stamp_and_counts_follow_every_write(store: Store, db: TestDb) -> TestDb
             .all(|e| e.title == "Disk full again" && e.last_seen == 3_000)
     );
     let resolved = e0.iter().find(|e| e.fingerprint == "e13").unwrap();
-    assert_eq!((resolved.status, resolved.count), (Status::Resolved, 2));
+    // A resolved notification resolves without counting as a repeat (issue 11).
+    assert_eq!((resolved.status, resolved.count), (Status::Resolved, 1));
     let s2 = store.events_stamp().await.unwrap();
     assert!(s2 > s1);
     assert_counts_exact(&store, "after repeats").await;

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A connection that sends nothing for this long is closed (an idle keep-alive, or a client that
@@ -73,6 +73,11 @@ impl axum::serve::Listener for CappedListener {
                     let _ = tokio::time::timeout(Duration::from_secs(1), async {
                         let _ = stream.write_all(REFUSAL).await;
                         let _ = stream.shutdown().await;
+                        // Read what the client sent until it closes: closing a socket with
+                        // unread bytes makes the kernel send a reset, which can destroy the
+                        // 503 before the client has read it.
+                        let mut sink = [0u8; 1024];
+                        while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
                     })
                     .await;
                 });
