@@ -572,17 +572,22 @@ op = {{ kind = "command", script = "touch \"$S\"", env = {{ S = "{}" }} }}
     assert_eq!(logs["run"]["status"], "interrupted");
     assert_eq!(step(&logs, "long")["attempts"], 1);
     assert!(!second.exists());
-    // Resuming an interrupted run is G3: the plan's name must be typed.
-    let (ok, out) = env.run(&[
-        "plan",
-        "resume",
-        &run.to_string(),
-        "--from",
-        "long",
-        "--reason",
-        "checked by hand",
-    ]);
-    assert!(!ok && out.contains("--confirm slow"), "{out}");
+    // Resuming an interrupted run is G3: the plan's name must be typed. (The CLI shows a run
+    // whose engine is gone as interrupted before the surviving engine has recorded it so; resume
+    // reads the recorded state, so wait for that.)
+    let out = wait_until("the run recorded as interrupted", 30, || {
+        let (ok, out) = env.run(&[
+            "plan",
+            "resume",
+            &run.to_string(),
+            "--from",
+            "long",
+            "--reason",
+            "checked by hand",
+        ]);
+        (!ok && !out.contains("is running")).then_some(out)
+    });
+    assert!(out.contains("--confirm slow"), "{out}");
     let (ok, out) = env.run(&[
         "plan",
         "resume",
