@@ -207,7 +207,7 @@ fn non_loopback_listen_is_refused_without_auth() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("non-loopback"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to listen on 0.0.0.0"));
 }
 
 #[tokio::test]
