@@ -166,7 +166,10 @@ async fn measure(n: u64) -> Row {
     // (d) The Overview's first statistics, then an idle poll of them.
     let mut app = App::new(config, store.db_info(), now);
     let area = Rect::new(0, 0, 160, 48);
-    app.update(Action::Resize(area.width, area.height));
+    // What the resize asks for is performed too: an ignored answer would leave its request in
+    // flight and the Events tab would not read its page when opened.
+    let effects = app.update(Action::Resize(area.width, area.height));
+    settle(&store, &mut app, effects).await;
     let mut first = Vec::new();
     for _ in 0..5 {
         app.events.stats = None;

@@ -16,12 +16,14 @@ pub fn bulk_events_sql(backend: &str, n: u64, now: i64) -> String {
             parts.join(" || ")
         }
     };
-    // Integers concatenated as text: CAST for PostgreSQL (no implicit int → text with ||).
+    // Integers concatenated as text: CAST for PostgreSQL (no implicit int → text with ||), and
+    // parenthesised elsewhere: SQLite's `||` binds tighter than `%`, so `'P' || i % 4` would be
+    // `('P' || i) % 4`, a number.
     let t = |e: &str| -> String {
         if backend == "postgres" {
             format!("CAST({e} AS TEXT)")
         } else {
-            e.to_owned()
+            format!("({e})")
         }
     };
     let i = "i";
