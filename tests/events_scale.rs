@@ -356,10 +356,77 @@ async fn per_hour_statistics_in_sql(store: Store, db: TestDb) -> TestDb {
     db
 }
 
+/// A word in most titles (more matches than the store's "common word" bound, 10,000): SQLite
+/// walks last_seen and probes the text index per row instead of sorting every match. The pages
+/// are the same as what a plain filter in Rust gives, first page and keyset pages alike.
+async fn a_common_word_pages_like_a_rare_one(store: Store, db: TestDb) -> TestDb {
+    let n = 11_700_usize;
+    let title = |i: usize| {
+        if i % 13 == 0 {
+            "Backup job failed".to_owned()
+        } else {
+            format!("Disk usage above {}% on /data", 80 + i % 20)
+        }
+    };
+    let items: Vec<IngestItem> = (0..n)
+        .map(|i| item(&format!("d{i:05}"), Level::P2, &title(i), "db", 0, true))
+        .collect();
+    for (k, chunk) in items.chunks(800).enumerate() {
+        store
+            .ingest_batch(chunk, &[], 1_000 + k as i64)
+            .await
+            .unwrap();
+    }
+    // What "disk" must give: the default order (last_seen, id descending), titles with the word.
+    let mut want: Vec<i64> = Vec::new();
+    let mut rows: Vec<(i64, i64)> = Vec::new();
+    let mut after = None;
+    loop {
+        let q = EventQuery {
+            limit: 1_000,
+            after: after.clone(),
+            ..EventQuery::parse("", "").unwrap()
+        };
+        let page = store.list_events(&q).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(Keyset::of(last, SortKey::LastSeen));
+        for e in &page {
+            rows.push((e.id, i64::from(e.title.starts_with("Disk"))));
+        }
+    }
+    assert_eq!(rows.len(), n, "every event walked");
+    want.extend(rows.iter().filter(|r| r.1 == 1).map(|r| r.0));
+    assert!(
+        want.len() > 10_000,
+        "more matches than the common-word bound"
+    );
+    let q = EventQuery {
+        limit: 60,
+        ..EventQuery::parse("disk", "").unwrap()
+    };
+    let mut got: Vec<i64> = Vec::new();
+    let mut after = None;
+    for _ in 0..3 {
+        let page = store
+            .list_events(&EventQuery {
+                after: after.clone(),
+                ..q.clone()
+            })
+            .await
+            .unwrap();
+        after = page.last().map(|e| Keyset::of(e, SortKey::LastSeen));
+        got.extend(page.iter().map(|e| e.id));
+    }
+    assert_eq!(got, want[..180], "three pages of a common word");
+    assert_eq!(store.count_events(&q).await.unwrap(), want.len() as i64);
+    db
+}
+
 on_every_backend!(
     stamp_and_counts_follow_every_write,
     keyset_pages_equal_offset_pages,
     text_goes_through_the_index,
+    a_common_word_pages_like_a_rare_one,
     per_hour_statistics_in_sql,
 );
 

@@ -89,7 +89,16 @@ async fn to_frame(store: &Store, app: &mut App, effects: Vec<Effect>) -> Vec<Eff
         match e {
             Effect::CountEvents { .. } => later.push(e),
             Effect::LoadEvents { .. } | Effect::LoadEventStats { .. } => {
+                let desc = format!("{e:?}");
+                let t = Instant::now();
                 let action = perform_event_effect(store, e).await;
+                if std::env::var_os("TRACE").is_some() {
+                    eprintln!(
+                        "TRACE {:>9.3} ms  {}",
+                        t.elapsed().as_secs_f64() * 1e3,
+                        desc.chars().take(400).collect::<String>()
+                    );
+                }
                 queue.extend(app.update(action));
             }
             _ => {}
@@ -126,11 +135,21 @@ async fn measure(n: u64) -> Row {
         ..Row::default()
     };
     println!("\n== {n} events ==");
-    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // KEEP=1 leaves the database behind (its path printed) for EXPLAIN by hand.
+    let (_guard, root) = if std::env::var_os("KEEP").is_some() {
+        let path = tmp.keep();
+        println!("  database kept in {}", path.display());
+        (None, path)
+    } else {
+        let path = tmp.path().to_owned();
+        (Some(tmp), path)
+    };
+    let dir = root.as_path();
     let mut settings = Settings::default();
-    settings.paths.data_dir = dir.path().join("data");
-    settings.paths.config_dir = dir.path().join("config");
-    settings.database.url = format!("sqlite://{}/events.db?mode=rwc", dir.path().display());
+    settings.paths.data_dir = dir.join("data");
+    settings.paths.config_dir = dir.join("config");
+    settings.database.url = format!("sqlite://{}/events.db?mode=rwc", dir.display());
     let store = Store::connect(&settings.database_url(), &ConnectOptions::default())
         .await
         .expect("connect");

@@ -57,8 +57,17 @@ pub struct EventStats {
     pub hour: i64,
 }
 
-/// A WHERE clause and its binds.
-fn where_clause(dialect: Dialect, q: &EventQuery) -> (String, Vec<Bind>) {
+/// Past this many free-text matches a word is common: a page in sort order is found sooner by
+/// walking the sort's index and probing the text index per row (SQLite) than by reading every
+/// match and sorting them (measured at 1M events: a word in one title of six, 259 ms → 10 ms).
+const DENSE_TEXT: i64 = 10_000;
+
+/// SQLite's probe of the text index for one row (see [`DENSE_TEXT`]).
+const TEXT_PROBE: &str = "EXISTS (SELECT 1 FROM risk_events_text \
+    WHERE risk_events_text MATCH ? AND risk_events_text.rowid = risk_events.id)";
+
+/// A WHERE clause and its binds (`dense_text`: see [`DENSE_TEXT`]).
+fn where_clause(dialect: Dialect, q: &EventQuery, dense_text: bool) -> (String, Vec<Bind>) {
     let mut parts: Vec<String> = Vec::new();
     let mut binds: Vec<Bind> = Vec::new();
     let any_of =
@@ -90,6 +99,11 @@ fn where_clause(dialect: Dialect, q: &EventQuery) -> (String, Vec<Bind>) {
     any_of("component", q.components.clone(), &mut parts, &mut binds);
     let (indexed, left) = dialect.event_text(&q.text);
     for (cond, value) in indexed {
+        let cond = if dense_text && dialect == Dialect::Sqlite {
+            TEXT_PROBE
+        } else {
+            cond
+        };
         parts.push(cond.to_owned());
         binds.push(Bind::Text(value));
     }
@@ -137,15 +151,37 @@ impl Store {
     /// One page of events matching `q`: `q.limit` rows after `q.after` (keyset) when set, else
     /// after skipping `q.offset`.
     pub async fn list_events(&self, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
-        let (sql, binds) = self.page_sql(q);
+        let dense = self.text_is_dense(q).await?;
+        let (sql, binds) = self.page_sql(q, dense);
         let query = bind_all!(sqlx::query(self.sql(&sql)), binds);
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(event).collect()
     }
 
+    /// Whether `q`'s free text matches more than [`DENSE_TEXT`] events (SQLite only: one read of
+    /// at most that many entries of the text index).
+    async fn text_is_dense(&self, q: &EventQuery) -> Result<bool, StoreError> {
+        if self.dialect != Dialect::Sqlite {
+            return Ok(false);
+        }
+        let (indexed, _) = self.dialect.event_text(&q.text);
+        let Some((_, value)) = indexed.into_iter().next() else {
+            return Ok(false);
+        };
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM risk_events_text \
+             WHERE risk_events_text MATCH ? LIMIT ?) AS m",
+        )
+        .bind(value)
+        .bind(DENSE_TEXT + 1)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > DENSE_TEXT)
+    }
+
     /// The page query of [`Store::list_events`] and its binds.
-    fn page_sql(&self, q: &EventQuery) -> (String, Vec<Bind>) {
-        let (cond, mut binds) = where_clause(self.dialect, q);
+    fn page_sql(&self, q: &EventQuery, dense_text: bool) -> (String, Vec<Bind>) {
+        let (cond, mut binds) = where_clause(self.dialect, q, dense_text);
         let dir = if q.descending { "DESC" } else { "ASC" };
         let sql = format!(
             "SELECT {EVENT_COLS} FROM risk_events WHERE {cond} ORDER BY {} {dir}, id {dir} LIMIT ? OFFSET ?",
@@ -174,7 +210,7 @@ impl Store {
     /// EXPLAIN tests assert an index on. Read-only.
     pub async fn explain_event_read(&self, read: &EventRead) -> Result<String, StoreError> {
         let (sql, binds) = match read {
-            EventRead::Page(q) => self.page_sql(q),
+            EventRead::Page(q) => self.page_sql(q, self.text_is_dense(q).await?),
             EventRead::PerHour { now } => {
                 self.per_hour_sql((now.div_euclid(HOUR) - (LEVELS_BY_HOUR as i64 - 1)) * HOUR)
             }
@@ -224,7 +260,7 @@ impl Store {
             after: None,
             ..q.clone()
         };
-        let (cond, binds) = where_clause(self.dialect, &q);
+        let (cond, binds) = where_clause(self.dialect, &q, false);
         let sql = format!("SELECT COUNT(*) FROM risk_events WHERE {cond}");
         let query = bind_all!(sqlx::query_as::<_, (i64,)>(self.sql(&sql)), binds);
         Ok(query.fetch_one(&self.pool).await?.0)
@@ -245,7 +281,7 @@ impl Store {
             after: None,
             ..q.clone()
         };
-        let (cond, mut binds) = where_clause(self.dialect, &q);
+        let (cond, mut binds) = where_clause(self.dialect, &q, false);
         let sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 AS one FROM risk_events WHERE {cond} LIMIT ?) AS capped"
         );
