@@ -56,8 +56,10 @@ pub fn status(
                        "value": dc_traffic(model, &view.traffic, &d.name)})
             })
             .collect();
-        json_out(&json!({"datacenters": model.datacenters, "grid": grid, "traffic": traffic,
-                         "zones": view.traffic, "readiness": verdicts}));
+        json_out(
+            &json!({"datacenters": model.datacenters, "grid": grid, "traffic": traffic,
+                         "zones": view.traffic, "readiness": verdicts}),
+        );
         return;
     }
     let mut head = format!("{:<10}", "LAYER");

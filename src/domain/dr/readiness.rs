@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::sample::secs_text;
 use super::load::{Projection, dc_traffic, project};
+use super::sample::secs_text;
 use super::{DrModel, LevelKind, LinkSample, Severity, Thresholds, Traffic, WaterLevel};
 use crate::domain::Component;
 use crate::domain::event::Level;
@@ -171,8 +171,8 @@ pub fn assess(dir: &Direction, input: &ReadinessInput<'_>, now: i64) -> Readines
     };
     let (src_used, _) = sum(&dir.from, LevelKind::Connections);
     let (dst_used, dst_max) = sum(&dir.to, LevelKind::Connections);
-    let traffic = dc_traffic(m, input.traffic, &dir.from)
-        .zip(dc_traffic(m, input.traffic, &dir.to));
+    let traffic =
+        dc_traffic(m, input.traffic, &dir.from).zip(dc_traffic(m, input.traffic, &dir.to));
     let load = project(src_used, dst_used, dst_max, traffic);
     if let Some(p) = load.as_ref()
         && p.percent() >= input.thresholds.connections.critical

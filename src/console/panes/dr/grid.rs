@@ -79,7 +79,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// Zone traffic per datacenter (`⇅ 1.2k 75%`: the figure and its share of all zones).
-fn traffic_row(app: &App, shown: &[(usize, &String)], col_w: usize, label_w: usize) -> Line<'static> {
+fn traffic_row(
+    app: &App,
+    shown: &[(usize, &String)],
+    col_w: usize,
+    label_w: usize,
+) -> Line<'static> {
     let (t, g) = (&app.config.theme, &app.config.glyphs);
     let d = &app.dr.derived;
     let total: f64 = d.traffic.iter().flatten().sum();
