@@ -318,7 +318,17 @@ pub fn synthetic(dcs: usize, components: usize, links: usize, now: i64) -> Board
         events,
         links: samples,
         levels,
-        traffic: Vec::new(),
+        // dc-1 serves three quarters, dc-2 the rest; the others have no figure.
+        traffic: [1200.0, 400.0]
+            .iter()
+            .take(dcs)
+            .enumerate()
+            .map(|(i, v)| crate::domain::dr::Traffic {
+                zone: dc_name(i),
+                at: now,
+                value: *v,
+            })
+            .collect(),
         plans: vec![RunStats {
             plan: "dr-switch".into(),
             est_ms: 120_000,

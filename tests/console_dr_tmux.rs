@@ -179,3 +179,117 @@ fn a_stopped_replica_flips_readiness_on_screen_and_s_fills_the_dr_plan() {
     drop(writer);
     t.quit();
 }
+
+/// Zone traffic on screen and in `dr status -o json`, equal to what a real Prometheus answers for
+/// the configured query (node_exporter's textfile collector serving `nw_zone_requests{zone}`):
+/// the grid's traffic row at 80×24 (figure and share per datacenter, mapped through each
+/// datacenter's `zone`), the traffic of both sides in the readiness banner at 160×48; new figures
+/// in Prometheus reach the screen and the CLI.
+#[test]
+fn zone_traffic_from_prometheus_on_screen_and_in_the_cli() {
+    use common::dr_pairs::{TRAFFIC_QUERY, ZoneTraffic};
+    use nightwatch::domain::dr::traffic_text;
+    let Some(pair) = RedisPair::start() else {
+        return;
+    };
+    let Some(zones) = ZoneTraffic::start(&[("zone-a", 1200.0), ("zone-b", 400.0)]) else {
+        return;
+    };
+    let Some(t) = Tmux::start("drt", 80, 24) else {
+        return;
+    };
+    let file = t.home.path().join("estate.toml");
+    let text = estate(&pair)
+        .replace(
+            "name = \"dc-a\"\nrole",
+            "name = \"dc-a\"\nzone = \"zone-a\"\nrole",
+        )
+        .replace(
+            "name = \"dc-b\"\nrole",
+            "name = \"dc-b\"\nzone = \"zone-b\"\nrole",
+        );
+    std::fs::write(&file, text).unwrap();
+    let (ok, out) = run(&t, &["apply", file.to_str().unwrap()]);
+    assert!(ok, "apply: {out}");
+    let cfg = serde_json::json!({
+        "intervalSecs": 1, "timeoutSecs": 1,
+        "prometheusUrl": zones.url(), "trafficQuery": TRAFFIC_QUERY,
+    })
+    .to_string();
+    let (ok, out) = run(
+        &t,
+        &[
+            "config",
+            "set",
+            "DR_DASHBOARD_CONFIG",
+            &cfg,
+            "--reason",
+            "e2e",
+        ],
+    );
+    assert!(ok, "config set: {out}");
+    t.launch("");
+    t.keys(&["3"]);
+    // What the screen and the CLI must show: Prometheus's own answer, per datacenter.
+    let expect = |answer: &[(String, f64)]| -> Vec<String> {
+        let total: f64 = answer.iter().map(|(_, v)| v).sum();
+        answer
+            .iter()
+            .map(|(_, v)| format!("⇅ {} {:.0}%", traffic_text(*v), v * 100.0 / total))
+            .collect()
+    };
+    for (round, figures) in [[1200.0, 400.0], [30.0, 10.5]].iter().enumerate() {
+        if round == 1 {
+            zones.set(&[("zone-a", figures[0]), ("zone-b", figures[1])]);
+            t.tmux(&["resize-window", "-t", "nw", "-x", "80", "-y", "24"]);
+        }
+        let answer = zones.traffic();
+        assert_eq!(answer.len(), 2, "{answer:?}");
+        let cells = expect(&answer);
+        let screen = t.wait("the traffic row with Prometheus's figures", 60, |s| {
+            s.lines()
+                .any(|l| l.contains("traffic") && cells.iter().all(|c| l.contains(c.as_str())))
+        });
+        let row = screen.lines().find(|l| l.contains("traffic")).unwrap();
+        // dc-a's column first, then dc-b's.
+        let (a, b) = (row.find(&cells[0]).unwrap(), row.find(&cells[1]).unwrap());
+        assert!(a < b, "{row}");
+
+        let status = t.nightwatch(&["dr", "status", "-o", "json"]);
+        let by_dc: Vec<(String, String, f64)> = status["traffic"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["datacenter"].as_str().unwrap().to_owned(),
+                    x["zone"].as_str().unwrap().to_owned(),
+                    x["value"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            by_dc,
+            [
+                ("dc-a".to_owned(), answer[0].0.clone(), answer[0].1),
+                ("dc-b".to_owned(), answer[1].0.clone(), answer[1].1),
+            ],
+            "dr status -o json = Prometheus's answer to {TRAFFIC_QUERY}"
+        );
+        let v = &status["readiness"][0];
+        assert_eq!(v["traffic"], serde_json::json!([answer[0].1, answer[1].1]));
+
+        // Richer at 160×48: both sides' traffic beside the direction's verdict.
+        t.tmux(&["resize-window", "-t", "nw", "-x", "160", "-y", "48"]);
+        let banner = format!(
+            "traffic {}→{}",
+            traffic_text(answer[0].1),
+            traffic_text(answer[1].1)
+        );
+        let screen = t.wait("the banner's traffic at 160x48", 30, |s| {
+            s.contains(&banner) && s.lines().any(|l| l.chars().count() >= 150)
+        });
+        assert!(screen.contains("conn after"), "{screen}");
+    }
+    t.quit();
+}

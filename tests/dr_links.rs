@@ -426,3 +426,55 @@ async fn three_healthy_links_make_the_direction_ready() {
     }
     db.cleanup().await;
 }
+
+/// A custom-probe link (`kind = "probe"`): a SQL probe on a real PostgreSQL standby yields the
+/// replay lag in seconds (`VALUE`). Replay paused while writes go on: the lag the probe yields
+/// passes the RPO, a risk event is raised and readiness names the link; resumed, the event
+/// resolves itself. The figure is the standby's own.
+#[tokio::test]
+async fn a_custom_probe_link_raises_and_resolves_on_its_lag() {
+    let Some(pair) = PgPair::start() else {
+        return;
+    };
+    let (db, store) = store().await;
+    let query = "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 \
+                 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::float8";
+    let text = content(&[(
+        "orders-lag",
+        "postgres-streaming",
+        dsn(&pair.dsn("primary")),
+        dsn(&pair.dsn("standby")),
+    )])
+    .replace(
+        "kind = \"postgres-streaming\"\nsystem",
+        &format!("kind = \"probe\"\nprobe = {{ kind = \"sql\", query = '{query}' }}\nvalue = \"VALUE\"\nsystem"),
+    );
+    assert!(text.contains("kind = \"probe\""), "{text}");
+    apply(&store, &text).await;
+    let mut c = Collector::new(store.clone());
+    let writer = pair.writer(Duration::from_millis(50));
+    healthy(&mut c, "orders-lag").await;
+    pair.sql("standby", "SELECT pg_wal_replay_pause()");
+    // The probe's message is its VALUE and row count.
+    broken(&mut c, &store, "orders-lag", "(1 rows)").await;
+    writer.pause(true);
+    let r = round(&mut c).await;
+    let ours = link(&r, "orders-lag").unwrap().lag_ms.unwrap();
+    let server = (pair
+        .sql(
+            "standby",
+            "SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000",
+        )
+        .trim()
+        .parse::<f64>()
+        .unwrap()) as i64;
+    assert!(
+        ours > RPO_MS && ours <= server && server - ours < 3_000,
+        "the probe's lag {ours} ms vs the standby's {server} ms"
+    );
+    writer.pause(false);
+    pair.sql("standby", "SELECT pg_wal_replay_resume()");
+    recovered(&mut c, &store, "orders-lag").await;
+    drop(writer);
+    db.cleanup().await;
+}

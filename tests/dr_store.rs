@@ -152,6 +152,8 @@ async fn readiness_verdicts_replace_per_direction(store: Store, db: TestDb) -> T
         est_rto_ms: Some(120_000),
         rto_ms: Some(900_000),
         at,
+        traffic: Some((30.0, 10.0)),
+        load: nightwatch::domain::dr::project(60, 20, 100, Some((30.0, 10.0))),
     };
     store.put_readiness(&[v(false, 1)]).await.unwrap();
     store.put_readiness(&[v(true, 2)]).await.unwrap();

@@ -61,6 +61,10 @@ pub struct Derived {
     pub levels: Vec<(WaterLevel, Severity)>,
     /// Every described direction with its verdict (if the engine has judged it yet).
     pub directions: Vec<(Direction, Option<Readiness>)>,
+    /// Zone traffic per datacenter (same order as `dcs`; `None`: no series for it), and whether
+    /// a traffic row is drawn at all (a query is configured or figures exist).
+    pub traffic: Vec<Option<f64>>,
+    pub show_traffic: bool,
 }
 
 impl Derived {
@@ -129,7 +133,15 @@ impl Derived {
                 (d, v)
             })
             .collect();
+        let traffic = b
+            .model
+            .datacenters
+            .iter()
+            .map(|d| crate::domain::dr::dc_traffic(&b.model, &b.view.traffic, &d.name))
+            .collect();
         Derived {
+            traffic,
+            show_traffic: !b.config.traffic_query.is_empty() || !b.view.traffic.is_empty(),
             dcs: b.model.datacenters.iter().map(|d| d.name.clone()).collect(),
             cells: b.view.cells(&b.model, &b.config),
             links,

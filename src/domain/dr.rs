@@ -6,6 +6,7 @@
 
 mod config;
 mod level;
+mod load;
 mod readiness;
 mod sample;
 mod view;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 pub use config::{DashboardConfig, default_dashboard_config};
 pub use level::bytes_text;
 pub use level::{LevelKind, Threshold, Thresholds, WaterLevel};
+pub use load::{Projection, dc_traffic, project, traffic_text};
 pub use readiness::{Direction, Readiness, ReadinessInput, RunStats, assess};
 pub use sample::{LinkSample, LinkState, Severity, Traffic, secs_text};
 pub use view::{Cell, DrView, OpenEvent};

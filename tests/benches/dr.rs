@@ -11,7 +11,8 @@
 //!     selection moving between frames), against the aim of 2 ms; and, for context, the one-off
 //!     derivation of a read (`update` with the board) and the same frame with 5 links.
 //!
-//! Run: `cargo bench --bench dr`. Env: LINKS, ROUNDS, FRAMES (default 500).
+//! Run: `cargo bench --bench dr`. Env: LINKS, ROUNDS, FRAMES (default 500). A quick logic check in
+//! debug: `LINKS=4 ROUNDS=2 FRAMES=5 cargo bench --profile dev --bench dr`.
 
 #[path = "../common/mod.rs"]
 #[allow(unused_imports)]
@@ -192,11 +193,17 @@ fn frames(dcs: usize, comps: usize, links: usize, w: u16, h: u16, n: usize, labe
 
 #[tokio::main]
 async fn main() {
-    let links = env("LINKS", 200);
-    let rounds = env("ROUNDS", 10);
-    let n = env("FRAMES", 500);
+    // At least one of each: the statistics below index into what was measured.
+    let links = env("LINKS", 200).max(1);
+    let rounds = env("ROUNDS", 10).max(1);
+    let n = env("FRAMES", 500).max(1);
     println!(
-        "DR dashboard benchmark (release; {} cores)",
+        "DR dashboard benchmark ({}; {} cores)",
+        if cfg!(debug_assertions) {
+            "DEBUG build: a logic check only, the figures mean nothing"
+        } else {
+            "release"
+        },
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!("(b) DR pane frame time:");

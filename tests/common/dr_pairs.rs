@@ -14,8 +14,10 @@ mod mariadb;
 mod postgres;
 mod process;
 mod redis;
+mod zones;
 
 pub use mariadb::MariaPair;
 pub use postgres::PgPair;
 pub use process::{Daemon, Writer, run};
 pub use redis::RedisPair;
+pub use zones::{TRAFFIC_QUERY, ZoneTraffic};

@@ -4,7 +4,8 @@ use serde_json::json;
 
 use crate::cli::Output;
 use crate::domain::dr::{
-    DashboardConfig, Direction, DrModel, DrView, Readiness, Severity, bytes_text, secs_text,
+    DashboardConfig, Direction, DrModel, DrView, Readiness, Severity, bytes_text, dc_traffic,
+    secs_text, traffic_text,
 };
 
 fn json_out(v: &serde_json::Value) {
@@ -46,7 +47,19 @@ pub fn status(
                        "state": c.severity.map(|s| s.to_string())})
             })
             .collect();
-        json_out(&json!({"datacenters": model.datacenters, "grid": grid, "readiness": verdicts}));
+        let traffic: Vec<serde_json::Value> = model
+            .datacenters
+            .iter()
+            .filter(|d| dcs.contains(&d.name.as_str()))
+            .map(|d| {
+                json!({"datacenter": d.name, "zone": d.zone,
+                       "value": dc_traffic(model, &view.traffic, &d.name)})
+            })
+            .collect();
+        json_out(
+            &json!({"datacenters": model.datacenters, "grid": grid, "traffic": traffic,
+                         "zones": view.traffic, "readiness": verdicts}),
+        );
         return;
     }
     let mut head = format!("{:<10}", "LAYER");
@@ -73,6 +86,14 @@ pub fn status(
                 " {:<18}",
                 format!("{sym} {} comp {} ev", c.components, c.events)
             ));
+        }
+        crate::outln!("{line}");
+    }
+    if !view.traffic.is_empty() {
+        let mut line = format!("{:<10}", "traffic");
+        for d in &dcs {
+            let v = dc_traffic(model, &view.traffic, d).map_or("-".into(), traffic_text);
+            line.push_str(&format!(" {:<18}", format!("⇅ {v}")));
         }
         crate::outln!("{line}");
     }
@@ -184,6 +205,13 @@ pub fn readiness(verdicts: &[Readiness], output: Output) {
             (Some(e), Some(t)) => format!(" (estimated RTO {} of {})", secs_text(e), secs_text(t)),
             _ => String::new(),
         };
+        let load = v.load.as_ref().map_or(String::new(), |p| {
+            let t = v.traffic.map_or(String::new(), |(s, d)| {
+                format!("traffic {}→{}, ", traffic_text(s), traffic_text(d))
+            });
+            format!(" [{t}target connections after {:.0}%]", p.percent())
+        });
+        let rto = format!("{rto}{load}");
         if v.ready {
             crate::outln!("● {}→{}: ready{rto}", v.from, v.to);
         } else {

@@ -58,7 +58,7 @@ impl Widget for DrPane<'_> {
         let banner_h = banner_height(app, area.height);
         let [top, mid, bottom] = Layout::vertical([
             Constraint::Length(banner_h),
-            Constraint::Length(8),
+            Constraint::Length(if s.derived.show_traffic { 9 } else { 8 }),
             Constraint::Min(4),
         ])
         .areas(area);
@@ -122,6 +122,12 @@ fn banner(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled(word, style),
             Span::styled(rto, t.muted),
         ]);
+        // Wide screens: the traffic of both sides and the target's projected connections.
+        if w >= 100
+            && let Some(v) = v
+        {
+            head.spans.extend(load_spans(app, v));
+        }
         if sel {
             head = head.style(t.selection);
         }
@@ -134,6 +140,38 @@ fn banner(app: &App, area: Rect, buf: &mut Buffer) {
         }
     }
     Paragraph::new(lines).render(inner, buf);
+}
+
+/// `  traffic 30→10  conn after 107% of 150 (scaled by traffic)`.
+fn load_spans(app: &App, v: &crate::domain::dr::Readiness) -> Vec<Span<'static>> {
+    use crate::domain::dr::traffic_text;
+    let t = &app.config.theme;
+    let mut out = Vec::new();
+    if let Some((s, d)) = v.traffic {
+        out.push(Span::styled(
+            format!("  traffic {}→{}", traffic_text(s), traffic_text(d)),
+            t.muted,
+        ));
+    }
+    if let Some(p) = &v.load {
+        let pct = p.percent();
+        let critical = app
+            .dr
+            .board
+            .as_ref()
+            .map_or(95.0, |b| b.config.thresholds.connections.critical);
+        let style = if pct >= critical { t.error } else { t.muted };
+        let how = if p.scaled() {
+            "scaled by traffic"
+        } else {
+            "source's added"
+        };
+        out.push(Span::styled(
+            format!("  conn after {pct:.0}% of {} ({how})", p.dst_max),
+            style,
+        ));
+    }
+    out
 }
 
 /// `s` cut to `width - 1` columns and padded to `width`: a column with a gap after it.

@@ -4,8 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::load::{Projection, dc_traffic, project};
 use super::sample::secs_text;
-use super::{DrModel, LevelKind, LinkSample, Severity, Thresholds, WaterLevel};
+use super::{DrModel, LevelKind, LinkSample, Severity, Thresholds, Traffic, WaterLevel};
 use crate::domain::Component;
 use crate::domain::event::Level;
 
@@ -52,6 +53,8 @@ pub struct ReadinessInput<'a> {
     /// The latest water level of each component × kind.
     pub levels: &'a [WaterLevel],
     pub thresholds: &'a Thresholds,
+    /// The latest traffic per zone (empty when no traffic query is configured).
+    pub traffic: &'a [Traffic],
     /// Stored plans that validate, with their estimate.
     pub plans: &'a [RunStats],
     /// Plan runs not yet finished: (plan, run id).
@@ -71,6 +74,12 @@ pub struct Readiness {
     /// The tightest RTO target of the systems concerned, ms.
     pub rto_ms: Option<i64>,
     pub at: i64,
+    /// Traffic of the source and of the target datacenter, when the traffic query gives both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<(f64, f64)>,
+    /// The target's connections after taking the source's load (see `load`), when judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<Projection>,
 }
 
 impl Readiness {
@@ -162,14 +171,18 @@ pub fn assess(dir: &Direction, input: &ReadinessInput<'_>, now: i64) -> Readines
     };
     let (src_used, _) = sum(&dir.from, LevelKind::Connections);
     let (dst_used, dst_max) = sum(&dir.to, LevelKind::Connections);
-    if dst_max > 0 && src_used > 0 {
-        let pct = (src_used + dst_used) as f64 * 100.0 / dst_max as f64;
-        if pct >= input.thresholds.connections.critical {
-            reasons.push(format!(
-                "{} cannot take {}'s load: connections would be {pct:.0}% ({src_used} + {dst_used} of {dst_max})",
-                dir.to, dir.from
-            ));
-        }
+    let traffic =
+        dc_traffic(m, input.traffic, &dir.from).zip(dc_traffic(m, input.traffic, &dir.to));
+    let load = project(src_used, dst_used, dst_max, traffic);
+    if let Some(p) = load.as_ref()
+        && p.percent() >= input.thresholds.connections.critical
+    {
+        reasons.push(format!(
+            "{} cannot take {}'s load: {}",
+            dir.to,
+            dir.from,
+            p.describe()
+        ));
     }
     // The DR plans: present, valid, not already running; the estimated RTO within target.
     let systems: Vec<_> = m
@@ -227,6 +240,8 @@ pub fn assess(dir: &Direction, input: &ReadinessInput<'_>, now: i64) -> Readines
         est_rto_ms,
         rto_ms,
         at: now,
+        traffic,
+        load,
     }
 }
 

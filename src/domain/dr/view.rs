@@ -63,6 +63,7 @@ impl DrView {
             links: &self.links,
             levels: &self.levels,
             thresholds: &config.thresholds,
+            traffic: &self.traffic,
             plans: &self.plans,
             running: &self.running,
         }

@@ -253,7 +253,7 @@ pub static REGISTRY: &[KeySpec] = &[
     config(
         "DR_DASHBOARD_CONFIG",
         Kind::Json,
-        "DR dashboard collectors (master engine): intervalSecs (default 10), timeoutSecs, concurrency, retentionDays (default 7; raw samples are kept 1 h, then 5-minute averages), thresholds {connections|memory|disk: {warn, critical}} in %, prometheusUrl, and trafficQuery: the PromQL giving traffic per zone (one series per `zone` label). The original system read zone traffic from its zone manager (ZONEMNG_API_CONFIG); nightwatch reads it from Prometheus.",
+        "DR dashboard collectors (master engine): intervalSecs (default 10), timeoutSecs, concurrency, retentionDays (default 7; raw samples are kept 1 h, then 5-minute averages), thresholds {connections|memory|disk: {warn, critical}} in %, prometheusUrl, and trafficQuery: the PromQL giving traffic per zone (one series per `zone` label). The original system read zone traffic from its zone manager (ZONEMNG_API_CONFIG); nightwatch reads it from Prometheus. Readiness uses it: when both datacenters have a figure and the target serves some, the target's connections are projected as in-use × (source traffic + target traffic) / target traffic; otherwise the source's connections are added to the target's; at connections.critical % of the target's max the direction is not ready.",
         crate::domain::dr::default_dashboard_config,
         || {
             let th = json!({"type": "object", "properties": {"warn": {"type": "number", "minimum": 0}, "critical": {"type": "number", "minimum": 0}}, "required": ["warn", "critical"]});

@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Widget};
 use super::col;
 use crate::console::app::App;
 use crate::console::dr::{Focus, LAYERS};
-use crate::domain::dr::{Cell, Severity};
+use crate::domain::dr::{Cell, Severity, traffic_text};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let (t, g) = (&app.config.theme, &app.config.glyphs);
@@ -72,7 +72,35 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         lines.push(Line::from(spans));
     }
+    if s.derived.show_traffic {
+        lines.push(traffic_row(app, &shown, col_w, label_w));
+    }
     Paragraph::new(lines).render(inner, buf);
+}
+
+/// Zone traffic per datacenter (`⇅ 1.2k 75%`: the figure and its share of all zones).
+fn traffic_row(
+    app: &App,
+    shown: &[(usize, &String)],
+    col_w: usize,
+    label_w: usize,
+) -> Line<'static> {
+    let (t, g) = (&app.config.theme, &app.config.glyphs);
+    let d = &app.dr.derived;
+    let total: f64 = d.traffic.iter().flatten().sum();
+    let arrow = if g.ellipsis == "…" { "⇅" } else { "~" };
+    let mut spans = vec![Span::styled(col("traffic", label_w, g.ellipsis), t.muted)];
+    for (c, _) in shown {
+        let text = match d.traffic.get(*c).copied().flatten() {
+            None => format!("{arrow} -"),
+            Some(v) if col_w >= 14 && total > 0.0 => {
+                format!("{arrow} {} {:.0}%", traffic_text(v), v * 100.0 / total)
+            }
+            Some(v) => format!("{arrow} {}", traffic_text(v)),
+        };
+        spans.push(Span::styled(col(&text, col_w, g.ellipsis), t.title));
+    }
+    Line::from(spans)
 }
 
 /// The cell's symbol: ✗ an urgent event or a breaching link/level, ▲ a warning, ● healthy.

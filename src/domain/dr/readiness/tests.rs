@@ -79,6 +79,7 @@ fn judge(links: &[LinkSample], levels: &[WaterLevel], running: &[(String, i64)])
         links,
         levels,
         thresholds: &Thresholds::default(),
+        traffic: &[],
         plans: &s,
         running,
     };
@@ -140,6 +141,7 @@ fn the_reverse_direction_without_a_plan_says_so() {
         links: &links,
         levels: &[],
         thresholds: &Thresholds::default(),
+        traffic: &[],
         plans: &s,
         running: &[],
     };
@@ -153,4 +155,54 @@ fn the_reverse_direction_without_a_plan_says_so() {
         all.contains("dc-a database layer: db-a has an open P0 event \"disk full\""),
         "{all}"
     );
+}
+
+#[test]
+fn the_target_takes_the_sources_load_scaled_by_zone_traffic() {
+    let (m, c, s) = (model(), comps(), stats());
+    let conn = |comp: &str, used| WaterLevel {
+        component: comp.into(),
+        kind: LevelKind::Connections,
+        at: 0,
+        used,
+        max: 150,
+    };
+    let levels = [conn("db-a", 90), conn("db-b", 40)];
+    let links = [sample(0)];
+    let zone = |z: &str, value| Traffic {
+        zone: z.into(),
+        at: 0,
+        value,
+    };
+    let judge = |traffic: &[Traffic]| {
+        let input = ReadinessInput {
+            model: &m,
+            components: &c,
+            events: &[],
+            links: &links,
+            levels: &levels,
+            thresholds: &Thresholds::default(),
+            traffic,
+            plans: &s,
+            running: &[],
+        };
+        assess(&Direction::new("dc-a", "dc-b"), &input, 0)
+    };
+    // Without traffic: 90 + 40 of 150 = 87 %, under the critical 95 %.
+    let r = judge(&[]);
+    assert!(r.ready, "{:?}", r.reasons);
+    assert_eq!(r.load.as_ref().map(|p| p.projected), Some(130.0));
+    assert_eq!(r.traffic, None);
+    // dc-b serves 10 with 40 connections; taking dc-a's 30 more → 160 of 150.
+    let r = judge(&[zone("dc-a", 30.0), zone("dc-b", 10.0)]);
+    assert_eq!(r.traffic, Some((30.0, 10.0)));
+    assert_eq!(
+        r.verdict(),
+        "not ready: dc-b cannot take dc-a's load: connections would be 107% of 150 \
+         (40 in use × traffic (30 + 10) / 10)"
+    );
+    // A target serving more than the source has room: 40 × (5 + 20) / 20 = 50.
+    let r = judge(&[zone("dc-a", 5.0), zone("dc-b", 20.0)]);
+    assert!(r.ready, "{:?}", r.reasons);
+    assert_eq!(r.load.map(|p| p.projected), Some(50.0));
 }
