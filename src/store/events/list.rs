@@ -58,13 +58,11 @@ pub struct EventStats {
 }
 
 /// Past this many free-text matches a word is common: a page in sort order is found sooner by
-/// walking the sort's index and probing the text index per row (SQLite) than by reading every
-/// match and sorting them (measured at 1M events: a word in one title of six, 259 ms → 10 ms).
+/// walking the sort's index and testing each row with `LIKE` (it stops after the page) than by
+/// reading every match from the text index and sorting them (SQLite; measured at 1M events, a word
+/// in one title of six). FTS5 does not seek by rowid inside a long doclist, so probing the text
+/// index per row instead cost a whole doclist per row (147 s for one page at 1M).
 const DENSE_TEXT: i64 = 10_000;
-
-/// SQLite's probe of the text index for one row (see [`DENSE_TEXT`]).
-const TEXT_PROBE: &str = "EXISTS (SELECT 1 FROM risk_events_text \
-    WHERE risk_events_text MATCH ? AND risk_events_text.rowid = risk_events.id)";
 
 /// A WHERE clause and its binds (`dense_text`: see [`DENSE_TEXT`]).
 fn where_clause(dialect: Dialect, q: &EventQuery, dense_text: bool) -> (String, Vec<Bind>) {
@@ -97,13 +95,13 @@ fn where_clause(dialect: Dialect, q: &EventQuery, dense_text: bool) -> (String, 
     any_of("ds_type", q.ds_types.clone(), &mut parts, &mut binds);
     any_of("assignee", q.assignees.clone(), &mut parts, &mut binds);
     any_of("component", q.components.clone(), &mut parts, &mut binds);
-    let (indexed, left) = dialect.event_text(&q.text);
+    let (mut indexed, mut left) = dialect.event_text(&q.text);
+    if dense_text && dialect == Dialect::Sqlite {
+        // Same matches (the trigram index finds substrings, case-insensitively, per column).
+        indexed.clear();
+        left = q.text.clone();
+    }
     for (cond, value) in indexed {
-        let cond = if dense_text && dialect == Dialect::Sqlite {
-            TEXT_PROBE
-        } else {
-            cond
-        };
         parts.push(cond.to_owned());
         binds.push(Bind::Text(value));
     }
