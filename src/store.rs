@@ -19,6 +19,7 @@ mod inspection;
 mod inspection_view;
 mod instances;
 mod keys;
+mod lease;
 mod migrate;
 mod outbox;
 mod overview;
@@ -38,6 +39,7 @@ pub use events::{
     RETENTION_DAYS,
 };
 pub use inspection::{ResultRow, RunRow};
+pub use lease::LeaseClock;
 pub use inspection_view::{InspectionStamp, TaskSummary};
 pub use migrate::MigrateReport;
 pub use outbox::{NO_EVENT, OutboxItem};
