@@ -98,7 +98,10 @@ impl Engine {
         let addr = settings.engine.listen;
         let exposed = !addr.ip().is_loopback();
         // A bad certificate or key is a configuration error found before anything is taken.
-        let tls = match (&settings.engine.tls_cert_file, &settings.engine.tls_key_file) {
+        let tls = match (
+            &settings.engine.tls_cert_file,
+            &settings.engine.tls_key_file,
+        ) {
             (Some(cert), Some(key)) => Some(server::tls_config(cert, key)?),
             _ => None,
         };

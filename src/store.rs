@@ -39,8 +39,8 @@ pub use events::{
     RETENTION_DAYS,
 };
 pub use inspection::{ResultRow, RunRow};
-pub use lease::LeaseClock;
 pub use inspection_view::{InspectionStamp, TaskSummary};
+pub use lease::LeaseClock;
 pub use migrate::MigrateReport;
 pub use outbox::{NO_EVENT, OutboxItem};
 pub use plans::{

@@ -238,7 +238,10 @@ async fn a_header_trickled_byte_by_byte_is_cut_after_the_header_timeout() {
         cut_after >= Duration::from_millis(1_800) && cut_after < Duration::from_millis(4_500),
         "cut after the 2 s header timeout, not before and not much later: {cut_after:?}"
     );
-    assert!(worst < Duration::from_secs(1), "/healthz answered within 1 s: {worst:?}");
+    assert!(
+        worst < Duration::from_secs(1),
+        "/healthz answered within 1 s: {worst:?}"
+    );
 }
 
 #[test]

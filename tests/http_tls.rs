@@ -41,7 +41,13 @@ fn openssl(dir: &Path, args: &[&str]) {
 fn make_certs(dir: &Path, name: &str) -> Certs {
     let dir = dir.join(name);
     std::fs::create_dir_all(&dir).unwrap();
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
     openssl(
         &dir,
         &[
@@ -70,8 +76,21 @@ fn make_certs(dir: &Path, name: &str) -> Certs {
     openssl(
         &dir,
         &[
-            "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext",
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "ext",
         ],
     );
     Certs {
@@ -91,7 +110,10 @@ fn tls_env(c: &Certs) -> [(&'static str, String); 2] {
             "NIGHTWATCH_ENGINE_TLS_CERT_FILE",
             c.cert.display().to_string(),
         ),
-        ("NIGHTWATCH_ENGINE_TLS_KEY_FILE", c.key.display().to_string()),
+        (
+            "NIGHTWATCH_ENGINE_TLS_KEY_FILE",
+            c.key.display().to_string(),
+        ),
     ]
 }
 
@@ -147,7 +169,11 @@ async fn https_alerts_are_stored_and_plain_http_gets_no_answer() {
 
     // /healthz over HTTPS, trusting only the test CA: it says TLS, not insecure.
     let ca = certs.ca.display().to_string();
-    let (ok, body) = curl(&["--cacert", &ca, &format!("https://127.0.0.1:{port}/healthz")]);
+    let (ok, body) = curl(&[
+        "--cacert",
+        &ca,
+        &format!("https://127.0.0.1:{port}/healthz"),
+    ]);
     assert!(ok, "healthz over https: {body}");
     let health: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(health["tls"], true, "{health}");
@@ -162,7 +188,9 @@ async fn https_alerts_are_stored_and_plain_http_gets_no_answer() {
         .unwrap()
         .to_owned();
     let client = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(&std::fs::read(&certs.ca).unwrap()).unwrap()])
+        .tls_certs_only([
+            reqwest::Certificate::from_pem(&std::fs::read(&certs.ca).unwrap()).unwrap(),
+        ])
         .build()
         .unwrap();
     let body = serde_json::json!({"version": "4", "alerts": [{
@@ -187,10 +215,14 @@ async fn https_alerts_are_stored_and_plain_http_gets_no_answer() {
 
     // Plain HTTP to the TLS port: no HTTP answer, the connection is closed.
     let (ok, out) = curl(&[&format!("http://127.0.0.1:{port}/healthz")]);
-    assert!(!ok && !out.contains("nightwatch"), "plain HTTP answered: {out}");
+    assert!(
+        !ok && !out.contains("nightwatch"),
+        "plain HTTP answered: {out}"
+    );
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: nw\r\n\r\n").unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: nw\r\n\r\n")
+        .unwrap();
     let mut got = Vec::new();
     let _ = s.read_to_end(&mut got);
     assert!(
@@ -302,8 +334,14 @@ fn a_bad_certificate_or_key_is_a_configuration_error_naming_the_setting() {
     let url = db(&sb);
     let good = make_certs(sb.dir.path(), "good");
     let other = make_certs(sb.dir.path(), "other");
-    let cert = ("NIGHTWATCH_ENGINE_TLS_CERT_FILE", good.cert.display().to_string());
-    let key = ("NIGHTWATCH_ENGINE_TLS_KEY_FILE", good.key.display().to_string());
+    let cert = (
+        "NIGHTWATCH_ENGINE_TLS_CERT_FILE",
+        good.cert.display().to_string(),
+    );
+    let key = (
+        "NIGHTWATCH_ENGINE_TLS_KEY_FILE",
+        good.key.display().to_string(),
+    );
 
     // Missing file.
     let missing = sb.dir.path().join("nope.crt").display().to_string();
@@ -323,7 +361,10 @@ fn a_bad_certificate_or_key_is_a_configuration_error_naming_the_setting() {
         &sb,
         &url,
         &[
-            ("NIGHTWATCH_ENGINE_TLS_CERT_FILE", garbage.display().to_string()),
+            (
+                "NIGHTWATCH_ENGINE_TLS_CERT_FILE",
+                garbage.display().to_string(),
+            ),
             key.clone(),
         ],
     );
@@ -337,7 +378,10 @@ fn a_bad_certificate_or_key_is_a_configuration_error_naming_the_setting() {
         &url,
         &[
             cert.clone(),
-            ("NIGHTWATCH_ENGINE_TLS_KEY_FILE", other.key.display().to_string()),
+            (
+                "NIGHTWATCH_ENGINE_TLS_KEY_FILE",
+                other.key.display().to_string(),
+            ),
         ],
     );
     assert!(
@@ -350,7 +394,10 @@ fn a_bad_certificate_or_key_is_a_configuration_error_naming_the_setting() {
         &url,
         &[
             cert.clone(),
-            ("NIGHTWATCH_ENGINE_TLS_KEY_FILE", good.cert.display().to_string()),
+            (
+                "NIGHTWATCH_ENGINE_TLS_KEY_FILE",
+                good.cert.display().to_string(),
+            ),
         ],
     );
     assert!(

@@ -190,7 +190,13 @@ async fn queue_claim_steps_finish(store: Store, db: TestDb) -> TestDb {
             .as_deref(),
         Some("")
     );
-    assert_eq!(store.renew_plan_run(a, other, 10_000, 10_000).await.unwrap(), None);
+    assert_eq!(
+        store
+            .renew_plan_run(a, other, 10_000, 10_000)
+            .await
+            .unwrap(),
+        None
+    );
     assert!(
         store
             .finish_plan_run(a, holder, "succeeded", "done", 300)

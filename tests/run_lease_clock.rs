@@ -62,7 +62,10 @@ async fn claimed_runs(store: &Store) -> Runs {
     }
     let mut inspection = Vec::new();
     for (worker, lease) in [("healthy-engine", LEASE_MS), ("dead-engine", 1)] {
-        store.queue_run("lease-task", "manual", "alice", now).await.unwrap();
+        store
+            .queue_run("lease-task", "manual", "alice", now)
+            .await
+            .unwrap();
         let run = store
             .claim_run(worker, LeaseClock::Database, lease)
             .await
@@ -82,7 +85,12 @@ async fn claimed_runs(store: &Store) -> Runs {
 async fn renew(store: &Store, runs: &Runs) {
     assert!(
         store
-            .renew_plan_run(runs.live_plan, "healthy-engine", LeaseClock::Database, LEASE_MS)
+            .renew_plan_run(
+                runs.live_plan,
+                "healthy-engine",
+                LeaseClock::Database,
+                LEASE_MS
+            )
             .await
             .unwrap()
             .is_some(),
@@ -90,7 +98,12 @@ async fn renew(store: &Store, runs: &Runs) {
     );
     assert!(
         store
-            .renew_run(runs.live_inspection, "healthy-engine", LeaseClock::Database, LEASE_MS)
+            .renew_run(
+                runs.live_inspection,
+                "healthy-engine",
+                LeaseClock::Database,
+                LEASE_MS
+            )
             .await
             .unwrap(),
         "the healthy holder still holds its inspection run"
@@ -213,7 +226,10 @@ async fn lease_by_db_clock(backend: Backend) {
             .unwrap(),
         1
     );
-    assert_eq!(inspection_status(&store, runs.live_inspection).await, "running");
+    assert_eq!(
+        inspection_status(&store, runs.live_inspection).await,
+        "running"
+    );
     // A clock a minute ahead would have interrupted the live one: that is what the engines no
     // longer pass.
     assert_eq!(
@@ -225,7 +241,12 @@ async fn lease_by_db_clock(backend: Backend) {
     );
     assert_eq!(
         store
-            .renew_plan_run(runs.live_plan, "healthy-engine", LeaseClock::Database, LEASE_MS)
+            .renew_plan_run(
+                runs.live_plan,
+                "healthy-engine",
+                LeaseClock::Database,
+                LEASE_MS
+            )
             .await
             .unwrap(),
         None,

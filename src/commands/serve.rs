@@ -24,7 +24,10 @@ pub async fn run(settings: Settings) -> Result<(), Failure> {
     let engine = Engine::start(&settings, store.clone(), cancel.clone()).await?;
     // Machine-readable readiness line (scripts and tests wait for it).
     let scheme = if engine.tls { "https" } else { "http" };
-    eprintln!("nightwatch: engine listening on {scheme}://{}", engine.listen);
+    eprintln!(
+        "nightwatch: engine listening on {scheme}://{}",
+        engine.listen
+    );
     engine.wait().await;
     signals.abort();
     store.close().await;

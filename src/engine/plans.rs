@@ -90,7 +90,11 @@ pub async fn work_loop(w: PlanWorker, wake: Arc<Notify>, cancel: CancellationTok
             _ = tick.tick() => {}
             () = wake.notified() => {}
         }
-        match w.store.interrupt_expired_plan_runs(LeaseClock::Database).await {
+        match w
+            .store
+            .interrupt_expired_plan_runs(LeaseClock::Database)
+            .await
+        {
             Ok(ids) if !ids.is_empty() => {
                 tracing::warn!(
                     ?ids,

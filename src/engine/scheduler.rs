@@ -111,7 +111,10 @@ pub async fn work_loop(
         }
         // Drain what is queued now; each run is awaited, so cancellation waits for the current one.
         loop {
-            let claimed = match store.claim_run(&worker, LeaseClock::Database, LEASE_MS).await {
+            let claimed = match store
+                .claim_run(&worker, LeaseClock::Database, LEASE_MS)
+                .await
+            {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot claim runs");

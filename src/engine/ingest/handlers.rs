@@ -276,7 +276,11 @@ fn parse_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
             .rsplit_once(" at line ")
             .map_or(msg.as_str(), |(m, _)| m)
             .to_owned();
-        if path == "." { msg } else { format!("{path}: {msg}") }
+        if path == "." {
+            msg
+        } else {
+            format!("{path}: {msg}")
+        }
     })
 }
 

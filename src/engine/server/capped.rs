@@ -73,11 +73,9 @@ impl axum::serve::Listener for CappedListener {
                     let mut sink = [0u8; 1024];
                     // The request first (briefly): an HTTP client given an answer before it has
                     // sent its request calls it an unexpected message, not a 503.
-                    let _ = tokio::time::timeout(
-                        Duration::from_millis(500),
-                        stream.read(&mut sink),
-                    )
-                    .await;
+                    let _ =
+                        tokio::time::timeout(Duration::from_millis(500), stream.read(&mut sink))
+                            .await;
                     let _ = tokio::time::timeout(Duration::from_secs(1), async {
                         let _ = stream.write_all(REFUSAL).await;
                         let _ = stream.shutdown().await;

@@ -82,7 +82,9 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig
             err(
                 KEY,
                 key,
-                format!("does not go with {CERT} ({e}); give the key the certificate was issued for"),
+                format!(
+                    "does not go with {CERT} ({e}); give the key the certificate was issued for"
+                ),
             )
         })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
