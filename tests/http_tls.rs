@@ -3,7 +3,8 @@
 //! only the test CA, and the real Alertmanager with `tls_config.ca_file`) is stored; plain HTTP to
 //! the TLS port gets no HTTP answer; `/healthz` says `tls`; a non-loopback address needs no
 //! `--insecure-listen` with TLS; a missing, garbled or mismatched certificate or key stops the start
-//! with exit code 3 and a message naming the setting.
+//! with exit code 3 and a message naming the setting; a stalled handshake is cut after the header
+//! timeout.
 
 #![allow(clippy::unwrap_used)] // tests may unwrap (STYLE.md)
 
@@ -450,4 +451,40 @@ fn a_non_loopback_listener_with_tls_needs_no_insecure_flag() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(log.contains("engine listening on https://"), "{log}");
+}
+
+/// A client that opens a TLS connection and never finishes its handshake is dropped after the
+/// header timeout (not the 30 s idle timeout), while `/healthz` over HTTPS answers at once.
+#[test]
+fn a_stalled_tls_handshake_is_cut_after_the_header_timeout() {
+    let sb = Sandbox::new();
+    let certs = make_certs(sb.dir.path(), "pki");
+    let url = db(&sb);
+    let env = tls_env(&certs);
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    env.push(("NIGHTWATCH_ENGINE_HEADER_TIMEOUT_SECS", "2"));
+    let (_engine, port) = serve(&sb, &url, &env);
+    let started = std::time::Instant::now();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // The first bytes of a TLS record header (a handshake record), then nothing.
+    s.write_all(&[0x16, 0x03, 0x01]).unwrap();
+    let ca = certs.ca.display().to_string();
+    let (ok, body) = curl(&[
+        "--cacert",
+        &ca,
+        &format!("https://127.0.0.1:{port}/healthz"),
+    ]);
+    assert!(
+        ok && body.contains("\"tls\":true"),
+        "healthz meanwhile: {body}"
+    );
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = [0u8; 64];
+    let _ = s.read(&mut buf);
+    let cut = started.elapsed();
+    eprintln!("stalled TLS handshake cut after {cut:?}");
+    assert!(
+        cut >= Duration::from_millis(1_800) && cut < Duration::from_millis(4_500),
+        "cut after the 2 s header timeout: {cut:?}"
+    );
 }
