@@ -243,6 +243,24 @@ async fn https_alerts_are_stored_and_plain_http_gets_no_answer() {
     ]);
     assert!(!ok);
     assert!(find(&events(&sb, &url), "plain http").is_none());
+    // A second engine on the same port is refused (naming the owner is best effort: the probe of
+    // the port's owner gives it 1 s per scheme, which a loaded machine may miss).
+    let out = sb
+        .command()
+        .args([
+            "--database-url",
+            &url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "serve",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.code() == Some(1) && err.contains("is already in use"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

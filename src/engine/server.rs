@@ -60,26 +60,31 @@ pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, EngineErr
     }
 }
 
-/// Ask whoever holds the port whether it is a nightwatch engine (its `/healthz` says so).
+/// Ask whoever holds the port whether it is a nightwatch engine (its `/healthz` says so), over
+/// plain HTTP or TLS (its certificate is not checked: only the answer's shape is read).
 async fn probe_owner(addr: SocketAddr) -> String {
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(1))
+        .tls_danger_accept_invalid_certs(true)
         .build();
     let Ok(client) = client else {
         return String::new();
     };
-    let url = format!("http://{addr}/healthz");
-    match client.get(&url).send().await {
-        Ok(r) => match r.json::<serde_json::Value>().await {
+    for scheme in ["http", "https"] {
+        let url = format!("{scheme}://{addr}/healthz");
+        let Ok(r) = client.get(&url).send().await else {
+            continue;
+        };
+        return match r.json::<serde_json::Value>().await {
             Ok(v) if v.get("service").and_then(|s| s.as_str()) == Some("nightwatch") => format!(
                 " by a nightwatch engine (pid {} on {})",
                 v.get("pid").map_or_else(String::new, ToString::to_string),
                 v.get("hostname").and_then(|h| h.as_str()).unwrap_or("?")
             ),
             _ => " by another program".to_owned(),
-        },
-        Err(_) => " by another program".to_owned(),
+        };
     }
+    " by another program".to_owned()
 }
 
 fn router(state: AppState) -> Router {
