@@ -119,7 +119,7 @@ impl Default for EngineSettings {
             retention_days: 400,
             insecure_listen: false,
             max_connections: 512,
-            header_timeout_secs: 10,
+            header_timeout_secs: 30,
             tls_cert_file: None,
             tls_key_file: None,
         }

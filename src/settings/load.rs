@@ -195,7 +195,7 @@ fn validate(s: &Settings, file: Option<&Path>) -> Result<(), SettingsError> {
         return Err(invalid(
             "engine.header_timeout_secs",
             s.engine.header_timeout_secs.to_string(),
-            "expected 1 to 300 seconds (default 10) for a client to send a request's headers",
+            "expected 1 to 300 seconds (default 30) for a client to send a request's headers",
         ));
     }
     match (&s.engine.tls_cert_file, &s.engine.tls_key_file) {
