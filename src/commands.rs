@@ -88,6 +88,7 @@ impl Failure {
             Failure::Config(_) => 3,
             Failure::Engine(
                 crate::engine::EngineError::InsecureListen(_)
+                | crate::engine::EngineError::Tls(_)
                 | crate::engine::EngineError::Unauthenticated { .. },
             ) => 3,
             Failure::Database(e) if e.is_transient() => 4,

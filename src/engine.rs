@@ -60,11 +60,14 @@ pub enum EngineError {
         missing: String,
     },
     #[error(
-        "refusing to listen on {0} with plain HTTP: nightwatch has no TLS of its own yet. Listen \
-         on 127.0.0.1 behind a TLS-terminating proxy, or accept plain HTTP on this address with \
-         --insecure-listen (engine.insecure_listen; /healthz and the status bar then say so)"
+        "refusing to listen on {0} with plain HTTP: give the engine a certificate for TLS \
+         (engine.tls_cert_file and engine.tls_key_file, PEM), listen on 127.0.0.1 behind a \
+         TLS-terminating proxy, or accept plain HTTP on this address with --insecure-listen \
+         (engine.insecure_listen; /healthz and the status bar then say so)"
     )]
     InsecureListen(std::net::SocketAddr),
+    #[error("TLS: {0}")]
+    Tls(#[from] server::TlsError),
     #[error("cannot register the instance: {0}")]
     Store(#[from] crate::store::StoreError),
     #[error("cannot load the system configuration: {0}")]
@@ -75,6 +78,8 @@ pub enum EngineError {
 pub struct Engine {
     pub state: watch::Receiver<EngineState>,
     pub listen: std::net::SocketAddr,
+    /// Served over TLS (`https://`).
+    pub tls: bool,
     pub metrics: Arc<Metrics>,
     /// The configuration the engine runs with (for the ingest filters, credentials, …).
     pub config: watch::Receiver<Arc<config_watch::Effective>>,
@@ -92,7 +97,17 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         let addr = settings.engine.listen;
         let exposed = !addr.ip().is_loopback();
-        if exposed && !settings.engine.insecure_listen {
+        // A bad certificate or key is a configuration error found before anything is taken.
+        let tls = match (
+            &settings.engine.tls_cert_file,
+            &settings.engine.tls_key_file,
+        ) {
+            (Some(cert), Some(key)) => Some(server::tls_config(cert, key)?),
+            _ => None,
+        };
+        // Plain HTTP on a non-loopback address only when asked for; TLS needs no flag.
+        let insecure = exposed && tls.is_none();
+        if insecure && !settings.engine.insecure_listen {
             return Err(EngineError::InsecureListen(addr));
         }
         if let Some(n) = server::raise_nofile_limit() {
@@ -133,10 +148,14 @@ impl Engine {
                 registry.release().await;
                 return Err(EngineError::Unauthenticated { addr, missing });
             }
-            tracing::warn!(%listen, "listening with plain HTTP on a non-loopback address (--insecure-listen)");
+            if insecure {
+                tracing::warn!(%listen, "listening with plain HTTP on a non-loopback address (--insecure-listen)");
+            }
         }
         let (config_tx, config) = watch::channel(Arc::new(effective));
-        let shown = if exposed {
+        let shown = if tls.is_some() {
+            format!("{listen} (TLS)")
+        } else if insecure {
             format!("{listen} (insecure HTTP)")
         } else {
             listen.to_string()
@@ -247,7 +266,11 @@ impl Engine {
             ingest_routes,
             server::ServeOptions {
                 max_connections: settings.engine.max_connections,
-                insecure: exposed,
+                insecure,
+                tls: tls.clone(),
+                header_timeout: std::time::Duration::from_secs(
+                    settings.engine.header_timeout_secs.max(1),
+                ),
             },
         ));
         tasks.close();
@@ -255,6 +278,7 @@ impl Engine {
         Ok(Engine {
             state,
             listen,
+            tls: tls.is_some(),
             metrics,
             config,
             tasks,

@@ -98,6 +98,14 @@ pub struct EngineSettings {
     pub insecure_listen: bool,
     /// Open connections at most; one more is answered 503 + Retry-After and closed.
     pub max_connections: usize,
+    /// Seconds a client has to send a request's whole header (and to finish a TLS handshake);
+    /// then the connection is closed, however slowly bytes keep trickling in.
+    pub header_timeout_secs: u64,
+    /// PEM certificate chain for TLS on the HTTP server (with `tls_key_file`). Set: the server
+    /// speaks only HTTPS, and a non-loopback `listen` needs no `insecure_listen`.
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
 }
 
 impl Default for EngineSettings {
@@ -111,6 +119,9 @@ impl Default for EngineSettings {
             retention_days: 400,
             insecure_listen: false,
             max_connections: 512,
+            header_timeout_secs: 30,
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }

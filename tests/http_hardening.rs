@@ -1,7 +1,8 @@
 //! The HTTP server holds under abuse: wrong-token uploads are refused on their headers (the body
 //! is never buffered, RSS stays flat); idle/slow connections beyond the cap are answered 503 at
 //! once and closed after the idle timeout, so `/healthz` stays fast and comes back; lower-case
-//! `bearer` is accepted; a non-loopback listener needs `--insecure-listen` (exit code 3 without).
+//! `bearer` is accepted; a header sent byte by byte is cut after the header timeout; a non-loopback
+//! listener needs TLS or `--insecure-listen` (exit code 3 without).
 
 #![allow(clippy::unwrap_used)] // tests may unwrap (STYLE.md)
 
@@ -172,6 +173,75 @@ async fn slow_connections_beyond_the_cap_get_503_and_idle_ones_are_closed() {
         during - before
     );
     drop(held);
+}
+
+/// A slow-loris that keeps sending its header one byte at a time (so the idle timeout never fires)
+/// is disconnected once `engine.header_timeout_secs` has passed since it connected, while
+/// `/healthz` answers at once throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_header_trickled_byte_by_byte_is_cut_after_the_header_timeout() {
+    use std::io::Read as _;
+    let sb = Sandbox::new();
+    let (_engine, port) = serve(
+        &sb,
+        &db(&sb),
+        &[("NIGHTWATCH_ENGINE_HEADER_TIMEOUT_SECS", "2")],
+    );
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let trickle = std::thread::spawn(move || {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let started = Instant::now();
+        s.write_all(b"POST /api/v1/events HTTP/1.1\r\nHost: nw\r\n")
+            .unwrap();
+        s.set_nonblocking(true).unwrap();
+        let header = b"X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        let mut sent = 0;
+        // One byte every 100 ms (the pace of the attack, not a wait for a condition); the
+        // connection is over when a read says so (EOF, reset, or an answer such as 408).
+        loop {
+            let mut buf = [0u8; 256];
+            match s.read(&mut buf) {
+                Ok(_) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => break,
+            }
+            if s.write_all(&header[sent % header.len()..=sent % header.len()])
+                .is_err()
+            {
+                break;
+            }
+            sent += 1;
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "still connected after {sent} header bytes in 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        (started.elapsed(), sent)
+    });
+    // /healthz stays fast while the slow header is coming.
+    let mut worst = Duration::ZERO;
+    while !trickle.is_finished() {
+        let (code, took) = health(&client, port).await;
+        assert_eq!(code, 200);
+        worst = worst.max(took);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (cut_after, sent) = trickle.join().unwrap();
+    eprintln!(
+        "slow header cut after {cut_after:?} ({sent} bytes sent one by one); /healthz worst {worst:?}"
+    );
+    assert!(
+        cut_after >= Duration::from_millis(1_800) && cut_after < Duration::from_millis(4_500),
+        "cut after the 2 s header timeout, not before and not much later: {cut_after:?}"
+    );
+    assert!(
+        worst < Duration::from_secs(1),
+        "/healthz answered within 1 s: {worst:?}"
+    );
 }
 
 #[test]

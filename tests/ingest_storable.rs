@@ -1,7 +1,8 @@
 //! Data never causes a 503: each trigger of issue 11 (1) and (2), on SQLite, a private MariaDB
 //! whose server default is `latin1`, the shared MariaDB (utf8mb4) and PostgreSQL. Every request is
 //! answered 200, every good alert of the group is stored, the bad value is stored cleaned or
-//! bounded, and two fingerprints sharing 124 leading characters stay two events.
+//! bounded, and two fingerprints sharing 124 leading characters stay two events. Big numbers in
+//! labels keep their digits (issue 11 (9)).
 
 #![allow(clippy::unwrap_used)] // tests may unwrap (STYLE.md)
 
@@ -138,6 +139,21 @@ async fn triggers_store_cleanly(url: &str) {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    // (9) numbers in labels and annotations are stored as the sender wrote them: the body is
+    // sent as text (a `json!` value would round the big integer before it left the test).
+    let r = client
+        .post(format!("http://{}/api/v1/events", engine.listen))
+        .bearer_auth(&api_token)
+        .header("content-type", "application/json")
+        .body(
+            r#"{"title": "big numbers", "level": "P2",
+                "labels": {"big": 123456789012345678901234567890, "neg": -0.000000000000000000012345678901234567890},
+                "annotations": {"exp": 1.50E+300, "id": 18446744073709551617}}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
 
     // (2) two fingerprints sharing 124 leading characters are two events; resolving one leaves
     // the other open.
@@ -178,6 +194,14 @@ async fn triggers_store_cleanly(url: &str) {
     let generic = by_title(&stored, "generic nul");
     assert_eq!(generic.summary, CHINESE);
     assert!(generic.labels["huge"].contains("…[truncated "));
+    let numbers = by_title(&stored, "big numbers");
+    assert_eq!(numbers.labels["big"], "123456789012345678901234567890");
+    assert_eq!(
+        numbers.labels["neg"],
+        "-0.000000000000000000012345678901234567890"
+    );
+    assert_eq!(numbers.annotations["exp"], "1.50E+300");
+    assert_eq!(numbers.annotations["id"], "18446744073709551617");
     let one_ev = by_title(&stored, "long one");
     let two_ev = by_title(&stored, "long two");
     assert_ne!(one_ev.id, two_ev.id, "two fingerprints, two events");

@@ -171,7 +171,7 @@ async fn queue_claim_steps_finish(store: Store, db: TestDb) -> TestDb {
         .unwrap();
     assert_eq!(
         store
-            .renew_plan_run(a, holder, 20_000)
+            .renew_plan_run(a, holder, 10_000, 10_000)
             .await
             .unwrap()
             .as_deref(),
@@ -184,13 +184,19 @@ async fn queue_claim_steps_finish(store: Store, db: TestDb) -> TestDb {
         .unwrap();
     assert_eq!(
         store
-            .renew_plan_run(a, holder, 20_000)
+            .renew_plan_run(a, holder, 10_000, 10_000)
             .await
             .unwrap()
             .as_deref(),
         Some("")
     );
-    assert_eq!(store.renew_plan_run(a, other, 20_000).await.unwrap(), None);
+    assert_eq!(
+        store
+            .renew_plan_run(a, other, 10_000, 10_000)
+            .await
+            .unwrap(),
+        None
+    );
     assert!(
         store
             .finish_plan_run(a, holder, "succeeded", "done", 300)

@@ -23,7 +23,11 @@ pub async fn run(settings: Settings) -> Result<(), Failure> {
     let signals = tokio::spawn(signals::cancel_on_signals(cancel.clone()));
     let engine = Engine::start(&settings, store.clone(), cancel.clone()).await?;
     // Machine-readable readiness line (scripts and tests wait for it).
-    eprintln!("nightwatch: engine listening on http://{}", engine.listen);
+    let scheme = if engine.tls { "https" } else { "http" };
+    eprintln!(
+        "nightwatch: engine listening on {scheme}://{}",
+        engine.listen
+    );
     engine.wait().await;
     signals.abort();
     store.close().await;

@@ -245,6 +245,7 @@ fn engine_short(e: &crate::domain::EngineState) -> &'static str {
         E::Starting => "eng:start",
         // Plain HTTP on a non-loopback address (`--insecure-listen`): never hidden.
         E::InProcess { listen } if listen.contains("insecure") => "eng:INSECURE",
+        E::InProcess { listen } if listen.ends_with("(TLS)") => "eng:tls",
         E::InProcess { .. } => "eng:in-proc",
         E::External { .. } => "eng:ext",
         E::Off { .. } => "eng:off",

@@ -26,7 +26,7 @@ use crate::domain::plan::{EventRef, Phase, Plan, RenderCtx, RunStatus, StepResul
 use crate::domain::time::now_ms;
 use crate::ops;
 use crate::probes::ProbeContext;
-use crate::store::{PlanRunRow, StepRow, Store, StoreError};
+use crate::store::{LeaseClock, PlanRunRow, StepRow, Store, StoreError};
 
 /// How long a claimed run's lease lasts; renewed every third of it (also how often `control` is
 /// read while nothing else happens).
@@ -90,7 +90,11 @@ pub async fn work_loop(w: PlanWorker, wake: Arc<Notify>, cancel: CancellationTok
             _ = tick.tick() => {}
             () = wake.notified() => {}
         }
-        match w.store.interrupt_expired_plan_runs(now_ms()).await {
+        match w
+            .store
+            .interrupt_expired_plan_runs(LeaseClock::Database)
+            .await
+        {
             Ok(ids) if !ids.is_empty() => {
                 tracing::warn!(
                     ?ids,
@@ -114,7 +118,7 @@ pub async fn work_loop(w: PlanWorker, wake: Arc<Notify>, cancel: CancellationTok
         while running.len() < MAX_RUNS {
             let claimed = match w
                 .store
-                .claim_plan_run(&w.worker, now_ms(), w.lease_ms)
+                .claim_plan_run(&w.worker, LeaseClock::Database, w.lease_ms)
                 .await
             {
                 Ok(c) => c,
@@ -302,7 +306,7 @@ async fn keep_lease(
         let state = if last_renew.elapsed() >= every {
             last_renew = tokio::time::Instant::now();
             store
-                .renew_plan_run(id, &worker, now_ms() + lease_ms)
+                .renew_plan_run(id, &worker, LeaseClock::Database, lease_ms)
                 .await
                 .map(|c| c.map_or(Control::Lost, |c| control_of(&c)))
         } else {

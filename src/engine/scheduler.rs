@@ -19,7 +19,7 @@ use super::inspect::Runner;
 use crate::domain::content::{Schedule, Task};
 use crate::domain::inspection::parse_duration;
 use crate::domain::time::now_ms;
-use crate::store::Store;
+use crate::store::{LeaseClock, Store};
 
 /// How long a claimed run's lease lasts; renewed every third of it while the run is going.
 const LEASE_MS: i64 = 30_000;
@@ -106,12 +106,15 @@ pub async fn work_loop(
             _ = tick.tick() => {}
             () = wake.notified() => {}
         }
-        if let Err(e) = store.interrupt_expired_runs(now_ms()).await {
+        if let Err(e) = store.interrupt_expired_runs(LeaseClock::Database).await {
             tracing::warn!(error = %e, "cannot mark expired runs");
         }
         // Drain what is queued now; each run is awaited, so cancellation waits for the current one.
         loop {
-            let claimed = match store.claim_run(&worker, now_ms(), LEASE_MS).await {
+            let claimed = match store
+                .claim_run(&worker, LeaseClock::Database, LEASE_MS)
+                .await
+            {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot claim runs");
@@ -157,7 +160,7 @@ async fn run_with_lease(runner: &Runner, worker: &str, run_id: i64, task: Option
                 ))
                 .await;
                 if !store
-                    .renew_run(run_id, &worker, now_ms() + LEASE_MS)
+                    .renew_run(run_id, &worker, LeaseClock::Database, LEASE_MS)
                     .await
                     .unwrap_or(false)
                 {

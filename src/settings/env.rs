@@ -31,6 +31,12 @@ pub const VARS: &[(&str, &str)] = &[
         "NIGHTWATCH_ENGINE_MAX_CONNECTIONS",
         "engine.max_connections",
     ),
+    (
+        "NIGHTWATCH_ENGINE_HEADER_TIMEOUT_SECS",
+        "engine.header_timeout_secs",
+    ),
+    ("NIGHTWATCH_ENGINE_TLS_CERT_FILE", "engine.tls_cert_file"),
+    ("NIGHTWATCH_ENGINE_TLS_KEY_FILE", "engine.tls_key_file"),
     ("NIGHTWATCH_CONSOLE_REFRESH_MS", "console.refresh_ms"),
     ("NIGHTWATCH_CONSOLE_THEME", "console.theme"),
     ("NIGHTWATCH_CONSOLE_READ_ONLY", "console.read_only"),

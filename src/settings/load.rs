@@ -191,6 +191,32 @@ fn validate(s: &Settings, file: Option<&Path>) -> Result<(), SettingsError> {
             "expected 1 to 600 seconds (default 10): no sender should wait longer for an answer",
         ));
     }
+    if !(1..=300).contains(&s.engine.header_timeout_secs) {
+        return Err(invalid(
+            "engine.header_timeout_secs",
+            s.engine.header_timeout_secs.to_string(),
+            "expected 1 to 300 seconds (default 30) for a client to send a request's headers",
+        ));
+    }
+    match (&s.engine.tls_cert_file, &s.engine.tls_key_file) {
+        (Some(_), None) => {
+            return Err(invalid(
+                "engine.tls_key_file",
+                String::new(),
+                "missing: engine.tls_cert_file is set, so give its PEM private key too \
+                 (NIGHTWATCH_ENGINE_TLS_KEY_FILE), or unset both for plain HTTP",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "engine.tls_cert_file",
+                String::new(),
+                "missing: engine.tls_key_file is set, so give its PEM certificate chain too \
+                 (NIGHTWATCH_ENGINE_TLS_CERT_FILE), or unset both for plain HTTP",
+            ));
+        }
+        _ => {}
+    }
     if !(1..=30).contains(&s.engine.config_poll_secs) {
         return Err(invalid(
             "engine.config_poll_secs",

@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{LeaseClock, Store, StoreError};
 use crate::domain::inspection::Track;
 
 /// One run of a task.
@@ -83,26 +83,32 @@ impl Store {
         Ok(id)
     }
 
-    /// Claim the oldest queued run for `worker` with a lease. Exactly one worker wins a run: the
+    /// Claim the oldest queued run for `worker` with a lease of `lease_ms` past `clock`'s now (the
+    /// database's, for engines: see [`LeaseClock`]). Exactly one worker wins a run: the
     /// conditional UPDATE only matches a row still queued.
     pub async fn claim_run(
         &self,
         worker: &str,
-        now: i64,
+        clock: impl Into<LeaseClock>,
         lease_ms: i64,
     ) -> Result<Option<RunRow>, StoreError> {
+        let clock = clock.into();
         let candidates: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM inspection_runs WHERE status = 'queued' ORDER BY id LIMIT 8",
         )
         .fetch_all(&self.pool)
         .await?;
+        let q = format!(
+            "UPDATE inspection_runs SET status = 'running', claimed_by = ?, lease_until = {} + ?, \
+             started_at = ? WHERE id = ? AND status = 'queued'",
+            self.lease_now()
+        );
         for id in candidates {
-            let q = "UPDATE inspection_runs SET status = 'running', claimed_by = ?, lease_until = ?, started_at = ? \
-                     WHERE id = ? AND status = 'queued'";
-            let won = sqlx::query(self.sql(q))
+            let won = sqlx::query(self.sql(&q))
                 .bind(worker)
-                .bind(now + lease_ms)
-                .bind(now)
+                .bind(clock.param())
+                .bind(lease_ms)
+                .bind(clock.stamp())
                 .bind(id)
                 .execute(&self.pool)
                 .await?
@@ -115,11 +121,23 @@ impl Store {
         Ok(None)
     }
 
-    /// Extend the lease of a run this worker holds.
-    pub async fn renew_run(&self, id: i64, worker: &str, until: i64) -> Result<bool, StoreError> {
-        let q = "UPDATE inspection_runs SET lease_until = ? WHERE id = ? AND claimed_by = ? AND status = 'running'";
-        Ok(sqlx::query(self.sql(q))
-            .bind(until)
+    /// Extend the lease of a run this worker holds to `lease_ms` past `clock`'s now.
+    pub async fn renew_run(
+        &self,
+        id: i64,
+        worker: &str,
+        clock: impl Into<LeaseClock>,
+        lease_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let clock = clock.into();
+        let q = format!(
+            "UPDATE inspection_runs SET lease_until = {} + ? WHERE id = ? AND claimed_by = ? \
+             AND status = 'running'",
+            self.lease_now()
+        );
+        Ok(sqlx::query(self.sql(&q))
+            .bind(clock.param())
+            .bind(lease_ms)
             .bind(id)
             .bind(worker)
             .execute(&self.pool)
@@ -128,13 +146,21 @@ impl Store {
             == 1)
     }
 
-    /// Mark running runs whose lease expired as interrupted (their worker died); never re-run them
-    /// silently. Returns how many.
-    pub async fn interrupt_expired_runs(&self, now: i64) -> Result<u64, StoreError> {
-        let q = "UPDATE inspection_runs SET status = 'interrupted', finished_at = ? WHERE status = 'running' AND lease_until < ?";
-        Ok(sqlx::query(self.sql(q))
-            .bind(now)
-            .bind(now)
+    /// Mark running runs whose lease expired by `clock` as interrupted (their worker died); never
+    /// re-run them silently. Returns how many.
+    pub async fn interrupt_expired_runs(
+        &self,
+        clock: impl Into<LeaseClock>,
+    ) -> Result<u64, StoreError> {
+        let clock = clock.into();
+        let q = format!(
+            "UPDATE inspection_runs SET status = 'interrupted', finished_at = ? \
+             WHERE status = 'running' AND lease_until < {}",
+            self.lease_now()
+        );
+        Ok(sqlx::query(self.sql(&q))
+            .bind(clock.stamp())
+            .bind(clock.param())
             .execute(&self.pool)
             .await?
             .rows_affected())

@@ -159,10 +159,7 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let value: Value = serde_json::from_slice(body).map_err(|e| format!("body: {e}"))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let msg = e.inner().to_string().replace(
-            "data did not match any variant of untagged enum Scalar",
-            "expected a string, number or boolean",
-        );
+        let msg = e.inner().to_string();
         if path == "." {
             format!("body: {msg}")
         } else {
@@ -235,16 +232,24 @@ async fn alertmanager_hook(
     write(&s, items).await
 }
 
-/// Generic events: one object or a list; each element named by its index on error.
+/// Generic events: one object or a list; each element named by its index on error. Each element
+/// is parsed from its own text (never through a [`Value`], whose floats would round big numbers).
 fn generic_items(s: &IngestState, body: &[u8], source: &str) -> Result<Vec<Incoming>, String> {
-    let value: Value = parse(body)?;
-    let list = match value {
-        Value::Array(items) => items
+    use serde_json::value::RawValue;
+    // Validates the whole document first (malformed JSON is always a 400).
+    let _: Value = parse(body)?;
+    let text = std::str::from_utf8(body).map_err(|e| format!("body: {e}"))?;
+    let list: Vec<(Option<usize>, &RawValue)> = match text.trim_start().as_bytes().first() {
+        Some(b'[') => serde_json::from_str::<Vec<&RawValue>>(text)
+            .map_err(|e| format!("body: {e}"))?
             .into_iter()
             .enumerate()
             .map(|(i, v)| (Some(i), v))
             .collect(),
-        v @ Value::Object(_) => vec![(None, v)],
+        Some(b'{') => vec![(
+            None,
+            serde_json::from_str::<&RawValue>(text).map_err(|e| format!("body: {e}"))?,
+        )],
         _ => return Err("body: expected an event object or a list of them".into()),
     };
     let now = now_ms();
@@ -254,12 +259,29 @@ fn generic_items(s: &IngestState, body: &[u8], source: &str) -> Result<Vec<Incom
             Some(i) => format!("[{i}].{m}"),
             None => m,
         };
-        let text = serde_json::to_vec(&v).map_err(|e| e.to_string())?;
-        let e: generic::GenericEvent =
-            parse(&text).map_err(|m| at(m.trim_start_matches("body: ").to_owned()))?;
+        let e: generic::GenericEvent = parse_text(v.get()).map_err(at)?;
         out.push(normalise::from_generic(e, source, &s.settings, now).map_err(at)?);
     }
     Ok(out)
+}
+
+/// Parse one element from its text, naming the path of the first problem.
+fn parse_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.inner().to_string();
+        // serde_json appends " at line L column C": the path already says where.
+        let msg = msg
+            .rsplit_once(" at line ")
+            .map_or(msg.as_str(), |(m, _)| m)
+            .to_owned();
+        if path == "." {
+            msg
+        } else {
+            format!("{path}: {msg}")
+        }
+    })
 }
 
 async fn events_hook(State(s): State<IngestState>, headers: HeaderMap, body: Body) -> Response {

@@ -70,13 +70,18 @@ impl axum::serve::Listener for CappedListener {
             if self.open.load(Ordering::Acquire) >= self.max {
                 // Answered and closed off the accept loop: a slow reader cannot stall it.
                 tokio::spawn(async move {
+                    let mut sink = [0u8; 1024];
+                    // The request first (briefly): an HTTP client given an answer before it has
+                    // sent its request calls it an unexpected message, not a 503.
+                    let _ =
+                        tokio::time::timeout(Duration::from_millis(500), stream.read(&mut sink))
+                            .await;
                     let _ = tokio::time::timeout(Duration::from_secs(1), async {
                         let _ = stream.write_all(REFUSAL).await;
                         let _ = stream.shutdown().await;
                         // Read what the client sent until it closes: closing a socket with
                         // unread bytes makes the kernel send a reset, which can destroy the
                         // 503 before the client has read it.
-                        let mut sink = [0u8; 1024];
                         while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
                     })
                     .await;

@@ -5,7 +5,7 @@
 use sqlx::Row;
 
 use super::super::audit::NewAudit;
-use super::super::{Store, StoreError};
+use super::super::{LeaseClock, Store, StoreError};
 use super::{
     LOG, NewPlanRun, PlanRunRow, RUN_COLS, STEP_COLS, StepRow, StepUpdate, danger_of, run_row,
     step_row,
@@ -97,25 +97,32 @@ impl Store {
         Ok(id)
     }
 
-    /// Claim the oldest queued run for `worker` until `now + lease_ms` (`queued` → `running`).
+    /// Claim the oldest queued run for `worker` for `lease_ms` (`queued` → `running`). The lease's
+    /// end is set by `clock` (the database's, for engines: see [`LeaseClock`]).
     pub async fn claim_plan_run(
         &self,
         worker: &str,
-        now: i64,
+        clock: impl Into<LeaseClock>,
         lease_ms: i64,
     ) -> Result<Option<PlanRunRow>, StoreError> {
+        let clock = clock.into();
+        let now = clock.stamp();
         let candidates: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM plan_runs WHERE status = 'queued' ORDER BY id LIMIT 8",
         )
         .fetch_all(&self.pool)
         .await?;
+        let q = format!(
+            "UPDATE plan_runs SET status = 'running', claimed_by = ?, lease_until = {} + ?, \
+             started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END, updated_at = ? \
+             WHERE id = ? AND status = 'queued'",
+            self.lease_now()
+        );
         for id in candidates {
-            let q = "UPDATE plan_runs SET status = 'running', claimed_by = ?, lease_until = ?, \
-                     started_at = CASE WHEN started_at = 0 THEN ? ELSE started_at END, updated_at = ? \
-                     WHERE id = ? AND status = 'queued'";
-            let won = sqlx::query(self.sql(q))
+            let won = sqlx::query(self.sql(&q))
                 .bind(worker)
-                .bind(now + lease_ms)
+                .bind(clock.param())
+                .bind(lease_ms)
                 .bind(now)
                 .bind(now)
                 .bind(id)
@@ -130,18 +137,25 @@ impl Store {
         Ok(None)
     }
 
-    /// Extend the lease of a run `worker` holds; also returns the run's pending `control`
-    /// request. `None`: the claim is lost (the run was interrupted meanwhile).
+    /// Extend the lease of a run `worker` holds to `lease_ms` past `clock`'s now; also returns the
+    /// run's pending `control` request. `None`: the claim is lost (the run was interrupted
+    /// meanwhile).
     pub async fn renew_plan_run(
         &self,
         id: i64,
         worker: &str,
-        until: i64,
+        clock: impl Into<LeaseClock>,
+        lease_ms: i64,
     ) -> Result<Option<String>, StoreError> {
-        let q = "UPDATE plan_runs SET lease_until = ? WHERE id = ? AND claimed_by = ? \
-                 AND status IN ('running', 'paused')";
-        let n = sqlx::query(self.sql(q))
-            .bind(until)
+        let clock = clock.into();
+        let q = format!(
+            "UPDATE plan_runs SET lease_until = {} + ? WHERE id = ? AND claimed_by = ? \
+             AND status IN ('running', 'paused')",
+            self.lease_now()
+        );
+        let n = sqlx::query(self.sql(&q))
+            .bind(clock.param())
+            .bind(lease_ms)
             .bind(id)
             .bind(worker)
             .execute(&self.pool)
@@ -158,27 +172,34 @@ impl Store {
         Ok(Some(control))
     }
 
-    /// Runs (and their running steps) whose lease expired become `interrupted`: their worker
-    /// died. Returns their ids.
-    pub async fn interrupt_expired_plan_runs(&self, now: i64) -> Result<Vec<i64>, StoreError> {
-        let ids: Vec<i64> = sqlx::query_scalar(self.sql(
-            "SELECT id FROM plan_runs WHERE status IN ('running', 'paused') AND lease_until < ?",
-        ))
-        .bind(now)
+    /// Runs (and their running steps) whose lease expired by `clock` become `interrupted`: their
+    /// worker died. Returns their ids. The expiry is judged inside the conditional UPDATE, so a
+    /// lease renewed meanwhile is never interrupted.
+    pub async fn interrupt_expired_plan_runs(
+        &self,
+        clock: impl Into<LeaseClock>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let clock = clock.into();
+        let now = clock.stamp();
+        let expired = self.lease_now();
+        let ids: Vec<i64> = sqlx::query_scalar(self.sql(&format!(
+            "SELECT id FROM plan_runs WHERE status IN ('running', 'paused') AND lease_until < {expired}"
+        )))
+        .bind(clock.param())
         .fetch_all(&self.pool)
         .await?;
         let mut done = Vec::new();
         for id in ids {
             let mut tx = self.begin_write().await?;
-            let n = sqlx::query(self.sql(
+            let n = sqlx::query(self.sql(&format!(
                 "UPDATE plan_runs SET status = 'interrupted', finished_at = ?, updated_at = ?, \
                  message = 'the engine running it stopped (lease expired); resume it from a step' \
-                 WHERE id = ? AND status IN ('running', 'paused') AND lease_until < ?",
-            ))
+                 WHERE id = ? AND status IN ('running', 'paused') AND lease_until < {expired}"
+            )))
             .bind(now)
             .bind(now)
             .bind(id)
-            .bind(now)
+            .bind(clock.param())
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -370,15 +391,17 @@ impl Store {
     /// The newest change stamp of any run (a cheap "did anything change" for pollers). A lease
     /// expiring changes it too (no row is written then, but readers show the run interrupted):
     /// the low byte counts the active runs whose lease has expired at `now`.
-    pub async fn plan_runs_stamp(&self, now: i64) -> Result<i64, StoreError> {
+    pub async fn plan_runs_stamp(&self, clock: impl Into<LeaseClock>) -> Result<i64, StoreError> {
+        let clock = clock.into();
         let v: Option<i64> = sqlx::query_scalar("SELECT MAX(updated_at) FROM plan_runs")
             .fetch_one(&self.pool)
             .await?;
-        let expired: i64 = sqlx::query_scalar(self.sql(
+        let expired: i64 = sqlx::query_scalar(self.sql(&format!(
             "SELECT COUNT(*) FROM plan_runs WHERE status IN ('running', 'paused') \
-             AND lease_until > 0 AND lease_until < ?",
-        ))
-        .bind(now)
+             AND lease_until > 0 AND lease_until < {}",
+            self.lease_now()
+        )))
+        .bind(clock.param())
         .fetch_one(&self.pool)
         .await?;
         Ok(v.unwrap_or(0).saturating_mul(256) + expired.clamp(0, 255))
