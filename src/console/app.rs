@@ -303,7 +303,7 @@ impl App {
     /// This is the console's single read-only gate: a mutating action never gets past the first
     /// lines below when the console is read-only, so no mutating [`Effect`] can be produced.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        if self.config.read_only && action.is_mutating() {
+        if self.config.read_only && action.mutates() {
             self.popup = None;
             // Name what was refused: the operator sees which key did nothing, and why.
             let what = match &action {
@@ -338,7 +338,11 @@ impl App {
                 at,
                 result,
             } => {
-                self.on_overview(generation, at, result);
+                self.on_overview(generation, at, result.map(Some));
+                Vec::new()
+            }
+            Action::OverviewUnchanged { generation, at } => {
+                self.on_overview(generation, at, Ok(None));
                 Vec::new()
             }
             Action::SetTheme(name) => vec![Effect::LoadTheme(name)],
@@ -382,8 +386,16 @@ impl App {
                 effects.extend(self.after_plan_action());
                 effects
             }
-            Action::ConfigLoaded { generation, result } => {
-                self.on_config_loaded(generation, result);
+            Action::ConfigLoaded {
+                generation,
+                stamp,
+                result,
+            } => {
+                self.on_config_loaded(generation, stamp, result);
+                Vec::new()
+            }
+            Action::ConfigUnchanged { generation } => {
+                self.on_config_unchanged(generation);
                 Vec::new()
             }
             Action::HistoryLoaded { key, result } => {
@@ -412,8 +424,14 @@ impl App {
                 self.on_events_counted(filter_gen, stamp, result);
                 Vec::new()
             }
-            Action::EventDetailLoaded { id, result } => {
-                self.on_event_detail_loaded(id, result);
+            Action::EventDetailLoaded { id, stamp, result } => {
+                self.on_event_detail_loaded(id, stamp, result);
+                Vec::new()
+            }
+            Action::EventDetailUnchanged { id } => {
+                if let Some(d) = self.events.detail.as_mut().filter(|d| d.id == id) {
+                    d.in_flight = crate::console::events::InFlight(None);
+                }
                 Vec::new()
             }
             Action::EventStatsLoaded(result) => {

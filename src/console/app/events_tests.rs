@@ -316,7 +316,10 @@ fn enter_opens_the_detail_and_esc_closes_it() {
     assert_eq!(
         effects,
         vec![
-            Effect::LoadEventDetail { id: 100_000 },
+            Effect::LoadEventDetail {
+                id: 100_000,
+                known: None
+            },
             Effect::LoadRecommendations { id: 100_000 }
         ]
     );
@@ -328,6 +331,7 @@ fn enter_opens_the_detail_and_esc_closes_it() {
     );
     app.update(Action::EventDetailLoaded {
         id: 100_000,
+        stamp: (1, 1),
         result: Ok((Box::new(fixture::event(0)), fixture::log())),
     });
     assert_eq!(app.events.detail.as_ref().map(|d| d.log.len()), Some(3));
