@@ -4,20 +4,20 @@
 //! visible changed, and returns the [`Effect`]s to run. It holds the console's single read-only
 //! gate. Handlers per concern live in `app/`; drawing lives in `render.rs` and `panes/`.
 
+mod answers;
 mod config;
 #[cfg(test)]
 mod config_tests;
-mod answers;
 mod data;
 mod dr;
 #[cfg(test)]
 mod dr_tests;
 mod editor;
 mod event_menu;
-mod event_poll;
-mod events;
 #[cfg(test)]
 mod event_page_tests;
+mod event_poll;
+mod events;
 #[cfg(test)]
 mod events_tests;
 mod incident;
