@@ -515,6 +515,18 @@ impl Global {
     }
 }
 
+/// `--interval` of `events list --watch`: seconds between 0.2 and 3600.
+fn parse_interval(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds, e.g. 2 or 0.5"))?;
+    if (0.2..=3600.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} s is out of range: give 0.2 to 3600 seconds"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,17 +551,5 @@ mod tests {
         let err = Cli::try_parse_from(["nightwatch", "--listen", "nowhere"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("--listen"), "{err}");
-    }
-}
-
-/// `--interval` of `events list --watch`: seconds between 0.2 and 3600.
-fn parse_interval(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds, e.g. 2 or 0.5"))?;
-    if (0.2..=3600.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{v} s is out of range: give 0.2 to 3600 seconds"))
     }
 }
