@@ -224,6 +224,14 @@ pub enum EventsCommand {
         limit: i64,
         #[arg(long, default_value_t = 0)]
         offset: i64,
+        /// Keep watching: print the list again each time the events change (checked by one
+        /// cheap change stamp every `--interval`; nothing is re-read while it stays the same).
+        /// With `-o json`, one compact JSON array per line. Ctrl-C (or SIGTERM/SIGHUP) ends it.
+        #[arg(short, long)]
+        watch: bool,
+        /// How often `--watch` checks the change stamp, in seconds (0.2 to 3600).
+        #[arg(long, default_value_t = 2.0, value_parser = parse_interval)]
+        interval: f64,
     },
     /// Closed events archived by retention (`engine.retention_days`), oldest id first: the export
     /// (`-o json` writes one JSON array; page with `--after ID`).
@@ -504,6 +512,18 @@ impl Global {
                 EngineArg::Off => EngineMode::Off,
             }),
         }
+    }
+}
+
+/// `--interval` of `events list --watch`: seconds between 0.2 and 3600.
+fn parse_interval(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds, e.g. 2 or 0.5"))?;
+    if (0.2..=3600.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} s is out of range: give 0.2 to 3600 seconds"))
     }
 }
 

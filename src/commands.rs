@@ -6,6 +6,7 @@ mod config;
 mod console;
 mod dr;
 mod events;
+mod events_watch;
 mod info;
 mod inspect;
 pub mod key;

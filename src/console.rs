@@ -18,6 +18,7 @@ pub mod effect;
 pub mod events;
 pub mod filter;
 pub mod glyphs;
+mod hints;
 pub mod inspections;
 pub mod keymap;
 pub mod line_input;
@@ -51,6 +52,8 @@ mod config_snapshot_tests;
 mod dr_snapshot_tests;
 #[cfg(test)]
 mod events_snapshot_tests;
+#[cfg(test)]
+mod idle_tests;
 #[cfg(test)]
 mod inspections_snapshot_tests;
 #[cfg(test)]

@@ -22,4 +22,4 @@ pub use audit::AuditEntry;
 pub use component::{Component, Layer};
 pub use danger::Danger;
 pub use instance::{Instance, MasterLease};
-pub use overview::{DbInfo, EngineState, Overview};
+pub use overview::{DbInfo, EngineState, Overview, OverviewStamp};

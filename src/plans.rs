@@ -219,3 +219,19 @@ pub async fn launch(
     };
     Ok(store.queue_plan_run(&run, now_ms()).await?)
 }
+
+/// The plans the scenarios recommend for `event`, best first, with every parameter that the event,
+/// its component and the topology determine filled in; and whether any topology is applied
+/// (without it, topology parameters cannot be filled). The console's event detail and
+/// `nightwatch events show` both ask this, so they always agree.
+pub async fn recommendations(
+    store: &Store,
+    event: &Event,
+) -> Result<(Vec<crate::domain::plan::Recommended>, bool), StoreError> {
+    let scenarios = store.scenario_definitions().await?;
+    let components = store.list_components().await?;
+    Ok((
+        crate::domain::plan::recommend_with(&scenarios, event, &components),
+        !components.is_empty(),
+    ))
+}

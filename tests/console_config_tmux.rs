@@ -55,7 +55,10 @@ fn edit_a_key_with_a_syntax_error_then_save_and_see_the_history() {
     );
     assert!(screen.contains("default (never saved)"), "{screen}");
     t.type_line("CHG-77 keep P2 events");
-    t.wait_for("RISK_DASHBOARD_CONFIG: saved v1 (modified)");
+    // Saved, not yet in effect: the in-process engine adopts it at its next configuration poll,
+    // and only then does the key read "modified" (issue 12: the marker must not run ahead).
+    t.wait_for("RISK_DASHBOARD_CONFIG: saved v1 (applying)");
+    t.wait_for("● modified");
 
     // The history shows the new version with its reason and diff.
     t.keys(&["H"]);

@@ -90,9 +90,10 @@ fn tabs_help_commands_filter_resize_and_quit() {
     t.tmux(&["resize-window", "-t", "nw", "-x", "80", "-y", "24"]);
     let screen = t.wait("a redraw at 80x24", 10, |s| {
         let lines: Vec<&str> = s.lines().collect();
-        // At 80 columns the engine keeps a compact segment; the key hint goes first.
+        // The hint bar (the pane's keys) above the status bar, which keeps the engine.
         lines.len() == 24
-            && lines[23].contains("eng:in-proc")
+            && lines[22].contains("? help")
+            && lines[23].contains("in-proc")
             && lines[9].starts_with("┌ Risk events")
             && lines[17].starts_with("┌ Instances")
     });

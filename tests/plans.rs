@@ -612,6 +612,89 @@ op = {{ kind = "command", script = "touch \"$S\"", env = {{ S = "{}" }} }}
     // No `pkill` here: the killed engine's `sleep` died with it (the leash; tests/safe_exec.rs).
 }
 
+/// With no engine left to notice, `plan resume` itself records a run whose engine was killed as
+/// interrupted (the database, not only the display), then resumes it under the G3 rule.
+#[test]
+fn resume_records_a_run_whose_engine_was_killed_as_interrupted_without_a_surviving_engine() {
+    let mut env = Env::new();
+    let marker = env.sb.dir.path().join("first-attempt");
+    env.apply(
+        "slow.toml",
+        &format!(
+            r#"[[plan]]
+name = "slow"
+
+[[plan.step]]
+id = "long"
+danger = "G2"
+op = {{ kind = "command", script = "if [ -e \"$M\" ]; then echo again; else touch \"$M\"; echo started; exec sleep 30; fi", env = {{ M = "{}" }} }}
+"#,
+            marker.display()
+        ),
+    );
+    let (ok, out) = env.run(&["plan", "run", "slow", "--reason", "drill", "--no-wait"]);
+    assert!(ok, "{out}");
+    let run = env.runs()[0]["id"].as_i64().unwrap();
+    wait_until("step long running", 30, || {
+        let l = env.logs(run);
+        (step(&l, "long")["status"] == "running").then_some(())
+    });
+    drop(env.engine.take()); // SIGKILL: the lease is never released
+    let recorded = |what: &str| {
+        let sql = format!(
+            "SELECT status FROM {what} WHERE {} = {run}",
+            if what == "plan_runs" { "id" } else { "run_id" }
+        );
+        rows(&env.url, &sql)[0][0].as_str().unwrap().to_owned()
+    };
+    // The CLI shows it interrupted once the lease (3 s) expired, while the database still says
+    // running: no engine is left to record it.
+    env.wait_status(run, "interrupted", 30);
+    assert_eq!(recorded("plan_runs"), "running");
+    // resume records it (and, interrupted, asks for the G3 confirmation first).
+    let (ok, out) = env.run(&[
+        "plan",
+        "resume",
+        &run.to_string(),
+        "--from",
+        "long",
+        "--reason",
+        "checked by hand",
+    ]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("recorded as interrupted"), "{out}");
+    assert!(out.contains("--confirm slow"), "{out}");
+    assert_eq!(recorded("plan_runs"), "interrupted");
+    assert_eq!(recorded("plan_run_steps"), "interrupted");
+    let (ok, out) = env.run(&[
+        "plan",
+        "resume",
+        &run.to_string(),
+        "--from",
+        "long",
+        "--reason",
+        "checked by hand",
+        "--confirm",
+        "slow",
+    ]);
+    assert!(ok, "{out}");
+    assert!(
+        !out.contains("recorded as interrupted"),
+        "recorded once: {out}"
+    );
+    assert_eq!(recorded("plan_runs"), "queued");
+    // A new engine runs it again from the step.
+    let (_b, _) = serve(&env.sb, &env.url, &[]);
+    let logs = env.wait_status(run, "succeeded", 30);
+    assert!(
+        step(&logs, "long")["output"]
+            .as_str()
+            .unwrap()
+            .contains("again"),
+        "{logs}"
+    );
+}
+
 #[test]
 fn a_g3_run_waits_for_a_second_operator_when_the_switch_is_on() {
     // The second operator is a second real account (USER is not believed: tests/operators.rs).

@@ -28,10 +28,15 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
             output,
             limit,
             offset,
+            watch,
+            interval,
         } => {
             let mut q = EventQuery::parse(&filter.join(" "), &actor()).map_err(Failure::Other)?;
             q.limit = limit;
             q.offset = offset;
+            if watch {
+                return super::events_watch::watch(store, &q, output, interval).await;
+            }
             let events = store.list_events(&q).await?;
             let total = store.count_events(&q).await?;
             match output {
@@ -73,8 +78,8 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
         EventsCommand::Show { id, output } => {
             let event = store.get_event(id).await?;
             let log = store.event_log(id).await?;
-            let scenarios = store.scenario_definitions().await.unwrap_or_default();
-            let recommended = crate::domain::plan::recommend(&scenarios, &event);
+            // The same facts as the console's detail: the event, its component, the topology.
+            let (recommended, topology) = crate::plans::recommendations(store, &event).await?;
             match output {
                 Output::Json => {
                     let v = serde_json::json!({"event": event, "timeline": log, "recommended_plans": recommended});
@@ -83,6 +88,12 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
                 Output::Table => {
                     print_event(&event);
                     if !recommended.is_empty() {
+                        if !topology {
+                            crate::outln!(
+                                "note: no topology applied (`nightwatch apply` components): \
+                                 host and peer parameters cannot be filled"
+                            );
+                        }
                         crate::outln!("recommended plans (best first):");
                         for r in &recommended {
                             crate::outln!(
@@ -159,7 +170,7 @@ async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<
     Ok(())
 }
 
-fn print_list(events: &[Event], total: i64) {
+pub(super) fn print_list(events: &[Event], total: i64) {
     crate::outln!(
         "{:>6} {:<3} {:<10} {:>5} {:<19} {:<14} {}",
         "ID",

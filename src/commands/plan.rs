@@ -246,6 +246,14 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: PlanCommand) -> Resul
             confirm,
         } => {
             refuse_read_only(settings, "resuming a run")?;
+            // A run whose engine is gone (lease expired) is recorded interrupted here and now,
+            // as a surviving engine would: resume acts on the recorded state, and with no engine
+            // left nobody else would record it.
+            if store.interrupt_if_expired(run, &actor(), crate::store::LeaseClock::Database).await? {
+                crate::outln!(
+                    "run {run}: the engine running it is gone (lease expired): recorded as interrupted"
+                );
+            }
             let r = store.get_plan_run(run).await?;
             let Some(from) = from else {
                 store

@@ -4,6 +4,7 @@
 //! visible changed, and returns the [`Effect`]s to run. It holds the console's single read-only
 //! gate. Handlers per concern live in `app/`; drawing lives in `render.rs` and `panes/`.
 
+mod answers;
 mod config;
 #[cfg(test)]
 mod config_tests;
@@ -13,6 +14,8 @@ mod dr;
 mod dr_tests;
 mod editor;
 mod event_menu;
+#[cfg(test)]
+mod event_page_tests;
 mod event_poll;
 mod events;
 #[cfg(test)]
@@ -303,7 +306,7 @@ impl App {
     /// This is the console's single read-only gate: a mutating action never gets past the first
     /// lines below when the console is read-only, so no mutating [`Effect`] can be produced.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        if self.config.read_only && action.is_mutating() {
+        if self.config.read_only && action.mutates() {
             self.popup = None;
             // Name what was refused: the operator sees which key did nothing, and why.
             let what = match &action {
@@ -338,7 +341,11 @@ impl App {
                 at,
                 result,
             } => {
-                self.on_overview(generation, at, result);
+                self.on_overview(generation, at, result.map(Some));
+                Vec::new()
+            }
+            Action::OverviewUnchanged { generation, at } => {
+                self.on_overview(generation, at, Ok(None));
                 Vec::new()
             }
             Action::SetTheme(name) => vec![Effect::LoadTheme(name)],
@@ -366,89 +373,34 @@ impl App {
                     reason,
                 }]
             }
-            Action::OperationDone { message, failed } => {
-                self.message = Some(Message {
-                    text: message,
-                    error: failed,
-                    expires: if failed {
-                        Expiry::Replaced
-                    } else {
-                        Expiry::At(self.now + INFO_TTL_MS)
-                    },
-                });
-                self.dirty = true;
-                let mut effects = self.load();
-                effects.extend(self.after_event_action(failed));
-                effects.extend(self.after_plan_action());
-                effects
-            }
-            Action::ConfigLoaded { generation, result } => {
-                self.on_config_loaded(generation, result);
-                Vec::new()
-            }
-            Action::HistoryLoaded { key, result } => {
-                self.on_history_loaded(&key, result);
-                Vec::new()
-            }
-            Action::ConfigSaved { key, result } => self.on_config_saved(&key, result),
-            Action::OpenConfigKey(key) => self.open_config_key(key),
-            Action::EventsLoaded {
-                request,
-                filter_gen,
-                result,
-            } => self.on_events_loaded(request, filter_gen, result),
-            Action::EventsUnchanged {
-                request,
-                filter_gen,
-            } => {
-                self.on_events_unchanged(request, filter_gen);
-                Vec::new()
-            }
-            Action::EventsCounted {
-                filter_gen,
-                stamp,
-                result,
-            } => {
-                self.on_events_counted(filter_gen, stamp, result);
-                Vec::new()
-            }
-            Action::EventDetailLoaded { id, result } => {
-                self.on_event_detail_loaded(id, result);
-                Vec::new()
-            }
-            Action::EventStatsLoaded(result) => {
-                self.on_event_stats(result);
-                Vec::new()
-            }
-            Action::EventStatsUnchanged => {
-                self.events.stats_in_flight = crate::console::events::InFlight(None);
-                Vec::new()
-            }
-            Action::UrgentChecked(result) => self.on_urgent(result),
-            Action::InspectionTasksLoaded(result) => self.on_inspection_tasks(result),
-            Action::InspectionRunsLoaded { task, result } => self.on_inspection_runs(&task, result),
-            Action::InspectionRunLoaded { id, result } => self.on_inspection_run(id, result),
-            Action::RunQueued { task, result } => self.on_run_queued(&task, result),
-            Action::PlansLoaded(result) => self.on_plans_loaded(result),
-            Action::PlanRunLoaded { id, result } => self.on_plan_run(id, result),
-            Action::LaunchFormLoaded(result) => {
-                self.on_launch_form(result);
-                Vec::new()
-            }
-            Action::PlanPrepared { plan, result } => self.on_plan_prepared(&plan, result),
-            Action::PlanLaunched(result) => self.on_plan_launched(result),
-            Action::OutputSaved(result) => {
-                self.on_output_saved(result);
-                Vec::new()
-            }
-            Action::LaunchRecommended(rank) => self.launch_recommended(rank),
-            Action::RecommendationsLoaded {
-                id,
-                result,
-                topology,
-            } => self.on_recommendations(id, result, topology),
-            Action::OpenEvent(id) => self.open_event(id),
-            Action::EventOpened(result) => self.on_event_opened(result),
+            a @ (Action::OperationDone { .. }
+            | Action::ConfigLoaded { .. }
+            | Action::ConfigUnchanged { .. }
+            | Action::HistoryLoaded { .. }
+            | Action::ConfigSaved { .. }
+            | Action::OpenConfigKey(_)
+            | Action::EventsLoaded { .. }
+            | Action::EventsUnchanged { .. }
+            | Action::EventsCounted { .. }
+            | Action::EventDetailLoaded { .. }
+            | Action::EventDetailUnchanged { .. }
+            | Action::EventStatsLoaded(_)
+            | Action::EventStatsUnchanged
+            | Action::UrgentChecked(_)
+            | Action::InspectionTasksLoaded(_)
+            | Action::InspectionRunsLoaded { .. }
+            | Action::InspectionRunLoaded { .. }
+            | Action::RunQueued { .. }
+            | Action::PlansLoaded(_)
+            | Action::PlanRunLoaded { .. }
+            | Action::LaunchFormLoaded(_)
+            | Action::PlanPrepared { .. }
+            | Action::PlanLaunched(_)
+            | Action::OutputSaved(_)
+            | Action::LaunchRecommended(_)
+            | Action::RecommendationsLoaded { .. }
+            | Action::OpenEvent(_)
+            | Action::EventOpened(_)) => self.on_answer(a),
             a @ (Action::Quit | Action::Exit | Action::Yes | Action::No | Action::Back)
                 if matches!(self.popup, Some(Popup::AskQuit { .. })) =>
             {

@@ -6,7 +6,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::{Action, SaveFailure};
+use super::action::{Action, ConfigAction, SaveFailure};
 use super::app::App;
 use super::fixture::{NOW, config_app, history};
 
@@ -28,7 +28,7 @@ fn key(app: &mut App, code: KeyCode, mods: KeyModifiers) {
 fn editing(key_name: &str, text: &str) -> App {
     let mut app = config_app(false);
     app.update(Action::OpenConfigKey(key_name.into()));
-    app.update(Action::Edit);
+    app.update(Action::OnConfig(ConfigAction::Edit));
     app.sysconf.editor_mut().unwrap().set_text(text);
     app
 }
@@ -67,7 +67,7 @@ fn config_editor_syntax_error() {
 fn config_review_confirm_rms_warning() {
     let text = "{\"hostEffective\": true, \"hostName\": \"rms2.internal\", \"rmsKernelOutsideTenantId\": \"paas_outsidetenant_id\", \"token\": \"******\", \"version\": \"v3\"}";
     let mut app = editing("RMS_CONFIG", text);
-    app.update(Action::Save);
+    app.update(Action::OnConfig(ConfigAction::Save));
     app.update(Action::Paste("CHG-53 new RMS host".into()));
     both_sizes("config_review", &app);
 }
@@ -76,7 +76,7 @@ fn config_review_confirm_rms_warning() {
 fn config_history() {
     let mut app = config_app(false);
     app.update(Action::ApplyFilter("RISK".into()));
-    app.update(Action::History);
+    app.update(Action::OnConfig(ConfigAction::History));
     app.update(Action::HistoryLoaded {
         key: "RISK_DASHBOARD_CONFIG".into(),
         result: Ok(history()),
@@ -91,7 +91,7 @@ fn config_conflict() {
     let text = "{\"riskLevelMap\": {\"P0\": true, \"P1\": false, \"P2\": false, \"P3\": false}}";
     let mut app = editing("RISK_DASHBOARD_CONFIG", text);
     app.sysconf.editor_mut().unwrap().base_version = 2;
-    app.update(Action::Save);
+    app.update(Action::OnConfig(ConfigAction::Save));
     app.update(Action::Paste("CHG-51".into()));
     app.update(Action::Submit);
     app.update(Action::ConfigSaved {

@@ -9,8 +9,13 @@ use crate::domain::event::EventQuery;
 /// A request for IO, produced by `update` and executed by `runtime.rs`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Read the Overview; the answer carries `generation` so stale answers are dropped.
-    LoadOverview { generation: u64 },
+    /// Read the Overview; the answer carries `generation` so stale answers are dropped. `known`:
+    /// the change stamp and audit count of the Overview on screen; when the stamp still reads
+    /// the same nothing else is read, and the audit log is counted again only after it grew.
+    LoadOverview {
+        generation: u64,
+        known: Option<Box<(crate::domain::OverviewStamp, i64)>>,
+    },
     /// Perform a confirmed mutating operation, recorded with the actor and reason.
     Mutate {
         op: Operation,
@@ -19,8 +24,9 @@ pub enum Effect {
     },
     /// Load a theme by name (user directory first, then built-in).
     LoadTheme(String),
-    /// Read every configuration key (masked); the answer carries `generation`.
-    LoadConfig { generation: u64 },
+    /// Read every configuration key (masked); the answer carries `generation`. `known`: the
+    /// change stamp of the list on screen; when it still reads the same nothing else is read.
+    LoadConfig { generation: u64, known: Option<u64> },
     /// Read the history of one key (masked, with diffs).
     LoadHistory { key: String },
     /// Read one page of events and the count of all that match. The page is `query.limit` rows
@@ -38,8 +44,9 @@ pub enum Effect {
     },
     /// Count exactly what `query` matches (after a capped count), for filter generation `filter_gen`.
     CountEvents { filter_gen: u64, query: EventQuery },
-    /// Read one event and its timeline.
-    LoadEventDetail { id: i64 },
+    /// Read one event and its timeline, unless its change stamp (its `updated_at` and its newest
+    /// timeline entry, two index lookups) still reads `known`.
+    LoadEventDetail { id: i64, known: Option<(i64, i64)> },
     /// Read the Overview's event statistics as of `now`, unless the change stamp and the hour
     /// still read `known` (then nothing else is read).
     LoadEventStats { now: i64, known: Option<(i64, i64)> },

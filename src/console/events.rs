@@ -55,6 +55,8 @@ pub struct EventDetail {
     pub topology: bool,
     /// `x` was pressed on the list: launch the top recommendation as soon as it is known.
     pub launch_when_loaded: bool,
+    /// The change stamp read with what is shown ((0, 0): none; the next poll reads it all).
+    pub stamp: (i64, i64),
 }
 
 /// The Events pane's state.

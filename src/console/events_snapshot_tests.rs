@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::widgets::Widget;
 
-use super::action::Action;
+use super::action::{Action, EventsAction};
 use super::app::App;
 use super::fixture::{self, events_app};
 use super::glyphs::Glyphs;
@@ -38,13 +38,13 @@ fn events_marked_filtered_and_scrolled() {
         let effects = app.update(Action::ApplyFilter("level:P0,P1 status:open".into()));
         fixture::answer(&mut app, &effects, 2_345);
         for _ in 0..3 {
-            app.update(Action::Mark);
+            app.update(Action::OnEvents(EventsAction::Mark));
         }
-        app.update(Action::SortNext);
-        let effects = app.update(Action::SortNext);
+        app.update(Action::OnEvents(EventsAction::SortNext));
+        let effects = app.update(Action::OnEvents(EventsAction::SortNext));
         fixture::answer(&mut app, &effects, 2_345);
         app.update(Action::Down);
-        app.update(Action::Mark);
+        app.update(Action::OnEvents(EventsAction::Mark));
         let effects = app.update(Action::PageDown);
         if !effects.is_empty() {
             fixture::answer(&mut app, &effects, 2_345);
@@ -61,6 +61,7 @@ fn events_detail() {
         app.update(Action::Select);
         app.update(Action::EventDetailLoaded {
             id: 100_000,
+            stamp: (1, 1),
             result: Ok((Box::new(fixture::event(0)), fixture::log())),
         });
         app
@@ -111,6 +112,6 @@ fn the_flashing_tab_is_reverse_video_until_visited() {
 fn events_ascii() {
     let mut app = events_app(false, 100_000, 80, 24);
     app.config.glyphs = Glyphs::ASCII;
-    app.update(Action::Mark);
+    app.update(Action::OnEvents(EventsAction::Mark));
     insta::assert_snapshot!("events_ascii_80x24", draw(&app, 80, 24));
 }

@@ -120,6 +120,7 @@ pub fn overview() -> Overview {
         ],
         audit_total: 17,
         stamp: NOW - 2_000,
+        change: Default::default(),
     }
 }
 
@@ -137,7 +138,10 @@ pub fn app(read_only: bool) -> App {
     let mut app = empty_app(read_only);
     let effects = app.update(Action::Tick(NOW));
     assert!(
-        effects.contains(&crate::console::effect::Effect::LoadOverview { generation: 1 }),
+        effects.contains(&crate::console::effect::Effect::LoadOverview {
+            generation: 1,
+            known: None
+        }),
         "the first tick polls: {effects:?}"
     );
     let result = Ok(Box::new(overview()));

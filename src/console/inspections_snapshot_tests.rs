@@ -5,7 +5,7 @@
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::action::Action;
+use super::action::{Action, InspectionsAction};
 use super::app::App;
 use super::fixture::{self, host_results, inspections_app, run, run_app, run_read, wide_results};
 use super::glyphs::Glyphs;
@@ -108,7 +108,7 @@ fn inspections_result() {
 fn inspections_confirm_run_now() {
     both_sizes("inspections_confirm", |w, h| {
         let mut app = inspections_app(false, w, h);
-        app.update(Action::RunNow);
+        app.update(Action::OnInspections(InspectionsAction::RunNow));
         app
     });
 }

@@ -1,20 +1,18 @@
 //! Drawing the whole app: `impl Widget for &App` (drawing never clones or mutates state).
 //!
-//! Layout: the tab line, the active pane, the prompt line (when open), the status bar, and the
-//! popup on top. Rendering reads `app.now`, never the wall clock, so snapshots are deterministic.
+//! Layout: the tab line, the active pane, the prompt line (when open), the hint bar (the keys of
+//! what has the keyboard), the status bar, and the popup on top. Rendering reads `app.now`, never the wall clock, so snapshots are deterministic.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Widget};
 
-use super::action::Action;
 use super::app::{App, Popup};
-use super::mode::Mode;
 use super::panes;
 use super::popups::{AskQuitPopup, ConfirmPopup, DetailPopup, HelpPopup, MenuPopup, PromptLine};
 use super::tab::Tab;
-use super::widgets::{StatusBar, TabBar};
+use super::widgets::{HintBar, StatusBar, TabBar};
 
 impl App {
     /// A bordered block in the theme's colours with the console's border set.
@@ -30,16 +28,16 @@ impl App {
     /// Where the terminal cursor goes (only while typing), for `area` the whole screen.
     pub fn cursor(&self, area: Rect) -> Option<Position> {
         match (&self.popup, &self.prompt) {
-            (Some(Popup::Confirm(c)), _) => ConfirmPopup::cursor(c, area),
+            (Some(Popup::Confirm(c)), _) => ConfirmPopup::cursor(c, popup_area(area)),
             (None, None) if self.tab == super::tab::Tab::Plans => {
-                let (_, body, _, _) = split(area, false);
+                let [_, body, ..] = split(area, false);
                 self.plans
                     .form
                     .as_ref()
                     .and_then(|f| panes::PlansPane::form_cursor(f, body))
             }
             (None, Some(p)) => {
-                let (_, _, prompt, _) = split(area, true);
+                let [_, _, prompt, ..] = split(area, true);
                 let sigil = u16::try_from(p.kind.sigil().chars().count()).unwrap_or(1);
                 let x = prompt.x + sigil + u16::try_from(p.input.cursor()).unwrap_or(u16::MAX);
                 Some(Position::new(
@@ -49,140 +47,6 @@ impl App {
             }
             _ => None,
         }
-    }
-
-    fn hint(&self) -> String {
-        let km = &self.config.keymap;
-        let key = |mode: Mode, a: &Action| {
-            km.key_for(mode, a)
-                .or_else(|| mode.fallback().and_then(|m| km.key_for(m, a)))
-                .map(|k| k.to_string())
-        };
-        let ro = self.config.read_only;
-        let pairs: &[(Action, &str)] = match self.mode() {
-            Mode::Config if ro => &[
-                (Action::Select, "view"),
-                (Action::History, "history"),
-                (Action::Filter, "filter"),
-                (Action::Help, "help"),
-            ],
-            Mode::Config => &[
-                (Action::Select, "view"),
-                (Action::Edit, "edit"),
-                (Action::Toggle, "toggle"),
-                (Action::History, "history"),
-                (Action::Filter, "filter"),
-            ],
-            Mode::Editor => &[
-                (Action::Save, "save"),
-                (Action::Back, "leave"),
-                (Action::Undo, "undo"),
-                (Action::Find, "find"),
-            ],
-            Mode::History if ro => &[(Action::Back, "close")],
-            Mode::History => &[
-                (Action::Rollback, "roll back to this"),
-                (Action::Back, "close"),
-            ],
-            Mode::Conflict => &[
-                (Action::Reload, "reload theirs"),
-                (Action::Reapply, "re-apply mine"),
-                (Action::Back, "back"),
-            ],
-            Mode::Confirm if self.popup.is_none() => {
-                &[(Action::Yes, "discard"), (Action::No, "keep editing")]
-            }
-            Mode::Normal if self.tab == Tab::Events && self.events.detail.is_some() => &[
-                (Action::Back, "back"),
-                (Action::Menu, "actions"),
-                (Action::Help, "help"),
-            ],
-            Mode::Normal if self.tab == Tab::Events => &[
-                (Action::Menu, "actions"),
-                (Action::Filter, "filter"),
-                (Action::Help, "help"),
-            ],
-            Mode::Inspections if self.inspections.result.is_some() => &[
-                (Action::Back, "back"),
-                (Action::Down, "scroll"),
-                (Action::Help, "help"),
-            ],
-            Mode::Inspections if self.inspections.run.is_some() && ro => &[
-                (Action::Select, "result"),
-                (Action::CursorRight, "targets"),
-                (Action::Back, "back"),
-            ],
-            Mode::Inspections if self.inspections.run.is_some() => &[
-                (Action::Select, "result"),
-                (Action::RunNow, "re-run"),
-                (Action::Back, "back"),
-            ],
-            Mode::Inspections if self.inspections.runs.is_some() && ro => {
-                &[(Action::Select, "open run"), (Action::Back, "back")]
-            }
-            Mode::Inspections if self.inspections.runs.is_some() => &[
-                (Action::Select, "open run"),
-                (Action::RunNow, "run now"),
-                (Action::Back, "back"),
-            ],
-            Mode::Inspections if ro => &[
-                (Action::Select, "runs"),
-                (Action::Filter, "filter"),
-                (Action::Help, "help"),
-            ],
-            Mode::Inspections => &[
-                (Action::Select, "runs"),
-                (Action::RunNow, "run now"),
-                (Action::Help, "help"),
-            ],
-            Mode::Dr if ro => &[
-                (Action::Select, "detail"),
-                (Action::NextField, "focus"),
-                (Action::Help, "help"),
-            ],
-            Mode::Dr => &[
-                (Action::Select, "detail"),
-                (Action::NextField, "focus"),
-                (Action::Switchover, "switchover"),
-            ],
-            Mode::Normal => &[
-                (Action::Help, "help"),
-                (Action::CommandLine, "cmd"),
-                (Action::Filter, "filter"),
-                (Action::Quit, "quit"),
-            ],
-            Mode::Plans if self.plans.live.is_some() && ro => &[
-                (Action::FollowOutput, "follow"),
-                (Action::Find, "search"),
-                (Action::SaveOutput, "save"),
-                (Action::Back, "back"),
-            ],
-            Mode::Plans if self.plans.live.is_some() => &[
-                (Action::PauseRun, "pause"),
-                (Action::AbortRun, "abort"),
-                (Action::SkipStep, "skip"),
-                (Action::Back, "back"),
-            ],
-            Mode::Plans if ro => &[(Action::NextField, "lists"), (Action::Help, "help")],
-            Mode::Plans => &[
-                (Action::Select, "open"),
-                (Action::NextField, "lists"),
-                (Action::Help, "help"),
-            ],
-            Mode::PlanForm => &[(Action::Submit, "prepare"), (Action::Back, "cancel")],
-            Mode::Command => &[(Action::Complete, "complete"), (Action::Back, "cancel")],
-            Mode::Filter => &[(Action::Submit, "apply"), (Action::Back, "cancel")],
-            Mode::Help => &[(Action::Back, "close")],
-            Mode::Menu => &[(Action::Select, "choose"), (Action::Back, "close")],
-            Mode::Confirm => &[(Action::Yes, "yes"), (Action::No, "no")],
-            Mode::ConfirmInput => &[(Action::Submit, "confirm"), (Action::No, "cancel")],
-        };
-        let mode = self.mode();
-        pairs
-            .iter()
-            .filter_map(|(a, label)| key(mode, a).map(|k| format!("{k} {label}")))
-            .collect::<Vec<_>>()
-            .join("  ")
     }
 
     fn status_bar(&self) -> StatusBar<'_> {
@@ -213,7 +77,6 @@ impl App {
             freshness,
             stale,
             message,
-            hint: self.hint(),
             theme: &self.config.theme,
             glyphs: &self.config.glyphs,
         }
@@ -253,16 +116,24 @@ fn engine_short(e: &crate::domain::EngineState) -> &'static str {
     }
 }
 
-/// (tabs, body, prompt, status) rows of the screen.
-fn split(area: Rect, prompt: bool) -> (Rect, Rect, Rect, Rect) {
-    let [tabs, body, prompt, status] = Layout::vertical([
+/// Where popups go: above the hint and status bars (the hint bar shows the popup's own keys).
+fn popup_area(area: Rect) -> Rect {
+    Rect {
+        height: area.height.saturating_sub(2),
+        ..area
+    }
+}
+
+/// [tabs, body, prompt, hints, status] rows of the screen.
+fn split(area: Rect, prompt: bool) -> [Rect; 5] {
+    Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
         Constraint::Length(u16::from(prompt)),
         Constraint::Length(1),
+        Constraint::Length(1),
     ])
-    .areas(area);
-    (tabs, body, prompt, status)
+    .areas(area)
 }
 
 impl Widget for &App {
@@ -282,7 +153,7 @@ impl Widget for &App {
             self.asciify(area, buf);
             return;
         }
-        let (tabs, body, prompt, status) = split(area, self.prompt.is_some());
+        let [tabs, body, prompt, hints, status] = split(area, self.prompt.is_some());
         TabBar {
             active: self.tab,
             theme: t,
@@ -299,28 +170,34 @@ impl Widget for &App {
             }
             .render(prompt, buf);
         }
+        HintBar {
+            hints: &self.hints(),
+            theme: t,
+        }
+        .render(hints, buf);
         self.status_bar().render(status, buf);
+        let over = popup_area(area);
         match &self.popup {
             Some(Popup::Help { scroll }) => HelpPopup {
                 app: self,
                 scroll: *scroll,
             }
-            .render(area, buf),
-            Some(Popup::Menu(m)) => MenuPopup { app: self, menu: m }.render(area, buf),
+            .render(over, buf),
+            Some(Popup::Menu(m)) => MenuPopup { app: self, menu: m }.render(over, buf),
             Some(Popup::Confirm(c)) => ConfirmPopup {
                 app: self,
                 state: c,
             }
-            .render(area, buf),
+            .render(over, buf),
             Some(Popup::Detail { title, lines }) => {
                 DetailPopup {
                     app: self,
                     title,
                     lines,
                 }
-                .render(area, buf);
+                .render(over, buf);
             }
-            Some(Popup::AskQuit { stops }) => AskQuitPopup { app: self, stops }.render(area, buf),
+            Some(Popup::AskQuit { stops }) => AskQuitPopup { app: self, stops }.render(over, buf),
             None => {}
         }
         self.asciify(area, buf);

@@ -186,22 +186,44 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
     let (store, sysconfig) = (&io.store, &io.sysconfig);
     let config_dir = io.config_dir.clone();
     match effect {
-        Effect::LoadOverview { generation } => {
-            let result = store
-                .overview()
-                .await
-                .map(Box::new)
-                .map_err(|e| e.to_string());
-            Action::OverviewLoaded {
-                generation,
-                at: now_ms(),
-                result,
+        Effect::LoadOverview { generation, known } => {
+            let read = async {
+                let stamp = match &known {
+                    Some(k) => Some(store.overview_stamp().await?).filter(|s| *s == k.0),
+                    None => None,
+                };
+                if stamp.is_some() {
+                    return Ok(None);
+                }
+                let audit = known.map(|k| (k.0.audit_last_id, k.1));
+                store.overview_after(audit).await.map(|o| Some(Box::new(o)))
+            };
+            match read.await {
+                Ok(None) => Action::OverviewUnchanged {
+                    generation,
+                    at: now_ms(),
+                },
+                result => Action::OverviewLoaded {
+                    generation,
+                    at: now_ms(),
+                    result: result
+                        .map(|o| o.unwrap_or_default())
+                        .map_err(|e: crate::store::StoreError| e.to_string()),
+                },
             }
         }
-        Effect::LoadConfig { generation } => Action::ConfigLoaded {
-            generation,
-            result: sysconfig.list().await.map_err(|e| e.to_string()),
-        },
+        Effect::LoadConfig { generation, known } => {
+            // The stamp first: a save landing during the read shows as a new stamp next time.
+            let stamp = sysconfig.list_stamp().await.unwrap_or(0);
+            if known.is_some_and(|k| k == stamp) {
+                return Action::ConfigUnchanged { generation };
+            }
+            Action::ConfigLoaded {
+                generation,
+                stamp,
+                result: sysconfig.list().await.map_err(|e| e.to_string()),
+            }
+        }
         Effect::LoadHistory { key } => {
             let result = sysconfig.history(&key).await.map_err(|e| e.to_string());
             Action::HistoryLoaded { key, result }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::action::{Action, Operation};
+use super::action::{Action, ConfigAction, Operation};
 use super::app::App;
 use super::effect::Effect;
 use super::fixture;
@@ -198,10 +198,10 @@ async fn no_secret_reaches_any_buffer_or_the_log() {
         h.check(&format!("value of {key}"));
         h.act(Action::PageDown).await;
         h.check(&format!("value of {key}, scrolled"));
-        h.act(Action::Edit).await;
+        h.act(Action::OnConfig(ConfigAction::Edit)).await;
         h.check(&format!("editor of {key}"));
         h.act(Action::Back).await;
-        h.act(Action::History).await;
+        h.act(Action::OnConfig(ConfigAction::History)).await;
         let versions = h
             .app
             .sysconf
@@ -228,20 +228,20 @@ async fn no_secret_reaches_any_buffer_or_the_log() {
         ("IAM_CONFIG", "\"admin\"", "\"root\""),
     ] {
         h.act(Action::OpenConfigKey(key.into())).await;
-        h.act(Action::Edit).await;
+        h.act(Action::OnConfig(ConfigAction::Edit)).await;
         let text = h.editor_text().replace(from, to);
         h.app.sysconf.editor_mut().unwrap().set_text(&text);
-        h.act(Action::Save).await;
+        h.act(Action::OnConfig(ConfigAction::Save)).await;
         h.check(&format!("review of {key}"));
         h.act(Action::Paste("CHG-9 secret test".into())).await;
         h.act(Action::Submit).await;
         let msg = h.app.message.clone().unwrap();
         assert!(msg.text.contains("saved v"), "{key}: {msg:?}");
         h.check(&format!("{key} saved"));
-        h.act(Action::History).await;
+        h.act(Action::OnConfig(ConfigAction::History)).await;
         h.check(&format!("history of {key}"));
         h.act(Action::Bottom).await;
-        h.act(Action::Rollback).await;
+        h.act(Action::OnConfig(ConfigAction::Rollback)).await;
         h.check(&format!("rollback review of {key}"));
         h.act(Action::No).await;
         h.act(Action::Back).await;
@@ -254,18 +254,18 @@ async fn no_secret_reaches_any_buffer_or_the_log() {
 
     // A conflict: someone rotates the ASO secret while the console edits the key.
     h.act(Action::OpenConfigKey("ASO_API_CONFIG".into())).await;
-    h.act(Action::Edit).await;
+    h.act(Action::OnConfig(ConfigAction::Edit)).await;
     let aso = serde_json::json!({"endPoint": "https://aso3.internal", "accessKeyInfo": ROTATED});
     cfg.set(set("ASO_API_CONFIG", aso, "bob")).await.unwrap();
     let text = h.editor_text().replace("aso2", "aso4");
     h.app.sysconf.editor_mut().unwrap().set_text(&text);
-    h.act(Action::Save).await;
+    h.act(Action::OnConfig(ConfigAction::Save)).await;
     h.act(Action::Paste("CHG-10".into())).await;
     h.act(Action::Submit).await;
     let conflict = h.app.sysconf.editor().unwrap().conflict.clone().unwrap();
     assert!(conflict.theirs.is_some(), "their change was loaded");
     h.check("conflict");
-    h.act(Action::Reapply).await;
+    h.act(Action::OnConfig(ConfigAction::Reapply)).await;
     h.check("review after re-apply");
     h.act(Action::Paste("CHG-10 on top".into())).await;
     h.act(Action::Submit).await;
@@ -279,7 +279,7 @@ async fn no_secret_reaches_any_buffer_or_the_log() {
 
     // A switch toggle, confirmed and saved.
     h.act(Action::OpenConfigKey("useAke".into())).await;
-    h.act(Action::Toggle).await;
+    h.act(Action::OnConfig(ConfigAction::Toggle)).await;
     h.check("switch review");
     h.act(Action::Paste("CHG-11".into())).await;
     h.act(Action::Submit).await;

@@ -46,6 +46,8 @@ pub struct ConfigState {
     pub generation: u64,
     /// When the pending list read was sent (epoch ms), if one is pending.
     pub in_flight: Option<i64>,
+    /// The change stamp read with the list on screen (0: none; the next poll reads the list).
+    pub stamp: u64,
     /// The screen over the list, if any.
     pub screen: Option<Screen>,
     /// A key to open once the list arrives (`:config KEY`).

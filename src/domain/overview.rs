@@ -59,4 +59,21 @@ pub struct Overview {
     pub audit_total: i64,
     /// Newest change seen (max updated/heartbeat time), so a refresh can tell nothing changed.
     pub stamp: i64,
+    /// The change stamp read before this Overview: a poll reads the rest only when it moved.
+    #[serde(skip)]
+    pub change: OverviewStamp,
+}
+
+/// What tells whether the Overview changed, read by index lookups and from the tiny instance and
+/// lease tables: never a scan of a table that grows (the audit log is stamped by its highest id,
+/// so its count is recomputed only after it grew).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OverviewStamp {
+    /// `MAX(id)` of `audit_log` (its primary key).
+    pub audit_last_id: i64,
+    /// `COUNT(*)` and `MAX(updated_at)` of `components`.
+    pub components: (i64, i64),
+    /// Every instance's id and heartbeat, and the master lease (holder, term, expiry).
+    pub instances: Vec<(String, i64)>,
+    pub lease: Option<(String, i64, i64)>,
 }

@@ -22,6 +22,9 @@ pub enum KeyState {
     /// Never saved, or saved by the system's first-start generator.
     Default,
     Modified,
+    /// Saved, and a live engine has not adopted this version yet (it does within its poll,
+    /// ≤ 30 s): "modified" would claim an effect that has not happened.
+    Pending,
     /// Saved after the running engine started, and the key needs a restart to take effect.
     RestartNeeded,
     /// Version-gated key saved without raising `version`: the engine keeps the old one.
@@ -35,6 +38,7 @@ impl KeyState {
         match self {
             KeyState::Default => "default",
             KeyState::Modified => "modified",
+            KeyState::Pending => "applying",
             KeyState::RestartNeeded => "restart needed",
             KeyState::NotApplied => "not applied",
             KeyState::Invalid(_) => "invalid",

@@ -147,6 +147,19 @@ impl SysConfig {
         Ok(EngineFacts { engines })
     }
 
+    /// What [`SysConfig::list`] depends on, in one number: the history's highest id (every save
+    /// writes a row) and what the live engines applied. Two small reads by index; a poll that
+    /// finds it unchanged reads nothing else.
+    pub async fn list_stamp(&self) -> Result<u64, ConfigError> {
+        use std::hash::{Hash, Hasher};
+        let alive_after = crate::domain::time::now_ms() - 45_000;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.store.config_stamp().await?.hash(&mut h);
+        self.store.engines_applied(alive_after).await?.hash(&mut h);
+        // Never 0: 0 means "unknown" to the console.
+        Ok(h.finish().max(1))
+    }
+
     /// Every documented key (in registry order) and every user key, masked.
     pub async fn list(&self) -> Result<Vec<ConfigView>, ConfigError> {
         let rows = self.store.list_config().await?;

@@ -114,16 +114,16 @@ fn engine_state(
     {
         return KeyState::RestartNeeded;
     }
-    if spec.version_gated {
-        let behind = facts.engines.iter().any(|(_, applied)| {
-            applied
-                .get(key)
-                .and_then(Value::as_i64)
-                .is_some_and(|v| v < row.version)
-        });
-        if behind {
-            return KeyState::NotApplied;
-        }
+    // What a live engine adopted of this key (absent: never adopted, version 0).
+    let behind = facts
+        .engines
+        .iter()
+        .any(|(_, applied)| applied.get(key).and_then(Value::as_i64).unwrap_or(0) < row.version);
+    if behind && spec.version_gated {
+        return KeyState::NotApplied;
+    }
+    if behind {
+        return KeyState::Pending;
     }
     KeyState::Modified
 }
@@ -172,4 +172,57 @@ pub fn history(spec: Option<&KeySpec>, rows: &[StoredConfig]) -> Vec<HistoryEntr
 /// Whether any leaf of a value is sealed (the value holds secrets).
 pub fn holds_secrets(v: &Value) -> bool {
     is_sealed(v) || !sealed_pointers(v).is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::sysconfig::lookup;
+
+    fn row(key: &str, version: i64, value: &Value) -> StoredConfig {
+        StoredConfig {
+            key: key.to_owned(),
+            value: value.to_string(),
+            version,
+            updated_by: "ops".into(),
+            updated_at: 5_000,
+            reason: "r".into(),
+            action: String::new(),
+        }
+    }
+
+    fn engine(applied: &[(&str, i64)]) -> (i64, serde_json::Map<String, Value>) {
+        let m = applied
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+            .collect();
+        (1_000, m)
+    }
+
+    /// A filter change is "modified" only once every live engine adopted that version: until
+    /// then it says it is being applied (it takes effect within the engines' poll, ≤ 30 s).
+    #[test]
+    fn a_saved_key_reads_applying_until_every_live_engine_adopted_its_version() {
+        let key = "RISK_DASHBOARD_CONFIG";
+        let spec = lookup(key);
+        let value = spec.map_or(Value::Null, |s| (s.default)());
+        let r = row(key, 3, &value);
+        let state = |engines: Vec<(i64, serde_json::Map<String, Value>)>| {
+            view(key, spec, Some(&r), &EngineFacts { engines }).state
+        };
+        assert_eq!(state(vec![engine(&[(key, 2)])]), KeyState::Pending);
+        assert_eq!(state(vec![engine(&[])]), KeyState::Pending, "never adopted");
+        assert_eq!(
+            state(vec![engine(&[(key, 3)]), engine(&[(key, 2)])]),
+            KeyState::Pending,
+            "one engine behind"
+        );
+        assert_eq!(state(vec![engine(&[(key, 3)])]), KeyState::Modified);
+        assert_eq!(
+            state(Vec::new()),
+            KeyState::Modified,
+            "no engine to wait for"
+        );
+        assert_eq!(KeyState::Pending.label(), "applying");
+    }
 }

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::{App, Popup};
-use crate::console::action::{Action, Operation, SaveFailure};
+use crate::console::action::{Action, ConfigAction, Operation, SaveFailure};
 use crate::console::confirm::ConfirmState;
 use crate::console::effect::Effect;
 use crate::console::sysconf::{
@@ -54,21 +54,37 @@ impl App {
         effects
     }
 
-    /// Ask for the key list (a newer generation makes any pending answer stale).
+    /// Ask for the key list (a newer generation makes any pending answer stale), whatever the
+    /// change stamp says.
     pub(super) fn load_config(&mut self) -> Vec<Effect> {
+        self.sysconf.stamp = 0;
+        self.request_config()
+    }
+
+    fn request_config(&mut self) -> Vec<Effect> {
         self.sysconf.generation += 1;
         self.sysconf.in_flight = Some(self.now);
         vec![Effect::LoadConfig {
             generation: self.sysconf.generation,
+            known: Some(self.sysconf.stamp).filter(|s| *s != 0),
         }]
     }
 
     /// On a tick: poll the keys while the Config tab shows (a read hanging for 10 s is given up).
+    /// The poll carries the change stamp of the list on screen: when nothing changed, only the
+    /// stamp is read.
     pub(super) fn poll_config(&mut self) -> Vec<Effect> {
         match self.sysconf.in_flight {
             _ if self.tab != Tab::Config => Vec::new(),
             Some(since) if self.now - since < 10_000 => Vec::new(),
-            _ => self.load_config(),
+            _ => self.request_config(),
+        }
+    }
+
+    /// A poll found the list's change stamp where it was.
+    pub(super) fn on_config_unchanged(&mut self, generation: u64) {
+        if generation == self.sysconf.generation {
+            self.sysconf.in_flight = None;
         }
     }
 
@@ -76,12 +92,14 @@ impl App {
     pub(super) fn on_config_loaded(
         &mut self,
         generation: u64,
+        stamp: u64,
         result: Result<Vec<ConfigView>, String>,
     ) {
         if generation != self.sysconf.generation {
             return;
         }
         self.sysconf.in_flight = None;
+        self.sysconf.stamp = if result.is_ok() { stamp } else { 0 };
         match result {
             Ok(views) => {
                 if !self.sysconf.loaded || self.sysconf.error.take().is_some() {
@@ -160,9 +178,9 @@ impl App {
                 }
                 return Vec::new();
             }
-            Action::Edit => return self.open_editor(),
-            Action::Toggle => return self.request_toggle(),
-            Action::History => return self.open_history(),
+            Action::OnConfig(ConfigAction::Edit) => return self.open_editor(),
+            Action::OnConfig(ConfigAction::Toggle) => return self.request_toggle(),
+            Action::OnConfig(ConfigAction::History) => return self.open_history(),
             Action::Back if value_open => {
                 self.sysconf.screen = None;
                 return Vec::new();
@@ -293,7 +311,7 @@ impl App {
             Action::PageDown => h.scroll = h.scroll.saturating_add(10),
             Action::PageUp => h.scroll = h.scroll.saturating_sub(10),
             Action::Back => self.sysconf.screen = None,
-            Action::Rollback => return self.request_rollback(),
+            Action::OnConfig(ConfigAction::Rollback) => return self.request_rollback(),
             _ => {}
         }
         Vec::new()

@@ -5,7 +5,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 
-use crate::console::action::{Action, EditedText, Operation, SaveFailure};
+use crate::console::action::{Action, ConfigAction, EditedText, Operation, SaveFailure};
 use crate::console::app::{App, Popup};
 use crate::console::effect::Effect;
 use crate::console::fixture::{self, NOW, config_app, config_views, history};
@@ -59,9 +59,16 @@ fn entering_the_tab_loads_the_keys_and_lists_them_grouped() {
     let effects = press(&mut app, "6");
     assert_eq!(app.tab, Tab::Config);
     let generation = app.sysconf.generation;
-    assert_eq!(effects, vec![Effect::LoadConfig { generation }]);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadConfig {
+            generation,
+            known: None
+        }]
+    );
     app.update(Action::ConfigLoaded {
         generation,
+        stamp: 1,
         result: Ok(config_views()),
     });
     assert_eq!(app.mode(), Mode::Config);
@@ -428,8 +435,8 @@ fn read_only_refuses_edit_toggle_and_rollback() {
     });
     effects.extend(press(&mut app, "ju"));
     assert_eq!(app.popup, None);
-    effects.extend(app.update(Action::Save));
-    effects.extend(app.update(Action::Reapply));
+    effects.extend(app.update(Action::OnConfig(ConfigAction::Save)));
+    effects.extend(app.update(Action::OnConfig(ConfigAction::Reapply)));
     assert!(effects.iter().all(|e| !e.is_mutating()), "{effects:?}");
     assert!(message(&app).contains("read-only"));
 }

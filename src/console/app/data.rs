@@ -16,6 +16,10 @@ impl App {
         self.in_flight_since = Some(self.now);
         vec![Effect::LoadOverview {
             generation: self.generation,
+            known: self
+                .overview
+                .as_ref()
+                .map(|o| Box::new((o.change.clone(), o.audit_total))),
         }]
     }
 
@@ -80,12 +84,12 @@ impl App {
         }
     }
 
-    /// An Overview read finished.
+    /// An Overview read finished (`Ok(None)`: its change stamp had not moved, nothing was read).
     pub(super) fn on_overview(
         &mut self,
         generation: u64,
         at: i64,
-        result: Result<Box<Overview>, String>,
+        result: Result<Option<Box<Overview>>, String>,
     ) {
         if generation != self.generation {
             tracing::debug!(
@@ -103,7 +107,9 @@ impl App {
                 if self.data_error.take().is_some() {
                     self.dirty = true;
                 }
-                if self.overview.as_ref() != Some(&*overview) {
+                if let Some(overview) = overview
+                    && self.overview.as_ref() != Some(&*overview)
+                {
                     self.db = overview.db.clone();
                     self.overview = Some(*overview);
                     self.refilter();

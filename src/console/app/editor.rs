@@ -6,7 +6,7 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::{App, Popup, Prompt, PromptKind};
-use crate::console::action::{Action, EditedText, Operation};
+use crate::console::action::{Action, ConfigAction, EditedText, Operation};
 use crate::console::confirm::ConfirmState;
 use crate::console::effect::Effect;
 use crate::console::line_input::LineInput;
@@ -20,17 +20,17 @@ impl App {
             return Vec::new();
         };
         match action {
-            Action::Save => return self.editor_save(),
+            Action::OnConfig(ConfigAction::Save) => return self.editor_save(),
             Action::Back if ed.is_modified() => ed.ask_discard = true,
             Action::Back => {
                 let key = ed.key.clone();
                 self.open_value(&key);
                 self.info("left the editor: nothing changed");
             }
-            Action::Undo => {
+            Action::OnConfig(ConfigAction::Undo) => {
                 ed.area.undo();
             }
-            Action::Redo => {
+            Action::OnConfig(ConfigAction::Redo) => {
                 ed.area.redo();
             }
             Action::Find => {
@@ -163,13 +163,13 @@ impl App {
             Action::Down => c.scroll = c.scroll.saturating_add(1),
             Action::Up => c.scroll = c.scroll.saturating_sub(1),
             Action::Back => ed.conflict = None,
-            Action::Reload => {
+            Action::OnConfig(ConfigAction::Reload) => {
                 let (key, v) = (ed.key.clone(), c.current);
                 self.open_value(&key);
                 self.info(&format!("{key}: took v{v}; your edit was discarded"));
                 return self.load_config();
             }
-            Action::Reapply => {
+            Action::OnConfig(ConfigAction::Reapply) => {
                 let Some(current) = c.current_value.clone() else {
                     self.info("their change is still loading…");
                     return Vec::new();

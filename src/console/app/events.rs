@@ -6,7 +6,7 @@
 //! new open P0/P1 events; the first check only learns the highest id (no bell for old events).
 
 use super::App;
-use crate::console::action::{Action, EventPage};
+use crate::console::action::{Action, EventPage, EventsAction, PlansAction};
 use crate::console::effect::Effect;
 use crate::console::events::window;
 use crate::console::events::{
@@ -198,7 +198,12 @@ impl App {
 
     /// Bound actions on the Events tab; `None` for what the generic browsing handles.
     pub(super) fn on_events(&mut self, action: &Action) -> Option<Vec<Effect>> {
-        if matches!(action, Action::Ack | Action::AssignMe | Action::Resolve) {
+        if matches!(
+            action,
+            Action::OnEvents(EventsAction::Ack)
+                | Action::OnEvents(EventsAction::AssignMe)
+                | Action::OnEvents(EventsAction::Resolve)
+        ) {
             return Some(self.event_action(action));
         }
         if self.events.detail.is_some() {
@@ -212,15 +217,15 @@ impl App {
             Action::PageUp => self.events_move(sel - page),
             Action::Top => self.events_move(0),
             Action::Bottom => self.events_move(self.events.total - 1),
-            Action::Mark => self.toggle_mark(),
-            Action::SortNext => self.sort_next(),
-            Action::SortReverse => {
+            Action::OnEvents(EventsAction::Mark) => self.toggle_mark(),
+            Action::OnEvents(EventsAction::SortNext) => self.sort_next(),
+            Action::OnEvents(EventsAction::SortReverse) => {
                 self.events.descending = !self.events.descending;
                 self.restart_events()
             }
             Action::Select => self.open_event_detail(),
             // `x` on the list: open the event and launch its top recommendation once known.
-            Action::LaunchPlan => {
+            Action::OnPlans(PlansAction::LaunchPlan) => {
                 let effects = self.open_event_detail();
                 if let Some(d) = &mut self.events.detail {
                     d.launch_when_loaded = true;
@@ -328,7 +333,10 @@ impl App {
         match &mut self.events.detail {
             Some(d) if d.in_flight.due(now) => {
                 d.in_flight = InFlight(Some(now));
-                vec![Effect::LoadEventDetail { id: d.id }]
+                vec![Effect::LoadEventDetail {
+                    id: d.id,
+                    known: Some(d.stamp).filter(|s| *s != (0, 0)),
+                }]
             }
             _ => Vec::new(),
         }
@@ -351,13 +359,16 @@ impl App {
                 return Some(Vec::new());
             }
             Action::Refresh => return Some(self.load_event_detail()),
-            Action::LaunchPlan => return Some(self.choose_recommended()),
+            Action::OnPlans(PlansAction::LaunchPlan) => return Some(self.choose_recommended()),
             Action::Down => 1,
             Action::Up => -1,
             Action::PageDown => 10,
             Action::PageUp => -10,
             Action::Top => -10_000,
-            Action::Select | Action::Mark | Action::SortNext | Action::SortReverse => 0,
+            Action::Select
+            | Action::OnEvents(EventsAction::Mark)
+            | Action::OnEvents(EventsAction::SortNext)
+            | Action::OnEvents(EventsAction::SortReverse) => 0,
             _ => return None,
         };
         if let Some(d) = &mut self.events.detail {
@@ -371,12 +382,14 @@ impl App {
     pub(super) fn on_event_detail_loaded(
         &mut self,
         id: i64,
+        stamp: (i64, i64),
         result: Result<(Box<Event>, Vec<LogEntry>), String>,
     ) {
         let Some(d) = self.events.detail.as_mut().filter(|d| d.id == id) else {
             return;
         };
         d.in_flight = InFlight(None);
+        d.stamp = if result.is_ok() { stamp } else { (0, 0) };
         let before = d.clone();
         match result {
             Ok((event, log)) => {

@@ -4,7 +4,7 @@
 //! flight).
 
 use super::{App, Popup};
-use crate::console::action::{Action, Operation};
+use crate::console::action::{Action, EventsAction, Operation};
 use crate::console::effect::Effect;
 use crate::console::events::EventDetail;
 use crate::console::plans::is_active;
@@ -155,10 +155,10 @@ impl App {
             })
             .flatten();
         let what = match action {
-            Action::Ack => EventAction::Ack {
+            Action::OnEvents(EventsAction::Ack) => EventAction::Ack {
                 note: String::new(),
             },
-            Action::AssignMe => EventAction::Assign {
+            Action::OnEvents(EventsAction::AssignMe) => EventAction::Assign {
                 to: self.config.actor.clone(),
             },
             _ => EventAction::Resolve {

@@ -6,7 +6,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::console::action::{Action, Operation};
+use crate::console::action::{Action, EventsAction, InspectionsAction, Operation, PlansAction};
 use crate::console::app::{App, Expiry, Popup};
 use crate::console::effect::Effect;
 use crate::console::fixture::{self, NOW, plans_app};
@@ -353,13 +353,13 @@ fn messages_expire_when_no_longer_true_and_a_burst_is_counted_whole() {
 #[test]
 fn whether_an_action_mutates_is_declared_on_it() {
     for a in [
-        Action::Ack,
-        Action::AssignMe,
-        Action::Resolve,
-        Action::RunNow,
-        Action::AbortRun,
+        Action::OnEvents(EventsAction::Ack),
+        Action::OnEvents(EventsAction::AssignMe),
+        Action::OnEvents(EventsAction::Resolve),
+        Action::OnInspections(InspectionsAction::RunNow),
+        Action::OnPlans(PlansAction::AbortRun),
     ] {
-        assert!(a.is_mutating(), "{a:?}");
+        assert!(a.mutates(), "{a:?}");
     }
     for a in [
         Action::Quit,
@@ -368,7 +368,7 @@ fn whether_an_action_mutates_is_declared_on_it() {
         Action::Help,
         Action::Select,
     ] {
-        assert!(!a.is_mutating(), "{a:?}");
+        assert!(!a.mutates(), "{a:?}");
     }
 }
 

@@ -6,7 +6,7 @@
 //! `update` has already refused `run_now` before anything here runs.
 
 use super::{App, Popup};
-use crate::console::action::{Action, Operation};
+use crate::console::action::{Action, InspectionsAction, Operation};
 use crate::console::effect::Effect;
 use crate::console::inspections::{RUNS_PAGE, ResultView, RunView, RunsView};
 use crate::console::menu::{MenuItem, MenuState};
@@ -26,7 +26,7 @@ impl App {
     pub(super) fn on_inspections(&mut self, action: Action) -> Vec<Effect> {
         self.dirty = true;
         match action {
-            Action::RunNow => return self.request_run_now(),
+            Action::OnInspections(InspectionsAction::RunNow) => return self.request_run_now(),
             Action::Refresh => return self.reload_inspections(),
             Action::Menu => {
                 self.open_inspections_menu();

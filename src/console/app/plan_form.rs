@@ -4,7 +4,7 @@
 //! confirmed launch is queued. Errors land on the field they name, with the fix.
 
 use super::App;
-use crate::console::action::{Action, Operation, PlanLaunch};
+use crate::console::action::{Action, Operation, PlanLaunch, PlansAction};
 use crate::console::effect::Effect;
 use crate::console::plans::{LaunchForm, PreparedView};
 use crate::console::tab::Tab;
@@ -28,8 +28,8 @@ impl App {
                 self.info("launch cancelled: nothing was started");
             }
             Action::NextField | Action::Down => f.move_focus(1),
-            Action::PrevField | Action::Up => f.move_focus(-1),
-            Action::ToggleDryRun => f.dry_run = !f.dry_run,
+            Action::OnPlans(PlansAction::PrevField) | Action::Up => f.move_focus(-1),
+            Action::OnPlans(PlansAction::ToggleDryRun) => f.dry_run = !f.dry_run,
             Action::CursorLeft | Action::CursorRight if on_switch => f.dry_run = !f.dry_run,
             Action::CursorLeft | Action::CursorRight => {
                 let by = if action == Action::CursorRight { 1 } else { -1 };

@@ -5,7 +5,7 @@
 //! demands; `f` follow, `/` `n` search, `w` save the output.
 
 use super::{App, Prompt, PromptKind};
-use crate::console::action::{Action, Operation};
+use crate::console::action::{Action, Operation, PlansAction};
 use crate::console::effect::Effect;
 use crate::console::line_input::LineInput;
 use crate::console::plans::{RunLive, Section};
@@ -34,7 +34,7 @@ impl App {
             Action::PageUp => step(-10),
             Action::Top => 0,
             Action::Bottom => last,
-            Action::NextField | Action::PrevField => {
+            Action::NextField | Action::OnPlans(PlansAction::PrevField) => {
                 s.section = match s.section {
                     Section::Catalogue => Section::Runs,
                     Section::Runs => Section::Catalogue,
@@ -42,10 +42,10 @@ impl App {
                 return Vec::new();
             }
             Action::Select if s.section == Section::Catalogue => {
-                return self.update(Action::LaunchPlan);
+                return self.update(Action::OnPlans(PlansAction::LaunchPlan));
             }
             Action::Select => return self.open_live_selected(),
-            Action::LaunchPlan => return self.open_launch_selected(),
+            Action::OnPlans(PlansAction::LaunchPlan) => return self.open_launch_selected(),
             other => return self.on_normal(other),
         };
         match s.section {
@@ -127,7 +127,7 @@ impl App {
                 v.scroll = 0;
             }
             Action::Bottom => v.follow = true,
-            Action::FollowOutput => {
+            Action::OnPlans(PlansAction::FollowOutput) => {
                 v.follow = !v.follow;
                 if !v.follow {
                     v.scroll = lines.saturating_sub(10);
@@ -157,13 +157,13 @@ impl App {
                     }
                 };
             }
-            Action::SaveOutput => return self.save_output(),
-            Action::PauseRun
-            | Action::AbortRun
-            | Action::RetryStep
-            | Action::SkipStep
-            | Action::ConfirmStep
-            | Action::ApproveRun => return self.steer_run(&action),
+            Action::OnPlans(PlansAction::SaveOutput) => return self.save_output(),
+            Action::OnPlans(PlansAction::PauseRun)
+            | Action::OnPlans(PlansAction::AbortRun)
+            | Action::OnPlans(PlansAction::RetryStep)
+            | Action::OnPlans(PlansAction::SkipStep)
+            | Action::OnPlans(PlansAction::ConfirmStep)
+            | Action::OnPlans(PlansAction::ApproveRun) => return self.steer_run(&action),
             other => return self.on_normal(other),
         }
         Vec::new()
@@ -209,7 +209,7 @@ impl App {
         let (run, plan, status) = (r.id, r.plan.clone(), r.status.as_str());
         let step = v.step();
         let op = match action {
-            Action::PauseRun => match status {
+            Action::OnPlans(PlansAction::PauseRun) => match status {
                 "paused" => Operation::PauseRun {
                     run,
                     plan,
@@ -230,19 +230,19 @@ impl App {
                     return Vec::new();
                 }
             },
-            Action::AbortRun if !crate::console::plans::is_active(status) => {
+            Action::OnPlans(PlansAction::AbortRun) if !crate::console::plans::is_active(status) => {
                 self.error(&format!("run #{run} is {status}: nothing to abort"));
                 return Vec::new();
             }
-            Action::AbortRun => Operation::AbortRun { run, plan },
-            Action::ApproveRun if status == "awaiting_approval" => {
+            Action::OnPlans(PlansAction::AbortRun) => Operation::AbortRun { run, plan },
+            Action::OnPlans(PlansAction::ApproveRun) if status == "awaiting_approval" => {
                 Operation::ApproveRun { run, plan }
             }
-            Action::ApproveRun => {
+            Action::OnPlans(PlansAction::ApproveRun) => {
                 self.error(&format!("run #{run} is {status}: nothing to approve"));
                 return Vec::new();
             }
-            Action::ConfirmStep => match step {
+            Action::OnPlans(PlansAction::ConfirmStep) => match step {
                 Some(s) if s.status == "waiting" => Operation::ConfirmStep {
                     run,
                     plan,
@@ -253,7 +253,7 @@ impl App {
                     return Vec::new();
                 }
             },
-            Action::RetryStep | Action::SkipStep => {
+            Action::OnPlans(PlansAction::RetryStep) | Action::OnPlans(PlansAction::SkipStep) => {
                 if !matches!(status, "failed" | "aborted" | "interrupted" | "rolled_back") {
                     self.error(&format!(
                         "run #{run} is {status}: only a failed, aborted or interrupted run \
@@ -269,7 +269,7 @@ impl App {
                     run,
                     plan,
                     seq: s.seq,
-                    skip: *action == Action::SkipStep,
+                    skip: *action == Action::OnPlans(PlansAction::SkipStep),
                     interrupted: status == "interrupted",
                     typed: String::new(),
                 }

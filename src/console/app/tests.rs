@@ -180,7 +180,10 @@ fn refresh_command_polls_with_a_new_generation_and_drops_stale_answers() {
     assert_eq!(
         enter(&mut app),
         vec![
-            Effect::LoadOverview { generation: g + 1 },
+            Effect::LoadOverview {
+                generation: g + 1,
+                known: Some(Box::new((Default::default(), 17)))
+            },
             Effect::LoadEventStats {
                 now: NOW,
                 known: Some((7, NOW / 3_600_000))
@@ -211,7 +214,8 @@ fn ticks_poll_once_at_a_time_and_idle_ticks_do_not_redraw() {
         effects,
         vec![
             Effect::LoadOverview {
-                generation: app.generation
+                generation: app.generation,
+                known: Some(Box::new((Default::default(), 17)))
             },
             Effect::LoadEventStats {
                 now: NOW + 1000,
@@ -295,7 +299,7 @@ fn live_instances_cannot_be_forgotten() {
     let Some(Popup::Menu(menu)) = &app.popup else {
         panic!("no menu")
     };
-    assert!(menu.items.iter().all(|i| !i.action.is_mutating()));
+    assert!(menu.items.iter().all(|i| !i.action.mutates()));
     assert!(
         menu.note
             .as_deref()
@@ -399,7 +403,7 @@ fn read_only_menu_hides_what_it_cannot_do() {
     let Some(Popup::Menu(menu)) = &app.popup else {
         panic!("no menu")
     };
-    assert!(menu.items.iter().all(|i| !i.action.is_mutating()));
+    assert!(menu.items.iter().all(|i| !i.action.mutates()));
     assert_eq!(menu.note.as_deref(), Some("read-only: changes are hidden"));
     // Driving every key through the read-only app never yields a mutating effect.
     let mut effects = press(&mut app, "jjkk\nyy");

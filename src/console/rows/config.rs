@@ -32,12 +32,13 @@ pub fn preview(v: &ConfigView) -> String {
     }
 }
 
-/// The state's symbol and style: `○ default`, `● modified`, `▲ restart needed`, `✗ invalid`.
+/// The state's symbol and style: `○ default`, `● modified`, `… applying`, `▲ restart needed`, `✗ invalid`.
 pub fn state_span(state: &KeyState, ctx: &CellCtx<'_>) -> Span<'static> {
     let (g, t) = (ctx.glyphs, ctx.theme);
     let (mark, style): (&str, Style) = match state {
         KeyState::Default => (g.dead, t.muted),
         KeyState::Modified => (g.alive, t.ok),
+        KeyState::Pending => (g.ellipsis, t.muted),
         KeyState::RestartNeeded | KeyState::NotApplied => (g.warn, t.warn),
         KeyState::Invalid(_) => (g.error, t.error),
     };

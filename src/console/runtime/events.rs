@@ -97,7 +97,12 @@ pub async fn perform(store: &Store, effect: Effect) -> Action {
                 },
             }
         }
-        Effect::LoadEventDetail { id } => {
+        Effect::LoadEventDetail { id, known } => {
+            // The stamp first: a change landing during the read shows as a new stamp next time.
+            let stamp = store.event_detail_stamp(*id).await.unwrap_or((0, 0));
+            if known.is_some_and(|k| k == stamp && stamp != (0, 0)) {
+                return Action::EventDetailUnchanged { id: *id };
+            }
             let result = async {
                 let event = store.get_event(*id).await?;
                 let log = store.event_log(*id).await?;
@@ -105,7 +110,11 @@ pub async fn perform(store: &Store, effect: Effect) -> Action {
             }
             .await
             .map_err(|e| e.to_string());
-            Action::EventDetailLoaded { id: *id, result }
+            Action::EventDetailLoaded {
+                id: *id,
+                stamp,
+                result,
+            }
         }
         Effect::LoadEventStats { now, known } => {
             if let Some((stamp, hour)) = known

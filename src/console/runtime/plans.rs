@@ -10,7 +10,7 @@ use super::super::plans::{
     FormField, LaunchForm, PlanEntry, PlansSnapshot, PreparedView, RUNS_LIMIT, RunEntry,
 };
 use super::EffectIo;
-use crate::domain::plan::{Param, Plan, recommend_with};
+use crate::domain::plan::{Param, Plan};
 use crate::domain::time::now_ms;
 use crate::plans::{self, Confirmation, LaunchError, SECOND_APPROVER_KEY};
 use crate::store::{Store, StoreError};
@@ -54,12 +54,7 @@ pub(super) async fn perform(store: &Store, effect: Effect) -> Action {
         Effect::LoadRecommendations { id } => {
             let result = async {
                 let event = store.get_event(id).await?;
-                let scenarios = store.scenario_definitions().await?;
-                let components = store.list_components().await?;
-                Ok::<_, StoreError>((
-                    recommend_with(&scenarios, &event, &components),
-                    !components.is_empty(),
-                ))
+                crate::plans::recommendations(store, &event).await
             }
             .await
             .map_err(|e| e.to_string());

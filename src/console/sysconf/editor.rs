@@ -98,6 +98,13 @@ impl EditorState {
     /// `error`, move the cursor to it, and return `None`.
     pub fn check(&mut self) -> Option<Value> {
         let spec = lookup(&self.key);
+        if self.kind == Kind::Integer
+            && let Some(message) = not_an_integer(&self.key, spec, &self.text())
+        {
+            // A one-word value: there is no position to point at, the cursor stays.
+            self.error = Some(message);
+            return None;
+        }
         let problem = match parse_input(self.kind, &self.text()) {
             Ok(v) => match validate(spec, &v) {
                 Ok(()) => {
@@ -157,6 +164,38 @@ impl EditorState {
 
 /// A text area holding `text`, with line numbers. Modifiers only (no colours), so it reads the
 /// same in every theme and under NO_COLOR.
+/// The message for an integer key whose text is not a whole number, naming the key and the form
+/// it takes (`6h` → its value in milliseconds, for the interval keys that count them).
+fn not_an_integer(
+    key: &str,
+    spec: Option<&crate::domain::sysconfig::KeySpec>,
+    text: &str,
+) -> Option<String> {
+    let t = text.trim();
+    if t.parse::<i64>().is_ok() {
+        return None;
+    }
+    let example = spec.map_or_else(|| "3600000".to_owned(), |s| (s.default)().to_string());
+    let mut msg =
+        format!("{key} takes a whole number of milliseconds, e.g. {example}; `{t}` is not one");
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let per: Option<i64> = match unit.trim() {
+        "ms" => Some(1),
+        "s" => Some(1_000),
+        "m" | "min" => Some(60_000),
+        "h" => Some(3_600_000),
+        "d" => Some(86_400_000),
+        _ => None,
+    };
+    if let (Ok(n), Some(per)) = (n.parse::<i64>(), per)
+        && let Some(ms) = n.checked_mul(per)
+    {
+        msg.push_str(&format!(" (type {ms} for {t})"));
+    }
+    Some(msg)
+}
+
 fn text_area(text: &str) -> TextArea<'static> {
     let mut area = TextArea::from(text.lines());
     area.set_tab_length(2);
@@ -196,5 +235,43 @@ mod tests {
         let text = "{\n  \"a\": {\n    \"P0\": 1\n  },\n  \"riskLevelMap\": {\n    \"P0\": \"yes\"\n  }\n}";
         assert_eq!(line_of_path(text, "/riskLevelMap/P0"), Some(6));
         assert_eq!(line_of_path(text, "/nope"), None);
+    }
+
+    #[test]
+    fn a_duration_typed_for_an_integer_key_names_the_key_and_the_form_and_keeps_the_cursor() {
+        let mut ed = EditorState {
+            key: "META_SYNC_INTERVAL".into(),
+            kind: Kind::Integer,
+            base_version: 1,
+            original: Value::from(21_600_000),
+            original_text: "21600000".into(),
+            area: text_area("6h"),
+            error: None,
+            ask_discard: false,
+            saving: false,
+            conflict: None,
+            last_search: None,
+        };
+        ed.area.move_cursor(CursorMove::End);
+        let before = ed.cursor();
+        assert_eq!(ed.check(), None);
+        let error = ed.error.clone().unwrap_or_default();
+        assert_eq!(
+            error,
+            "META_SYNC_INTERVAL takes a whole number of milliseconds, e.g. 21600000; `6h` is not \
+             one (type 21600000 for 6h)"
+        );
+        assert_eq!(ed.cursor(), before, "the cursor stays where it was");
+        ed.set_text("7200000");
+        assert_eq!(ed.check(), Some(Value::from(7_200_000)));
+        ed.set_text("soon");
+        assert!(ed.check().is_none());
+        assert!(
+            ed.error
+                .as_deref()
+                .is_some_and(|e| e.ends_with("`soon` is not one")),
+            "{:?}",
+            ed.error
+        );
     }
 }

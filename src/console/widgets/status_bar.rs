@@ -1,5 +1,6 @@
-//! The bottom line: mode, READ-ONLY badge, database, engine, data freshness, the last message, and a
-//! key hint. Segments are dropped by priority so it always fits in one line.
+//! The bottom line: mode, READ-ONLY badge, database, engine, data freshness and the last message
+//! (the keys are on the hint bar above it). Segments are dropped by priority so it always fits in
+//! one line.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -29,8 +30,6 @@ pub struct StatusBar<'a> {
     pub stale: bool,
     /// The last message and whether it is an error.
     pub message: Option<(&'a str, bool)>,
-    /// `? help  q quit`.
-    pub hint: String,
     /// Styles.
     pub theme: &'a Theme,
     /// Symbols.
@@ -63,17 +62,15 @@ impl Widget for StatusBar<'_> {
             format!(" {mark} {} ", self.freshness),
             fresh_style.patch(Style::new()),
         ));
-        let hint = (2, format!(" {} ", self.hint), t.muted);
         let fixed = |segs: &[(u8, String, Style)]| -> usize {
             segs.iter()
                 .map(|(_, s, _)| s.chars().count() + 1)
                 .sum::<usize>()
         };
-        // Make room for the message: the hint and the backend go (and the engine shortens) for
-        // the whole message; mode and freshness only for a third of the width.
+        // Make room for the message: the backend goes (and the engine shortens) for the whole
+        // message; mode and freshness only for a third of the width.
         let msg = self.message.map_or(0, |(m, _)| m.chars().count() + 3);
         let need = |prio: u8| if prio <= 5 { msg } else { msg.min(width / 3) };
-        segs.push(hint);
         while let Some((i, prio)) = segs
             .iter()
             .enumerate()
@@ -90,13 +87,12 @@ impl Widget for StatusBar<'_> {
                 segs.remove(i);
             }
         }
-        let hint = segs.iter().position(|s| s.0 == 2).map(|i| segs.remove(i));
         let mut spans = Vec::new();
         for (_, text, style) in &segs {
             spans.push(Span::styled(text.clone(), *style));
             spans.push(Span::styled(self.glyphs.sep, t.statusbar));
         }
-        let used = fixed(&segs) + hint.as_ref().map_or(0, |h| h.1.chars().count());
+        let used = fixed(&segs);
         let room = width.saturating_sub(used);
         if let Some((text, is_error)) = self.message {
             let (mark, style) = if is_error {
@@ -115,9 +111,6 @@ impl Widget for StatusBar<'_> {
             spans.push(Span::styled(format!("{text:<room$}"), style));
         } else {
             spans.push(Span::styled(" ".repeat(room), t.statusbar));
-        }
-        if let Some((_, text, style)) = hint {
-            spans.push(Span::styled(text, style.patch(t.statusbar).patch(t.muted)));
         }
         Line::from(spans).render(area, buf);
     }

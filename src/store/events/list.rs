@@ -310,6 +310,22 @@ impl Store {
         Ok(rows.iter().map(log_entry).collect::<Result<_, _>>()?)
     }
 
+    /// One event's change stamp: its `updated_at` and the id of its newest timeline entry (two
+    /// index lookups: the primary key, and `event_log (event_id, id)`). (0, 0) when it is gone.
+    pub async fn event_detail_stamp(&self, id: i64) -> Result<(i64, i64), StoreError> {
+        let updated: Option<i64> =
+            sqlx::query_scalar(self.sql("SELECT updated_at FROM risk_events WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let log: Option<i64> =
+            sqlx::query_scalar(self.sql("SELECT MAX(id) FROM event_log WHERE event_id = ?"))
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok((updated.unwrap_or(0), log.unwrap_or(0)))
+    }
+
     /// Counts by level and status (maintained), suppressed total, and events first seen in each
     /// of the last 24 whole hours (the current one last), bucketed in SQL over the index on
     /// `(first_seen, status)`. The stamp is read first: a change after it shows as a new stamp.

@@ -180,7 +180,6 @@ impl Store {
         clock: impl Into<LeaseClock>,
     ) -> Result<Vec<i64>, StoreError> {
         let clock = clock.into();
-        let now = clock.stamp();
         let expired = self.lease_now();
         let ids: Vec<i64> = sqlx::query_scalar(self.sql(&format!(
             "SELECT id FROM plan_runs WHERE status IN ('running', 'paused') AND lease_until < {expired}"
@@ -190,36 +189,54 @@ impl Store {
         .await?;
         let mut done = Vec::new();
         for id in ids {
-            let mut tx = self.begin_write().await?;
-            let n = sqlx::query(self.sql(&format!(
-                "UPDATE plan_runs SET status = 'interrupted', finished_at = ?, updated_at = ?, \
-                 message = 'the engine running it stopped (lease expired); resume it from a step' \
-                 WHERE id = ? AND status IN ('running', 'paused') AND lease_until < {expired}"
-            )))
+            if self.interrupt_if_expired(id, "engine", clock).await? {
+                done.push(id);
+            }
+        }
+        Ok(done)
+    }
+
+    /// Record run `id` as `interrupted` (with its running steps) if its lease expired while it
+    /// was running or paused: what a surviving engine does, done by whoever acts on the run first
+    /// (`plan resume` does not wait for an engine to notice). `actor` goes on the event's
+    /// timeline. `true` when this call recorded it.
+    pub async fn interrupt_if_expired(
+        &self,
+        id: i64,
+        actor: &str,
+        clock: impl Into<LeaseClock>,
+    ) -> Result<bool, StoreError> {
+        let clock = clock.into();
+        let now = clock.stamp();
+        let expired = self.lease_now();
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(self.sql(&format!(
+            "UPDATE plan_runs SET status = 'interrupted', finished_at = ?, updated_at = ?, \
+             message = 'the engine running it stopped (lease expired); resume it from a step' \
+             WHERE id = ? AND status IN ('running', 'paused') AND lease_until < {expired}"
+        )))
+        .bind(now)
+        .bind(now)
+        .bind(id)
+        .bind(clock.param())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 1 {
+            sqlx::query(self.sql(
+                "UPDATE plan_run_steps SET status = 'interrupted', finished_at = ?, updated_at = ? \
+                 WHERE run_id = ? AND status IN ('running', 'waiting')",
+            ))
             .bind(now)
             .bind(now)
             .bind(id)
-            .bind(clock.param())
             .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n == 1 {
-                sqlx::query(self.sql(
-                    "UPDATE plan_run_steps SET status = 'interrupted', finished_at = ?, updated_at = ? \
-                     WHERE run_id = ? AND status IN ('running', 'waiting')",
-                ))
-                .bind(now)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
+            .await?;
+            self.log_run_on_event(&mut tx, id, "plan-finished", actor, "interrupted", now)
                 .await?;
-                self.log_run_on_event(&mut tx, id, "plan-finished", "engine", "interrupted", now)
-                    .await?;
-                done.push(id);
-            }
-            tx.commit().await?;
         }
-        Ok(done)
+        tx.commit().await?;
+        Ok(n == 1)
     }
 
     /// Write a step's state, if `worker` still holds the run. `Ok(false)`: the claim is lost.
