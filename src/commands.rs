@@ -6,6 +6,7 @@ mod config;
 mod console;
 mod dr;
 mod events;
+pub mod hosts;
 mod info;
 mod inspect;
 pub mod key;
@@ -133,6 +134,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Events(c)) => events::run(settings, c).await,
         Some(Command::Dr(c)) => dr::run(settings, c).await,
         Some(Command::Key(c)) => key::run(settings, c).await,
+        Some(Command::Hosts(c)) => hosts::run(settings, c).await,
         Some(Command::Completions { .. }) => Ok(()),
     }
 }

@@ -19,6 +19,7 @@ mod inspection;
 mod inspection_view;
 mod instances;
 mod keys;
+mod known_hosts;
 mod migrate;
 mod outbox;
 mod overview;
@@ -39,6 +40,7 @@ pub use events::{
 };
 pub use inspection::{ResultRow, RunRow};
 pub use inspection_view::{InspectionStamp, TaskSummary};
+pub use known_hosts::trust_audit;
 pub use migrate::MigrateReport;
 pub use outbox::{NO_EVENT, OutboxItem};
 pub use plans::{
