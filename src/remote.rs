@@ -428,6 +428,8 @@ impl RemoteProcess {
                 .code()
                 .or_else(|| status.signal().map(|s| 128 + s))
                 .unwrap_or(255),
+            // openssh turns these two exit codes into errors; give them back as codes.
+            Err(openssh::Error::Remote(e)) if e.kind() == std::io::ErrorKind::NotFound => 127,
             Err(_) => 255,
         };
         drop(leash);

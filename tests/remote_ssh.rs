@@ -166,7 +166,7 @@ async fn probes_and_steps_on_three_hosts_match_what_each_host_reports() {
             &exec,
             &ep,
             "sh",
-            "echo \"on $NODE\"; ls /sys/class/net >&2; echo '{\"ifaces\": '$(ls /sys/class/net | wc -l)'}'",
+            "echo \"on $NODE\" >&2; ls /sys/class/net >&2; echo '{\"ifaces\": '$(ls /sys/class/net | wc -l)'}'",
             &env,
             T,
             &live,
@@ -177,13 +177,14 @@ async fn probes_and_steps_on_three_hosts_match_what_each_host_reports() {
         let n = own.lines().count();
         assert_eq!(o.values["IFACES"], n);
         let text = live.snapshot();
-        assert!(text.contains(&format!("on host-{i}\n")), "{text}");
+        assert!(text.contains(&format!("stderr: on host-{i}\n")), "{text}");
         assert!(text.contains(&format!("stderr: nwh{i}a\n")), "{text}");
     }
-    // One connection per host, reused by all of the above: a single `sshd -i` per namespace.
+    // One connection per host, reused by all of the above: a single sshd session process per
+    // namespace (sshd names it `sshd: USER@notty`).
     for i in 0..3 {
-        let sshds = estate.pids_on_host(i, &format!("sshd{i}.conf"));
-        assert_eq!(sshds.len(), 1, "host {i}: {sshds:?}");
+        let sessions = estate.pids_on_host(i, "sshd: root@notty");
+        assert_eq!(sessions.len(), 1, "host {i}: {sessions:?}");
     }
     drop(exec);
     store.close().await;

@@ -35,11 +35,11 @@ command -v "$__nw_p" >/dev/null || { echo "nightwatch: $__nw_p not found on $(ho
 exec 3<&0
 "$__nw_setsid" "$__nw_p" -c "$__nw_s" </dev/null 3<&- &
 __nw_c=$!
-{ while read -r _ <&3; do :; done; kill -KILL -- "-$__nw_c"; } </dev/null >/dev/null 2>&1 &
+{ while read -r _ <&3; do :; done; kill -KILL "-$__nw_c"; } </dev/null >/dev/null 2>&1 &
 __nw_w=$!
 exec 3<&-
 wait "$__nw_c"; __nw_r=$?
-kill -KILL -- "-$__nw_c" 2>/dev/null
+kill -KILL "-$__nw_c" 2>/dev/null
 kill -KILL "$__nw_w" 2>/dev/null
 exit "$__nw_r""#;
 
@@ -128,6 +128,32 @@ mod tests {
             format!("{hostile}|not the script|")
         );
         assert!(!std::path::Path::new("/tmp/nw-pwned").exists());
+    }
+
+    /// After a normal exit the script's whole group is gone (a background child included), with
+    /// the `sh` of this machine (dash on Debian: no `kill --`).
+    #[tokio::test]
+    async fn a_background_child_dies_with_the_script() {
+        let req = request("sh", "sleep 30 & echo $!", &[], None).unwrap();
+        let mut child = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(WRAPPER)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(req.as_bytes()).await.unwrap();
+        let out = child.wait_with_output().await.unwrap();
+        drop(stdin);
+        let pid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while crate::child::proc::start_ticks(pid).is_some()
+            && std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+        {
+            assert!(std::time::Instant::now() < deadline, "background child {pid} survived");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     #[test]
