@@ -183,7 +183,7 @@ async fn probes_and_steps_on_three_hosts_match_what_each_host_reports() {
     // One connection per host, reused by all of the above: a single sshd session process per
     // namespace (sshd names it `sshd: USER@notty`).
     for i in 0..3 {
-        let sessions = estate.pids_on_host(i, "sshd: root@notty");
+        let sessions = estate.pids_on_host(i, &format!("sshd: {}@notty", estate.user));
         assert_eq!(sessions.len(), 1, "host {i}: {sessions:?}");
     }
     drop(exec);

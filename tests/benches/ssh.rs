@@ -127,9 +127,10 @@ async fn main() {
         .collect();
     std::fs::write(&kh, lines).expect("known_hosts");
     let opts = format!(
-        "-o BatchMode=yes -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -i {} -l root",
+        "-o BatchMode=yes -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -i {} -l {}",
         kh.display(),
-        estate.client_key.display()
+        estate.client_key.display(),
+        estate.user
     );
     let mut hostlist = String::new();
     for (i, h) in estate.hosts.iter().enumerate() {

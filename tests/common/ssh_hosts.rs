@@ -31,6 +31,9 @@ pub struct SshHost {
 /// A set of namespaced hosts, torn down (processes killed, namespaces deleted) when dropped.
 pub struct SshEstate {
     pub dir: tempfile::TempDir,
+    /// The remote account (made for the estate: shell `/bin/sh`, no rc files, so a session costs
+    /// what sshd costs and not what root's `.bashrc` on this machine does).
+    pub user: String,
     /// The authorised client key (private key file).
     pub client_key: PathBuf,
     pub hosts: Vec<SshHost>,
@@ -91,15 +94,32 @@ impl SshEstate {
     /// `direct` hosts reached directly, plus (when `behind_jump`) one more reached only through
     /// host 0. Returns once every host answers `ssh … true`.
     pub fn start(direct: usize, behind_jump: bool) -> SshEstate {
+        use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().expect("tempdir");
+        // sshd reads authorized_keys as the account: the directory must let it through.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
         std::fs::create_dir_all("/run/sshd").expect("/run/sshd");
+        let user = format!("nws{}", super::unique().replace('_', "").chars().take(20).collect::<String>());
+        run(Command::new("useradd").args([
+            "--no-create-home",
+            "--home-dir",
+            "/",
+            "--shell",
+            "/bin/sh",
+            "--user-group",
+            &user,
+        ]));
+        // A locked account ("!") refuses even key logins; "*" only disables the password.
+        run(Command::new("usermod").args(["-p", "*", &user]));
         let client_key = dir.path().join("client");
         keygen(&client_key);
         let auth = dir.path().join("authorized_keys");
         std::fs::copy(client_key.with_extension("pub"), &auth).expect("authorized_keys");
+        std::fs::set_permissions(&auth, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         let tag = super::unique().replace('_', "");
         let mut estate = SshEstate {
             dir,
+            user,
             client_key,
             hosts: Vec::new(),
             procs: Vec::new(),
@@ -120,7 +140,7 @@ impl SshEstate {
             std::fs::write(
                 &cfg,
                 format!(
-                    "HostKey {}\nAuthorizedKeysFile {}\nPermitRootLogin prohibit-password\n\
+                    "HostKey {}\nAuthorizedKeysFile {}\nPermitRootLogin no\n\
                      StrictModes no\nUsePAM no\nPidFile none\nLogLevel ERROR\n\
                      PasswordAuthentication no\nKbdInteractiveAuthentication no\n",
                     host_key.display(),
@@ -185,7 +205,7 @@ impl SshEstate {
         let mut ssh = json!({
             "host": h.addr,
             "port": h.port,
-            "user": "root",
+            "user": self.user,
             "identity_file": self.client_key.display().to_string(),
         });
         if let Some(j) = h.jump {
@@ -250,5 +270,7 @@ impl Drop for SshEstate {
             }
             let _ = Command::new("ip").args(["netns", "del", &h.ns]).status();
         }
+        let _ = Command::new("pkill").args(["-KILL", "-u", &self.user]).status();
+        let _ = Command::new("userdel").arg(&self.user).status();
     }
 }
