@@ -450,3 +450,74 @@ async fn known_hosts_round_trip(store: Store, db: TestDb) -> TestDb {
 
 on_every_backend!(known_hosts_round_trip);
 
+
+/// A plan run by the engine's plan worker: a `command` step on the step's target's host and one
+/// on a named component's host, with the run's values as data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_plan_runs_command_steps_on_the_target_and_on_a_named_component() {
+    use nightwatch::domain::content::{Targets, load_bundle};
+    use nightwatch::domain::time::now_ms;
+    use nightwatch::engine::plans::{PlanWorker, execute};
+    use nightwatch::plans::{Confirmation, launch, prepare};
+    if !available() {
+        return;
+    }
+    let estate = SshEstate::start(1, true);
+    let (db, store) = db().await;
+    let exec = executor(&store, Limits::default());
+    trust_all(&store, &exec, &estate).await;
+    let ssh = |i: usize| {
+        let v: toml::Value = serde_json::from_value(estate.ssh(i)).unwrap();
+        toml::to_string(&v).unwrap()
+    };
+    const PLAN: &str = r#"
+[[plan]]
+name = "where"
+
+[[plan.param]]
+name = "note"
+kind = "string"
+
+[[plan.step]]
+id = "here"
+danger = "G1"
+target = "front"
+op = { kind = "command", on = "target", script = "ls /sys/class/net; printf '%s' \"$NOTE\" >&2", env = { NOTE = "{{params.note}}" } }
+
+[[plan.step]]
+id = "there"
+danger = "G1"
+op = { kind = "command", on = "back", script = "ls /sys/class/net" }
+"#;
+    let content = format!(
+        "[[component]]\nname = \"front\"\nkind = \"host\"\nlayer = \"physical\"\n[component.endpoints.ssh]\n{}\n\
+         [[component]]\nname = \"back\"\nkind = \"host\"\nlayer = \"physical\"\n[component.endpoints.ssh]\n{}\n{PLAN}",
+        ssh(0),
+        ssh(1).replace("[jump]", "[component.endpoints.ssh.jump]"),
+    );
+    let bundle = load_bundle(&[("p.toml".into(), content)], &[], &[], Targets::MustExist, &|_| Ok(()))
+        .expect("valid content");
+    store.apply_bundle(&bundle, false, "test", now_ms()).await.expect("apply");
+    let hostile = "$(touch /tmp/nw-plan-pwned) ' \" ;\nline";
+    let params = std::collections::BTreeMap::from([("note".to_owned(), hostile.to_owned())]);
+    let p = prepare(&store, "where", &params, None).await.expect("prepare");
+    let yes = Confirmation { yes: true, ..Confirmation::default() };
+    let id = launch(&store, &p, false, &yes, "test", false, false, 0).await.expect("launch");
+    let mut w = PlanWorker::new(store.clone(), "test").expect("worker");
+    w.probes = Arc::new(ProbeContext::new().with_remote(Arc::clone(&exec)));
+    let run = store.claim_plan_run("test", now_ms(), w.lease_ms).await.unwrap().expect("queued");
+    execute(&w, run, &tokio_util::sync::CancellationToken::new()).await.expect("execute");
+    let r = store.get_plan_run(id).await.unwrap();
+    let steps = store.plan_run_steps(id).await.unwrap();
+    assert_eq!(r.status, "succeeded", "{} {steps:?}", r.message);
+    let out = |sid: &str| steps.iter().find(|s| s.step_id == sid).unwrap().output.clone();
+    let here = out("here");
+    assert!(here.contains(&estate.on_host(0, &["ls", "/sys/class/net"])), "{here}");
+    assert!(here.contains(&format!("stderr: {}", hostile.lines().next().unwrap())), "{here}");
+    assert!(out("there").contains(&estate.on_host(1, &["ls", "/sys/class/net"])), "{}", out("there"));
+    assert!(!std::path::Path::new("/tmp/nw-plan-pwned").exists());
+    drop(w);
+    drop(exec);
+    store.close().await;
+    db.cleanup().await;
+}
