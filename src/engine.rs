@@ -202,19 +202,21 @@ impl Engine {
         ));
         // One SSH executor for every probe and plan step that runs on a component's host:
         // connections are shared and bounded across both.
-        let probe_ctx = Arc::new(match crate::remote::Executor::new(
-            Arc::new(crate::remote::StoreBacking {
-                store: store.clone(),
-                config: Some(sysconfig.clone()),
-            }),
-            crate::remote::Limits::default(),
-        ) {
-            Ok(exec) => crate::probes::ProbeContext::new().with_remote(Arc::new(exec)),
-            Err(e) => {
-                tracing::error!(error = %e, "no SSH executor: probes and steps with `on` will fail");
-                crate::probes::ProbeContext::new()
-            }
-        });
+        let probe_ctx = Arc::new(
+            match crate::remote::Executor::new(
+                Arc::new(crate::remote::StoreBacking {
+                    store: store.clone(),
+                    config: Some(sysconfig.clone()),
+                }),
+                crate::remote::Limits::default(),
+            ) {
+                Ok(exec) => crate::probes::ProbeContext::new().with_remote(Arc::new(exec)),
+                Err(e) => {
+                    tracing::error!(error = %e, "no SSH executor: probes and steps with `on` will fail");
+                    crate::probes::ProbeContext::new()
+                }
+            },
+        );
         let runner = inspect::Runner {
             store: store.clone(),
             probe: probe_fn_in(Arc::clone(&probe_ctx)),

@@ -167,11 +167,19 @@ impl Executor {
 
     /// Write the store's known hosts, the identities and the config file of host `n`; returns
     /// (config path, the target's own identity file).
-    async fn prepare(&self, ep: &SshEndpoint, n: usize) -> Result<(PathBuf, Option<PathBuf>), RemoteError> {
+    async fn prepare(
+        &self,
+        ep: &SshEndpoint,
+        n: usize,
+    ) -> Result<(PathBuf, Option<PathBuf>), RemoteError> {
         let io = |e: std::io::Error| RemoteError::Config(format!("ssh working files: {e}"));
         let hdir = self.dir.path().join(format!("h{n}"));
         std::fs::create_dir_all(&hdir).map_err(io)?;
-        let keys = self.backing.known_hosts().await.map_err(RemoteError::Config)?;
+        let keys = self
+            .backing
+            .known_hosts()
+            .await
+            .map_err(RemoteError::Config)?;
         let kh = self.dir.path().join("known_hosts");
         write_private(&kh, &known_hosts_text(&keys)).map_err(io)?;
         let mut ids = Vec::new();
@@ -184,16 +192,22 @@ impl Executor {
         Ok((cfg, own))
     }
 
-    async fn identity(&self, ep: &SshEndpoint, file: &std::path::Path) -> Result<Option<PathBuf>, RemoteError> {
+    async fn identity(
+        &self,
+        ep: &SshEndpoint,
+        file: &std::path::Path,
+    ) -> Result<Option<PathBuf>, RemoteError> {
         if let Some(p) = &ep.identity_file {
             return Ok(Some(PathBuf::from(p)));
         }
         let Some(key) = &ep.identity_secret else {
             return Ok(None);
         };
-        let text = self.backing.secret(key).await.map_err(|e| {
-            RemoteError::Config(format!("ssh.identity_secret {key}: {e}"))
-        })?;
+        let text = self
+            .backing
+            .secret(key)
+            .await
+            .map_err(|e| RemoteError::Config(format!("ssh.identity_secret {key}: {e}")))?;
         let mut text = zeroize::Zeroizing::new(text);
         if !text.ends_with('\n') {
             text.push('\n');
@@ -253,10 +267,15 @@ impl Executor {
             Ok(Err(e)) => error_text(&e),
             Err(_) => format!("no connection within {deadline:?}"),
         };
-        if err.contains("Host key verification failed") || err.contains("IDENTIFICATION HAS CHANGED") {
+        if err.contains("Host key verification failed")
+            || err.contains("IDENTIFICATION HAS CHANGED")
+        {
             return Err(self.host_key_error(ep, &cfg).await);
         }
-        Err(RemoteError::Unreachable(format!("{}: {err}", ep.describe())))
+        Err(RemoteError::Unreachable(format!(
+            "{}: {err}",
+            ep.describe()
+        )))
     }
 
     /// The refusal of an unknown or changed key, naming what the host presents.
@@ -264,7 +283,14 @@ impl Executor {
         let name = ep.known_hosts_name();
         let store = self.backing.known_hosts().await.unwrap_or_default();
         let trusted: Vec<&KnownHost> = store.iter().filter(|k| k.host == name).collect();
-        let seen = trust::scan(ep, cfg, self.dir.path(), &store, self.limits.connect_timeout).await;
+        let seen = trust::scan(
+            ep,
+            cfg,
+            self.dir.path(),
+            &store,
+            self.limits.connect_timeout,
+        )
+        .await;
         let seen = match seen {
             Ok(keys) => keys
                 .iter()
@@ -278,7 +304,10 @@ impl Executor {
                 "host key of {name} is not trusted: it presents {seen}; check it with the host's owner, then run `nightwatch hosts trust COMPONENT`"
             ))
         } else {
-            let was: Vec<String> = trusted.iter().map(|k| format!("{} {}", k.key_type, k.fingerprint)).collect();
+            let was: Vec<String> = trusted
+                .iter()
+                .map(|k| format!("{} {}", k.key_type, k.fingerprint))
+                .collect();
             RemoteError::HostKey(format!(
                 "host key of {name} CHANGED: it presents {seen}, the store trusts {}; refused (possible man-in-the-middle). If the host was reinstalled, run `nightwatch hosts trust COMPONENT`",
                 was.join(", ")
@@ -290,10 +319,20 @@ impl Executor {
     pub async fn scan(&self, ep: &SshEndpoint) -> Result<Vec<KnownHost>, RemoteError> {
         let host = self.host(ep);
         let (cfg, _) = self.prepare(ep, host.n).await?;
-        let store = self.backing.known_hosts().await.map_err(RemoteError::Config)?;
-        trust::scan(ep, &cfg, self.dir.path(), &store, self.limits.connect_timeout)
+        let store = self
+            .backing
+            .known_hosts()
             .await
-            .map_err(RemoteError::Unreachable)
+            .map_err(RemoteError::Config)?;
+        trust::scan(
+            ep,
+            &cfg,
+            self.dir.path(),
+            &store,
+            self.limits.connect_timeout,
+        )
+        .await
+        .map_err(RemoteError::Unreachable)
     }
 
     /// Forget the connection of `ep` (its master went away); the next command reconnects.
@@ -306,17 +345,33 @@ impl Executor {
     }
 
     /// Start `cmd` on `ep`'s host. Waits for a free slot (per host, then global).
-    pub async fn spawn(&self, ep: &SshEndpoint, cmd: RemoteCommand<'_>) -> Result<RemoteProcess, RemoteError> {
+    pub async fn spawn(
+        &self,
+        ep: &SshEndpoint,
+        cmd: RemoteCommand<'_>,
+    ) -> Result<RemoteProcess, RemoteError> {
         let request = wrapper::request(cmd.program, cmd.script, cmd.env, cmd.workdir)
             .map_err(RemoteError::Config)?;
         let host = self.host(ep);
-        let host_permit = host.permits.clone().acquire_owned().await.map_err(|e| RemoteError::Config(e.to_string()))?;
-        let global_permit = self.global.clone().acquire_owned().await.map_err(|e| RemoteError::Config(e.to_string()))?;
+        let host_permit = host
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| RemoteError::Config(e.to_string()))?;
+        let global_permit = self
+            .global
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| RemoteError::Config(e.to_string()))?;
         for attempt in 0..2 {
             let session = self.session(ep, &host).await?;
             let mut c = session.clone().arc_command("sh");
             c.arg("-c").arg(wrapper::WRAPPER);
-            c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+            c.stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
             let mut child = match c.spawn().await {
                 Ok(child) => child,
                 Err(e) if attempt == 0 => {
@@ -324,11 +379,21 @@ impl Executor {
                     self.invalidate(ep, &session).await;
                     continue;
                 }
-                Err(e) => return Err(RemoteError::Unreachable(format!("{}: {}", ep.describe(), error_text(&e)))),
+                Err(e) => {
+                    return Err(RemoteError::Unreachable(format!(
+                        "{}: {}",
+                        ep.describe(),
+                        error_text(&e)
+                    )));
+                }
             };
             let mut stdin = child.stdin().take();
             let sent = match stdin.as_mut() {
-                Some(s) => s.write_all(request.as_bytes()).await.and(s.flush().await).is_ok(),
+                Some(s) => s
+                    .write_all(request.as_bytes())
+                    .await
+                    .and(s.flush().await)
+                    .is_ok(),
                 None => false,
             };
             if !sent && attempt == 0 {
@@ -377,7 +442,11 @@ impl Executor {
                 self.invalidate(ep, &session).await;
                 continue;
             }
-            return Ok(Some(RemoteOutput { code, stdout, stderr }));
+            return Ok(Some(RemoteOutput {
+                code,
+                stdout,
+                stderr,
+            }));
         }
         Err(RemoteError::Unreachable(ep.describe()))
     }

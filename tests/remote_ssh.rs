@@ -17,7 +17,9 @@ use common::ssh_hosts::{SshEstate, available};
 use common::{Backend, Sandbox, TestDb};
 use nightwatch::domain::ssh::{KnownHost, SshEndpoint};
 use nightwatch::ops::Live;
-use nightwatch::probes::{self, CommandSpec, HostSpec, On, ProbeContext, ProbeSpec, ProcessSpec, Target};
+use nightwatch::probes::{
+    self, CommandSpec, HostSpec, On, ProbeContext, ProbeSpec, ProcessSpec, Target,
+};
 use nightwatch::remote::{Executor, Limits, RemoteCommand, RemoteError, StoreBacking};
 use nightwatch::store::{Store, trust_audit};
 use serde_json::json;
@@ -93,7 +95,9 @@ async fn probes_and_steps_on_three_hosts_match_what_each_host_reports() {
             on: On::Target,
             ..CommandSpec::default()
         });
-        let out = probes::run_in(&ctx, &spec, &t, T).await.expect("command probe");
+        let out = probes::run_in(&ctx, &spec, &t, T)
+            .await
+            .expect("command probe");
         let own = estate.on_host(i, &["ls", "/sys/class/net"]);
         assert_eq!(out.values["EXIT_CODE"], 0, "{}", out.output);
         assert!(out.output.starts_with(&own), "{i}: {} vs {own}", out.output);
@@ -105,7 +109,9 @@ async fn probes_and_steps_on_three_hosts_match_what_each_host_reports() {
             on: On::Target,
             ..HostSpec::default()
         });
-        let out = probes::run_in(&ctx, &spec, &t, T).await.expect("host probe");
+        let out = probes::run_in(&ctx, &spec, &t, T)
+            .await
+            .expect("host probe");
         let cpus: u64 = estate
             .on_host(i, &["grep", "-c", "^processor", "/proc/cpuinfo"])
             .trim()
@@ -145,17 +151,27 @@ async fn probes_and_steps_on_three_hosts_match_what_each_host_reports() {
         let marker = format!("7{}{i}", &common::unique().replace('_', "")[..6]);
         let _sleeper = common::Proc(
             std::process::Command::new("ip")
-                .args(["netns", "exec", &estate.hosts[i].ns, "sleep", &format!("{marker}.5")])
+                .args([
+                    "netns",
+                    "exec",
+                    &estate.hosts[i].ns,
+                    "sleep",
+                    &format!("{marker}.5"),
+                ])
                 .spawn()
                 .unwrap(),
         );
-        common::wait_until("sleeper", 5, || (!estate.pids_on_host(i, &marker).is_empty()).then_some(()));
+        common::wait_until("sleeper", 5, || {
+            (!estate.pids_on_host(i, &marker).is_empty()).then_some(())
+        });
         let spec = ProbeSpec::Process(ProcessSpec {
             name: Some("sleep".into()),
             cmdline: Some(format!("{marker}.5")),
             on: On::Target,
         });
-        let out = probes::run_in(&ctx, &spec, &t, T).await.expect("process probe");
+        let out = probes::run_in(&ctx, &spec, &t, T)
+            .await
+            .expect("process probe");
         assert_eq!(out.values["COUNT"], 1, "{}", out.output);
 
         // The plan `command` operation: output streamed, values like locally.
@@ -209,9 +225,18 @@ async fn host_keys_are_strict_trusted_by_the_cli_and_shared_by_engines() {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
         let mut child = c.spawn().unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
         let o = child.wait_with_output().unwrap();
-        let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
         (o.status.success(), text)
     };
     let content = dir.path().join("hosts.toml");
@@ -238,12 +263,18 @@ async fn host_keys_are_strict_trusted_by_the_cli_and_shared_by_engines() {
     // Unknown: refused, naming the fingerprint the host presents.
     let err = exec.run(&ep0, sh("true"), T, 1024).await.unwrap_err();
     let fp0 = estate.fingerprint(0);
-    assert!(matches!(&err, RemoteError::HostKey(m) if m.contains(&fp0) && m.contains("not trusted")), "{err}");
+    assert!(
+        matches!(&err, RemoteError::HostKey(m) if m.contains(&fp0) && m.contains("not trusted")),
+        "{err}"
+    );
     drop(exec);
 
     // `hosts trust` shows the fingerprint and records nothing without a yes.
     let (ok, text) = nw(&a, &["hosts", "trust", "app-1"], "no\n");
-    assert!(!ok && text.contains(&fp0) && text.contains("not trusted"), "{text}");
+    assert!(
+        !ok && text.contains(&fp0) && text.contains("not trusted"),
+        "{text}"
+    );
     assert!(store.list_known_hosts().await.unwrap().is_empty());
     let (ok, text) = nw(&a, &["hosts", "trust", "app-1"], "yes\n");
     assert!(ok && text.contains(&fp0), "{text}");
@@ -251,16 +282,26 @@ async fn host_keys_are_strict_trusted_by_the_cli_and_shared_by_engines() {
     // The hidden host: its jump (already trusted) first, then itself through the jump.
     let (ok, text) = nw(&a, &["hosts", "trust", "app-hidden", "--yes"], "");
     assert!(ok, "{text}");
-    assert!(text.contains("already trusted") && text.contains(&estate.fingerprint(1)), "{text}");
+    assert!(
+        text.contains("already trusted") && text.contains(&estate.fingerprint(1)),
+        "{text}"
+    );
 
     // The other process (its own data directory, same database) sees and uses the same store.
     let (ok, text) = nw(&b, &["hosts", "list", "-o", "json"], "");
     assert!(ok, "{text}");
     let listed: Vec<KnownHost> = serde_json::from_str(&text).unwrap();
     let fps: Vec<&str> = listed.iter().map(|k| k.fingerprint.as_str()).collect();
-    assert!(fps.contains(&fp0.as_str()) && fps.contains(&estate.fingerprint(1).as_str()), "{fps:?}");
+    assert!(
+        fps.contains(&fp0.as_str()) && fps.contains(&estate.fingerprint(1).as_str()),
+        "{fps:?}"
+    );
     let exec = executor(&store, Limits::default());
-    let out = exec.run(&endpoint(&estate, 1), sh("ls /sys/class/net"), T, 4096).await.unwrap().unwrap();
+    let out = exec
+        .run(&endpoint(&estate, 1), sh("ls /sys/class/net"), T, 4096)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(out.stdout, estate.on_host(1, &["ls", "/sys/class/net"]));
     drop(exec);
 
@@ -275,8 +316,15 @@ async fn host_keys_are_strict_trusted_by_the_cli_and_shared_by_engines() {
     );
     assert!(exec.last_error(&ep0).is_some_and(|e| e.contains(&new0)));
     let (ok, text) = nw(&b, &["hosts", "trust", "app-1", "--yes"], "");
-    assert!(ok && text.contains("CHANGED") && text.contains(&new0), "{text}");
-    let out = exec.run(&ep0, sh("echo ok"), T, 1024).await.unwrap().unwrap();
+    assert!(
+        ok && text.contains("CHANGED") && text.contains(&new0),
+        "{text}"
+    );
+    let out = exec
+        .run(&ep0, sh("echo ok"), T, 1024)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(out.stdout, "ok\n");
     assert!(exec.last_error(&ep0).is_none());
     drop(exec);
@@ -305,7 +353,15 @@ async fn timeout_abort_and_normal_exit_leave_no_remote_process() {
     let env = BTreeMap::from([("D".to_owned(), m.clone())]);
     let live = Live::new();
     let started = Instant::now();
-    let step = nightwatch::ops::remote::run(&exec, &ep, "sh", "sleep \"$D\" & sleep \"$D\"", &env, Duration::from_secs(3), &live);
+    let step = nightwatch::ops::remote::run(
+        &exec,
+        &ep,
+        "sh",
+        "sleep \"$D\" & sleep \"$D\"",
+        &env,
+        Duration::from_secs(3),
+        &live,
+    );
     let watch = async {
         // Both sleeps run on the host before the deadline.
         while estate.pids_on_host(0, &m).len() < 2 {
@@ -322,10 +378,20 @@ async fn timeout_abort_and_normal_exit_leave_no_remote_process() {
     let m = marker(82);
     let env = vec![("D".to_owned(), m.clone())];
     let p = exec
-        .spawn(&ep, RemoteCommand { program: "sh", script: "sleep \"$D\"", env: &env, workdir: None })
+        .spawn(
+            &ep,
+            RemoteCommand {
+                program: "sh",
+                script: "sleep \"$D\"",
+                env: &env,
+                workdir: None,
+            },
+        )
         .await
         .unwrap();
-    common::wait_until("remote sleep", 10, || (estate.pids_on_host(0, &m).len() == 1).then_some(()));
+    common::wait_until("remote sleep", 10, || {
+        (estate.pids_on_host(0, &m).len() == 1).then_some(())
+    });
     drop(p);
     gone(&m);
 
@@ -333,7 +399,17 @@ async fn timeout_abort_and_normal_exit_leave_no_remote_process() {
     let m = marker(83);
     let env = vec![("D".to_owned(), m.clone())];
     let out = exec
-        .run(&ep, RemoteCommand { program: "sh", script: "sleep \"$D\" >/dev/null 2>&1 & echo done", env: &env, workdir: None }, T, 1024)
+        .run(
+            &ep,
+            RemoteCommand {
+                program: "sh",
+                script: "sleep \"$D\" >/dev/null 2>&1 & echo done",
+                env: &env,
+                workdir: None,
+            },
+            T,
+            1024,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -354,7 +430,8 @@ async fn hostile_values_reach_the_remote_side_as_data() {
     let exec = executor(&store, Limits::default());
     trust_all(&store, &exec, &estate).await;
     let pwned = format!("/tmp/nw-pwned-{}", common::unique());
-    let hostile = format!("$(touch {pwned}) `touch {pwned}` '\"; touch {pwned}; \n'second line\n\\");
+    let hostile =
+        format!("$(touch {pwned}) `touch {pwned}` '\"; touch {pwned}; \n'second line\n\\");
     // A command probe's params, from a component label through a placeholder.
     let mut t = target(&estate, 0);
     t.labels = json!({ "evil": hostile });
@@ -366,20 +443,50 @@ async fn hostile_values_reach_the_remote_side_as_data() {
     });
     let ctx = ProbeContext::new().with_remote(Arc::clone(&exec));
     let out = probes::run_in(&ctx, &spec, &t, T).await.unwrap();
-    assert!(out.output.starts_with(&format!("{hostile}\n--- stderr ---")), "{}", out.output);
+    assert!(
+        out.output
+            .starts_with(&format!("{hostile}\n--- stderr ---")),
+        "{}",
+        out.output
+    );
     // A step's env and the name of the target: the same.
-    let env = BTreeMap::from([("V".to_owned(), hostile.clone()), ("NW_TARGET".to_owned(), hostile.clone())]);
+    let env = BTreeMap::from([
+        ("V".to_owned(), hostile.clone()),
+        ("NW_TARGET".to_owned(), hostile.clone()),
+    ]);
     let live = Live::new();
-    let o = nightwatch::ops::remote::run(&exec, &endpoint(&estate, 0), "bash", "[ \"$V\" = \"$NW_TARGET\" ] && printf '%s' \"$V\" | od -c | head -1", &env, T, &live)
-        .await
-        .unwrap();
+    let o = nightwatch::ops::remote::run(
+        &exec,
+        &endpoint(&estate, 0),
+        "bash",
+        "[ \"$V\" = \"$NW_TARGET\" ] && printf '%s' \"$V\" | od -c | head -1",
+        &env,
+        T,
+        &live,
+    )
+    .await
+    .unwrap();
     assert!(o.ok, "{o:?} {}", live.snapshot());
     assert!(!std::path::Path::new(&pwned).exists());
-    assert!(estate.on_host(0, &["sh", "-c", &format!("ls {pwned} 2>/dev/null || true")]).is_empty());
+    assert!(
+        estate
+            .on_host(0, &["sh", "-c", &format!("ls {pwned} 2>/dev/null || true")])
+            .is_empty()
+    );
     // Reserved names never leave: refused before anything starts.
     let env = vec![("NIGHTWATCH_SECRET_KEY".to_owned(), "x".to_owned())];
     let err = exec
-        .run(&endpoint(&estate, 0), RemoteCommand { program: "sh", script: "env", env: &env, workdir: None }, T, 1024)
+        .run(
+            &endpoint(&estate, 0),
+            RemoteCommand {
+                program: "sh",
+                script: "env",
+                env: &env,
+                workdir: None,
+            },
+            T,
+            1024,
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("NIGHTWATCH_SECRET_KEY"), "{err}");
@@ -408,18 +515,28 @@ async fn the_per_host_bound_holds_and_an_unreachable_host_is_its_own_error() {
     for r in futures::future::join_all(runs).await {
         assert_eq!(r.unwrap().unwrap().stdout, "x\n");
     }
-    assert!(started.elapsed() >= Duration::from_millis(1800), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(1800),
+        "{:?}",
+        started.elapsed()
+    );
     // Nothing listens there: "cannot reach", not a failed check, with the reason kept.
-    let nowhere = SshEndpoint::from_endpoints(&json!({"ssh": {"host": "127.15.250.1", "port": common::free_port()}}))
-        .unwrap()
-        .unwrap();
+    let nowhere = SshEndpoint::from_endpoints(
+        &json!({"ssh": {"host": "127.15.250.1", "port": common::free_port()}}),
+    )
+    .unwrap()
+    .unwrap();
     let err = exec.run(&nowhere, sh("true"), T, 64).await.unwrap_err();
     assert!(matches!(err, RemoteError::Unreachable(_)), "{err}");
     assert!(exec.last_error(&nowhere).is_some());
     let mut t = target(&estate, 0);
     t.endpoints = json!({"ssh": {"host": "127.15.250.1", "port": 1}});
     let ctx = ProbeContext::new().with_remote(Arc::clone(&exec));
-    let spec = ProbeSpec::Command(CommandSpec { script: "true".into(), on: On::Target, ..CommandSpec::default() });
+    let spec = ProbeSpec::Command(CommandSpec {
+        script: "true".into(),
+        on: On::Target,
+        ..CommandSpec::default()
+    });
     let e = probes::run_in(&ctx, &spec, &t, T).await.unwrap_err();
     assert!(matches!(e, probes::ProbeError::Unreachable(_)), "{e}");
     assert!(e.to_string().starts_with("cannot reach host"), "{e}");
@@ -439,17 +556,22 @@ async fn known_hosts_round_trip(store: Store, db: TestDb) -> TestDb {
         added_at: 1,
     };
     let first = vec![key("ssh-ed25519", "AAAA1"), key("ssh-rsa", "BBBB")];
-    store.trust_host_keys(&first, &trust_audit("tester", "app", &first)).await.unwrap();
-    assert_eq!(store.list_known_hosts().await.unwrap().len(), 2);
+    store
+        .trust_host_keys(&first, &trust_audit("tester", "app", &first))
+        .await
+        .expect("trust");
+    assert_eq!(store.list_known_hosts().await.expect("list").len(), 2);
     // Trusting again replaces every key of the host.
     let second = vec![key("ssh-ed25519", "CCCC")];
-    store.trust_host_keys(&second, &trust_audit("tester", "app", &second)).await.unwrap();
-    assert_eq!(store.list_known_hosts().await.unwrap(), second);
+    store
+        .trust_host_keys(&second, &trust_audit("tester", "app", &second))
+        .await
+        .expect("trust");
+    assert_eq!(store.list_known_hosts().await.expect("list"), second);
     db
 }
 
 on_every_backend!(known_hosts_round_trip);
-
 
 /// A plan run by the engine's plan worker: a `command` step on the step's target's host and one
 /// on a named component's host, with the run's values as data.
@@ -495,26 +617,65 @@ op = { kind = "command", on = "back", script = "ls /sys/class/net" }
         ssh(0),
         ssh(1).replace("[jump]", "[component.endpoints.ssh.jump]"),
     );
-    let bundle = load_bundle(&[("p.toml".into(), content)], &[], &[], Targets::MustExist, &|_| Ok(()))
-        .expect("valid content");
-    store.apply_bundle(&bundle, false, "test", now_ms()).await.expect("apply");
+    let bundle = load_bundle(
+        &[("p.toml".into(), content)],
+        &[],
+        &[],
+        Targets::MustExist,
+        &|_| Ok(()),
+    )
+    .expect("valid content");
+    store
+        .apply_bundle(&bundle, false, "test", now_ms())
+        .await
+        .expect("apply");
     let hostile = "$(touch /tmp/nw-plan-pwned) ' \" ;\nline";
     let params = std::collections::BTreeMap::from([("note".to_owned(), hostile.to_owned())]);
-    let p = prepare(&store, "where", &params, None).await.expect("prepare");
-    let yes = Confirmation { yes: true, ..Confirmation::default() };
-    let id = launch(&store, &p, false, &yes, "test", false, false, 0).await.expect("launch");
+    let p = prepare(&store, "where", &params, None)
+        .await
+        .expect("prepare");
+    let yes = Confirmation {
+        yes: true,
+        ..Confirmation::default()
+    };
+    let id = launch(&store, &p, false, &yes, "test", false, false, 0)
+        .await
+        .expect("launch");
     let mut w = PlanWorker::new(store.clone(), "test").expect("worker");
     w.probes = Arc::new(ProbeContext::new().with_remote(Arc::clone(&exec)));
-    let run = store.claim_plan_run("test", now_ms(), w.lease_ms).await.unwrap().expect("queued");
-    execute(&w, run, &tokio_util::sync::CancellationToken::new()).await.expect("execute");
+    let run = store
+        .claim_plan_run("test", now_ms(), w.lease_ms)
+        .await
+        .unwrap()
+        .expect("queued");
+    execute(&w, run, &tokio_util::sync::CancellationToken::new())
+        .await
+        .expect("execute");
     let r = store.get_plan_run(id).await.unwrap();
     let steps = store.plan_run_steps(id).await.unwrap();
     assert_eq!(r.status, "succeeded", "{} {steps:?}", r.message);
-    let out = |sid: &str| steps.iter().find(|s| s.step_id == sid).unwrap().output.clone();
+    let out = |sid: &str| {
+        steps
+            .iter()
+            .find(|s| s.step_id == sid)
+            .unwrap()
+            .output
+            .clone()
+    };
     let here = out("here");
-    assert!(here.contains(&estate.on_host(0, &["ls", "/sys/class/net"])), "{here}");
-    assert!(here.contains(&format!("stderr: {}", hostile.lines().next().unwrap())), "{here}");
-    assert!(out("there").contains(&estate.on_host(1, &["ls", "/sys/class/net"])), "{}", out("there"));
+    assert!(
+        here.contains(&estate.on_host(0, &["ls", "/sys/class/net"])),
+        "{here}"
+    );
+    assert!(
+        here.contains(&format!("stderr: {}", hostile.lines().next().unwrap())),
+        "{here}"
+    );
+    assert!(
+        out("there").contains(&estate.on_host(1, &["ls", "/sys/class/net"])),
+        "{}",
+        out("there")
+    );
     assert!(!std::path::Path::new("/tmp/nw-plan-pwned").exists());
     drop(w);
     drop(exec);

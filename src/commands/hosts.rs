@@ -58,11 +58,19 @@ pub async fn run(settings: Settings, cmd: HostsCommand) -> Result<(), Failure> {
 async fn list(store: &Store, output: Output) -> Result<(), Failure> {
     let keys = store.list_known_hosts().await?;
     if output == Output::Json {
-        let text = serde_json::to_string_pretty(&keys).map_err(|e| Failure::Other(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&keys).map_err(|e| Failure::Other(e.to_string()))?;
         crate::outln!("{text}");
         return Ok(());
     }
-    crate::outln!("{:<28} {:<20} {:<52} {:<20} {}", "HOST", "TYPE", "FINGERPRINT", "COMPONENT", "ADDED BY");
+    crate::outln!(
+        "{:<28} {:<20} {:<52} {:<20} {}",
+        "HOST",
+        "TYPE",
+        "FINGERPRINT",
+        "COMPONENT",
+        "ADDED BY"
+    );
     for k in keys {
         crate::outln!(
             "{:<28} {:<20} {:<52} {:<20} {}",
@@ -78,13 +86,18 @@ async fn list(store: &Store, output: Output) -> Result<(), Failure> {
 
 async fn trust(store: &Store, config: SysConfig, name: &str, yes: bool) -> Result<(), Failure> {
     let components = store.list_components().await?;
-    let c = components
-        .iter()
-        .find(|c| c.name == name)
-        .ok_or_else(|| Failure::Other(format!("no component named {name:?} (see `nightwatch export`)")))?;
+    let c = components.iter().find(|c| c.name == name).ok_or_else(|| {
+        Failure::Other(format!(
+            "no component named {name:?} (see `nightwatch export`)"
+        ))
+    })?;
     let ep = SshEndpoint::from_endpoints(&c.endpoints)
         .map_err(|e| Failure::Other(format!("component {name}: endpoints.{e}")))?
-        .ok_or_else(|| Failure::Other(format!("component {name} has no ssh endpoint: add [endpoints.ssh] and apply")))?;
+        .ok_or_else(|| {
+            Failure::Other(format!(
+                "component {name} has no ssh endpoint: add [endpoints.ssh] and apply"
+            ))
+        })?;
     let backing = StoreBacking {
         store: store.clone(),
         config: Some(config),
@@ -105,16 +118,29 @@ async fn trust(store: &Store, config: SysConfig, name: &str, yes: bool) -> Resul
     Ok(())
 }
 
-async fn trust_one(store: &Store, exec: &Executor, name: &str, hop: &SshEndpoint, yes: bool) -> Result<(), Failure> {
+async fn trust_one(
+    store: &Store,
+    exec: &Executor,
+    name: &str,
+    hop: &SshEndpoint,
+    yes: bool,
+) -> Result<(), Failure> {
     let host = hop.known_hosts_name();
-    let seen = exec.scan(hop).await.map_err(|e| Failure::Other(e.to_string()))?;
+    let seen = exec
+        .scan(hop)
+        .await
+        .map_err(|e| Failure::Other(e.to_string()))?;
     let trusted: Vec<KnownHost> = store
         .list_known_hosts()
         .await?
         .into_iter()
         .filter(|k| k.host == host)
         .collect();
-    let same = |k: &KnownHost| trusted.iter().any(|t| t.key_type == k.key_type && t.key == k.key);
+    let same = |k: &KnownHost| {
+        trusted
+            .iter()
+            .any(|t| t.key_type == k.key_type && t.key == k.key)
+    };
     if !seen.is_empty() && seen.iter().all(same) {
         crate::outln!("{host}: already trusted ({})", fingerprints(&seen));
         return Ok(());
@@ -126,7 +152,9 @@ async fn trust_one(store: &Store, exec: &Executor, name: &str, hop: &SshEndpoint
         crate::outln!("  CHANGED: the store trusts {}", fingerprints(&trusted));
     }
     if !yes && !confirm(&host)? {
-        return Err(Failure::Other(format!("{host}: not trusted (nothing recorded)")));
+        return Err(Failure::Other(format!(
+            "{host}: not trusted (nothing recorded)"
+        )));
     }
     let who = actor();
     let now = crate::domain::time::now_ms();
@@ -139,7 +167,9 @@ async fn trust_one(store: &Store, exec: &Executor, name: &str, hop: &SshEndpoint
             ..k
         })
         .collect();
-    store.trust_host_keys(&keys, &trust_audit(&who, name, &keys)).await?;
+    store
+        .trust_host_keys(&keys, &trust_audit(&who, name, &keys))
+        .await?;
     crate::outln!("{host}: trusted {}", fingerprints(&keys));
     Ok(())
 }

@@ -68,13 +68,17 @@ pub struct SshFieldError {
 
 impl SshEndpoint {
     /// Parse the `ssh` endpoint of a component's endpoints object, if it has one.
-    pub fn from_endpoints(endpoints: &serde_json::Value) -> Result<Option<SshEndpoint>, SshFieldError> {
+    pub fn from_endpoints(
+        endpoints: &serde_json::Value,
+    ) -> Result<Option<SshEndpoint>, SshFieldError> {
         let Some(v) = endpoints.get("ssh").filter(|v| !v.is_null()) else {
             return Ok(None);
         };
         let ep: SshEndpoint = serde_json::from_value(v.clone()).map_err(|e| SshFieldError {
             field: "ssh".into(),
-            message: format!("{e} (fields: host, port, user, identity_file, identity_secret, jump, host_key)"),
+            message: format!(
+                "{e} (fields: host, port, user, identity_file, identity_secret, jump, host_key)"
+            ),
         })?;
         ep.validate("ssh")?;
         Ok(Some(ep))
@@ -86,29 +90,62 @@ impl SshEndpoint {
             field: format!("{prefix}.{field}"),
             message,
         };
-        if self.host.is_empty() || !self.host.chars().all(|c| c.is_ascii_alphanumeric() || ".-_:".contains(c)) {
-            return Err(bad("host", format!("{:?} is not a host name or address (letters, digits, `.`, `-`, `_`, `:`)", self.host)));
+        if self.host.is_empty()
+            || !self
+                .host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-_:".contains(c))
+        {
+            return Err(bad(
+                "host",
+                format!(
+                    "{:?} is not a host name or address (letters, digits, `.`, `-`, `_`, `:`)",
+                    self.host
+                ),
+            ));
         }
         if self.port == 0 {
             return Err(bad("port", "must be 1-65535".into()));
         }
         if let Some(u) = &self.user
-            && (u.is_empty() || !u.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) || u.starts_with('-'))
+            && (u.is_empty()
+                || !u
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                || u.starts_with('-'))
         {
-            return Err(bad("user", format!("{u:?} is not a user name (letters, digits, `.`, `_`, `-`)")));
+            return Err(bad(
+                "user",
+                format!("{u:?} is not a user name (letters, digits, `.`, `_`, `-`)"),
+            ));
         }
         if let Some(p) = &self.identity_file
-            && (!p.starts_with('/') || !p.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)))
+            && (!p.starts_with('/')
+                || !p
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)))
         {
-            return Err(bad("identity_file", format!("{p:?} must be an absolute path of letters, digits, `/`, `.`, `_`, `-`")));
+            return Err(bad(
+                "identity_file",
+                format!("{p:?} must be an absolute path of letters, digits, `/`, `.`, `_`, `-`"),
+            ));
         }
         if self.identity_file.is_some() && self.identity_secret.is_some() {
-            return Err(bad("identity_secret", "give identity_file or identity_secret, not both".into()));
+            return Err(bad(
+                "identity_secret",
+                "give identity_file or identity_secret, not both".into(),
+            ));
         }
         if let Some(k) = &self.identity_secret
-            && (k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
+            && (k.is_empty()
+                || !k
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
         {
-            return Err(bad("identity_secret", format!("{k:?} is not a configuration key")));
+            return Err(bad(
+                "identity_secret",
+                format!("{k:?} is not a configuration key"),
+            ));
         }
         if let Some(j) = &self.jump {
             j.validate(&format!("{prefix}.jump"))?;
@@ -124,7 +161,11 @@ impl SshEndpoint {
 
     /// How the console shows it: `ops@10.0.0.5:22 via bastion:22`.
     pub fn describe(&self) -> String {
-        let user = self.user.as_deref().map(|u| format!("{u}@")).unwrap_or_default();
+        let user = self
+            .user
+            .as_deref()
+            .map(|u| format!("{u}@"))
+            .unwrap_or_default();
         let mut s = format!("{user}{}:{}", self.host, self.port);
         if let Some(j) = &self.jump {
             s.push_str(&format!(" via {}", j.describe()));
@@ -135,7 +176,11 @@ impl SshEndpoint {
 
 /// `host` on port 22, `[host]:port` otherwise (the known-hosts host field).
 pub fn known_hosts_name(host: &str, port: u16) -> String {
-    if port == 22 { host.to_owned() } else { format!("[{host}]:{port}") }
+    if port == 22 {
+        host.to_owned()
+    } else {
+        format!("[{host}]:{port}")
+    }
 }
 
 /// One trusted host key of the shared known-hosts store.
@@ -175,15 +220,34 @@ mod tests {
         .unwrap();
         assert_eq!(ep.port, 22);
         assert_eq!(ep.describe(), "ops@10.0.0.5:22 via bastion:2222");
-        assert_eq!(ep.jump.as_ref().unwrap().known_hosts_name(), "[bastion]:2222");
-        assert!(SshEndpoint::from_endpoints(&json!({"host": "x"})).unwrap().is_none());
+        assert_eq!(
+            ep.jump.as_ref().unwrap().known_hosts_name(),
+            "[bastion]:2222"
+        );
+        assert!(
+            SshEndpoint::from_endpoints(&json!({"host": "x"}))
+                .unwrap()
+                .is_none()
+        );
         for (ssh, field) in [
             (json!({"host": "a b"}), "ssh.host"),
-            (json!({"host": "h", "user": "x\nProxyCommand evil"}), "ssh.user"),
-            (json!({"host": "h", "identity_file": "key%d"}), "ssh.identity_file"),
-            (json!({"host": "h", "jump": {"host": "$(reboot)"}}), "ssh.jump.host"),
+            (
+                json!({"host": "h", "user": "x\nProxyCommand evil"}),
+                "ssh.user",
+            ),
+            (
+                json!({"host": "h", "identity_file": "key%d"}),
+                "ssh.identity_file",
+            ),
+            (
+                json!({"host": "h", "jump": {"host": "$(reboot)"}}),
+                "ssh.jump.host",
+            ),
             (json!({"host": "h", "port": 0}), "ssh.port"),
-            (json!({"host": "h", "identity_file": "/k", "identity_secret": "s"}), "ssh.identity_secret"),
+            (
+                json!({"host": "h", "identity_file": "/k", "identity_secret": "s"}),
+                "ssh.identity_secret",
+            ),
         ] {
             let e = SshEndpoint::from_endpoints(&json!({ "ssh": ssh })).unwrap_err();
             assert_eq!(e.field, field, "{e}");

@@ -76,7 +76,11 @@ pub(super) async fn run(
         env.push((k.clone(), target.expand(v)?));
     }
     if spec.on == super::On::Target {
-        let workdir = spec.workdir.as_deref().map(|d| target.expand(d)).transpose()?;
+        let workdir = spec
+            .workdir
+            .as_deref()
+            .map(|d| target.expand(d))
+            .transpose()?;
         let out = super::remote::run(
             ctx,
             target,

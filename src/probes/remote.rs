@@ -86,7 +86,10 @@ pub(super) async fn host(
     timeout: Duration,
 ) -> Result<ProbeOutput, ProbeError> {
     let sample = spec.sample_ms.unwrap_or(300).clamp(200, 5000);
-    let env = [("NW_SAMPLE".to_owned(), format!("{:.3}", sample as f64 / 1000.0))];
+    let env = [(
+        "NW_SAMPLE".to_owned(),
+        format!("{:.3}", sample as f64 / 1000.0),
+    )];
     let out = run(ctx, target, "sh", HOST_SCRIPT, &env, None, timeout).await?;
     if out.code != 0 {
         return Err(ProbeError::Failed(format!(
@@ -149,7 +152,10 @@ fn parse_host(text: &str, only: &[String]) -> Result<ProbeOutput, String> {
     let [l1, l5, l15] = load[..] else {
         return Err(bad());
     };
-    let cpus: u64 = lines.get(5).and_then(|l| l.trim().parse().ok()).ok_or_else(bad)?;
+    let cpus: u64 = lines
+        .get(5)
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or_else(bad)?;
     let mut out = ProbeOutput::default()
         .with("CPU", cpu)
         .with("MEMORY", memory)
@@ -180,7 +186,10 @@ fn parse_host(text: &str, only: &[String]) -> Result<ProbeOutput, String> {
         out.set(&key, used);
         fullest = Some(fullest.map_or(used, |x: f64| x.max(used)));
     }
-    if let Some(missing) = only.iter().find(|m| !out.values.contains_key(&format!("DISK[{m}]"))) {
+    if let Some(missing) = only
+        .iter()
+        .find(|m| !out.values.contains_key(&format!("DISK[{m}]")))
+    {
         return Err(format!("no mounted disk at {missing}"));
     }
     if let Some(f) = fullest {
@@ -212,11 +221,16 @@ pub(super) async fn process(
     timeout: Duration,
 ) -> Result<ProbeOutput, ProbeError> {
     if spec.name.is_none() && spec.cmdline.is_none() {
-        return Err(ProbeError::Config("process probe needs `name` or `cmdline`".to_owned()));
+        return Err(ProbeError::Config(
+            "process probe needs `name` or `cmdline`".to_owned(),
+        ));
     }
     let env = [
         ("NW_NAME".to_owned(), spec.name.clone().unwrap_or_default()),
-        ("NW_CMDLINE".to_owned(), spec.cmdline.clone().unwrap_or_default()),
+        (
+            "NW_CMDLINE".to_owned(),
+            spec.cmdline.clone().unwrap_or_default(),
+        ),
     ];
     let out = run(ctx, target, "sh", PROCESS_SCRIPT, &env, None, timeout).await?;
     if out.code != 0 {
@@ -227,7 +241,11 @@ pub(super) async fn process(
             out.stderr.trim()
         )));
     }
-    let found: Vec<&str> = out.stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    let found: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     let mut o = ProbeOutput::new(format!("{} process(es) on {}", found.len(), target.name))
         .with("COUNT", found.len());
     o.output = bounded(&found.join("\n"));
@@ -255,7 +273,11 @@ mod tests {
         assert_eq!(out.values["CPU_COUNT"], 4);
         assert_eq!(out.values["DISK[/]"], 60.0);
         assert!(!out.values.contains_key("DISK[/run]"));
-        assert!(parse_host(text, &["/data".into()]).unwrap_err().contains("/data"));
+        assert!(
+            parse_host(text, &["/data".into()])
+                .unwrap_err()
+                .contains("/data")
+        );
         assert!(parse_host("garbage", &[]).is_err());
     }
 }

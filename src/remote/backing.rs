@@ -41,7 +41,10 @@ impl Backing for StoreBacking {
                     Some(Value::String(s)) => Ok(s.clone()),
                     _ => Err("expected a string, or an object with `private_key`".to_owned()),
                 },
-                _ => Err("not set: store the private key text there (`nightwatch config set`)".to_owned()),
+                _ => Err(
+                    "not set: store the private key text there (`nightwatch config set`)"
+                        .to_owned(),
+                ),
             }
         }
         .boxed()

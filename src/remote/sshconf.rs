@@ -33,12 +33,20 @@ pub fn jumps(ep: &SshEndpoint) -> Vec<&SshEndpoint> {
 pub fn config_text(ep: &SshEndpoint, known_hosts: &Path, identities: &[Option<PathBuf>]) -> String {
     let mut s = String::from("# written by nightwatch for one connection; do not edit\n");
     for (i, j) in jumps(ep).iter().enumerate() {
-        s.push_str(&format!("Host {}\n  HostName {}\n  Port {}\n", jump_alias(i), j.host, j.port));
+        s.push_str(&format!(
+            "Host {}\n  HostName {}\n  Port {}\n",
+            jump_alias(i),
+            j.host,
+            j.port
+        ));
         if let Some(u) = &j.user {
             s.push_str(&format!("  User {u}\n"));
         }
         if let Some(Some(k)) = identities.get(i) {
-            s.push_str(&format!("  IdentityFile {}\n  IdentitiesOnly yes\n", k.display()));
+            s.push_str(&format!(
+                "  IdentityFile {}\n  IdentitiesOnly yes\n",
+                k.display()
+            ));
         }
         if i > 0 {
             s.push_str(&format!("  ProxyJump {}\n", jump_alias(i - 1)));
@@ -85,7 +93,10 @@ mod tests {
         let b1 = text.find("HostName b1").unwrap();
         let b2 = text.find("HostName b2").unwrap();
         assert!(b1 < b2, "{text}");
-        assert!(text.contains("Port 2222\n  User ops\n  IdentityFile /d/k0"), "{text}");
+        assert!(
+            text.contains("Port 2222\n  User ops\n  IdentityFile /d/k0"),
+            "{text}"
+        );
         assert!(text.contains("ProxyJump nw-jump-0"), "{text}");
         let strict = text.find("StrictHostKeyChecking yes").unwrap();
         assert!(strict < text.find("Include").unwrap(), "{text}");

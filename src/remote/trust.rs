@@ -86,7 +86,9 @@ pub async fn scan(
         cmd.arg("-l").arg(u);
     }
     if ep.jump.is_some() {
-        cmd.arg("-J").arg(super::sshconf::jump_alias(super::sshconf::jumps(ep).len() - 1));
+        cmd.arg("-J").arg(super::sshconf::jump_alias(
+            super::sshconf::jumps(ep).len() - 1,
+        ));
     }
     cmd.arg("--").arg(&ep.host).arg("true");
     cmd.stdin(std::process::Stdio::null())
@@ -134,8 +136,15 @@ mod tests {
             .unwrap();
         let listed = String::from_utf8_lossy(&listed.stdout);
         let fp = fingerprint(key).unwrap();
-        assert_eq!(listed.split_whitespace().nth(1), Some(fp.as_str()), "{listed}");
-        let k = keys_for(&format!("[h]:2222 ssh-ed25519 {key}\nother ssh-rsa AAAA\n"), "[h]:2222");
+        assert_eq!(
+            listed.split_whitespace().nth(1),
+            Some(fp.as_str()),
+            "{listed}"
+        );
+        let k = keys_for(
+            &format!("[h]:2222 ssh-ed25519 {key}\nother ssh-rsa AAAA\n"),
+            "[h]:2222",
+        );
         assert_eq!(k.len(), 1);
         assert_eq!(k[0].fingerprint, fp);
     }

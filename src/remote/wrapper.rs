@@ -84,7 +84,9 @@ pub fn request(
     for (k, v) in env {
         check_name(k)?;
         if v.contains('\0') {
-            return Err(format!("environment variable {k}: a value cannot hold a NUL byte"));
+            return Err(format!(
+                "environment variable {k}: a value cannot hold a NUL byte"
+            ));
         }
         out.push_str(&format!("{k} {}\n", b64(v)));
     }
@@ -106,8 +108,13 @@ mod tests {
             ("s".to_owned(), "not the script".to_owned()),
             ("EMPTY".to_owned(), String::new()),
         ];
-        let req = request("sh", "printf '%s|%s|%s' \"$A\" \"$s\" \"$EMPTY\"", &env, Some("/"))
-            .unwrap();
+        let req = request(
+            "sh",
+            "printf '%s|%s|%s' \"$A\" \"$s\" \"$EMPTY\"",
+            &env,
+            Some("/"),
+        )
+        .unwrap();
         let mut child = tokio::process::Command::new("sh")
             .arg("-c")
             .arg(WRAPPER)
@@ -149,17 +156,32 @@ mod tests {
         let pid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         while crate::child::proc::start_ticks(pid).is_some()
-            && std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+            && std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| !s.contains(") Z "))
         {
-            assert!(std::time::Instant::now() < deadline, "background child {pid} survived");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "background child {pid} survived"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
 
     #[test]
     fn bad_names_are_refused_before_anything_starts() {
-        for bad in ["1A", "A B", "A=B", "__nw_s", "NIGHTWATCH_SECRET_KEY", "x;y", ""] {
-            assert!(request("sh", "true", &[(bad.into(), "v".into())], None).is_err(), "{bad}");
+        for bad in [
+            "1A",
+            "A B",
+            "A=B",
+            "__nw_s",
+            "NIGHTWATCH_SECRET_KEY",
+            "x;y",
+            "",
+        ] {
+            assert!(
+                request("sh", "true", &[(bad.into(), "v".into())], None).is_err(),
+                "{bad}"
+            );
         }
         let e = request("sh", "true", &[("A".into(), "a\0b".into())], None).unwrap_err();
         assert!(e.contains("NUL"), "{e}");

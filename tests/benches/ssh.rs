@@ -13,7 +13,7 @@
 //! Tiny check in debug: `PROBES=20 HOSTS=2 CONC=4 ROUNDS=2 cargo bench --profile dev --bench ssh`.
 
 #[path = "../common/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod common;
 
 use std::sync::Arc;
@@ -52,7 +52,9 @@ async fn main() {
     let estate = SshEstate::start(hosts_n, false);
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
-    let store = Store::connect(&url, &ConnectOptions::default()).await.expect("db");
+    let store = Store::connect(&url, &ConnectOptions::default())
+        .await
+        .expect("db");
     store.migrate().await.expect("migrate");
     let backing = Arc::new(StoreBacking {
         store: store.clone(),
@@ -64,7 +66,11 @@ async fn main() {
     };
     let exec = Arc::new(Executor::new(backing, limits).expect("executor"));
     let eps: Vec<SshEndpoint> = (0..hosts_n)
-        .map(|i| SshEndpoint::from_endpoints(&estate.endpoints(i)).unwrap().unwrap())
+        .map(|i| {
+            SshEndpoint::from_endpoints(&estate.endpoints(i))
+                .expect("valid endpoint")
+                .expect("an ssh endpoint")
+        })
         .collect();
     for (i, ep) in eps.iter().enumerate() {
         let keys = exec.scan(ep).await.expect("scan");
@@ -88,7 +94,9 @@ async fn main() {
         .collect();
     // Warm: one probe per host opens its master (connection cost is measured apart below).
     for t in &targets {
-        probes::run_in(&ctx, &spec, t, Duration::from_secs(30)).await.expect("warm");
+        probes::run_in(&ctx, &spec, t, Duration::from_secs(30))
+            .await
+            .expect("warm");
     }
 
     // 1a. nightwatch: PROBES probes over HOSTS hosts, CONC at once.
@@ -116,7 +124,10 @@ async fn main() {
     let ours = started.elapsed();
 
     // 1b. The system ssh from a shell loop, a ControlMaster per host (opened before timing).
-    let sdir = tempfile::Builder::new().prefix("nwb").tempdir_in("/tmp").expect("dir");
+    let sdir = tempfile::Builder::new()
+        .prefix("nwb")
+        .tempdir_in("/tmp")
+        .expect("dir");
     let kh = sdir.path().join("known_hosts");
     let lines: String = store
         .list_known_hosts()
@@ -149,7 +160,14 @@ async fn main() {
         hostlist.push_str(&format!("{} {} {}\n", h.port, ctl.display(), h.addr));
     }
     let jobs: String = (0..probes_n)
-        .map(|n| hostlist.lines().nth(n % hosts_n).unwrap_or_default().to_owned() + "\n")
+        .map(|n| {
+            hostlist
+                .lines()
+                .nth(n % hosts_n)
+                .unwrap_or_default()
+                .to_owned()
+                + "\n"
+        })
         .collect();
     let jobs_file = sdir.path().join("jobs");
     std::fs::write(&jobs_file, jobs).expect("jobs");
@@ -158,17 +176,32 @@ async fn main() {
         jobs_file.display()
     );
     let started = Instant::now();
-    let st = std::process::Command::new("sh").arg("-c").arg(&script).status().expect("loop");
+    let st = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .status()
+        .expect("loop");
     let theirs = started.elapsed();
     assert!(st.success(), "shell loop failed");
     for i in 0..hosts_n {
         let _ = std::process::Command::new("ssh")
-            .args(["-o", &format!("ControlPath={}", sdir.path().join(format!("c{i}")).display()), "-O", "exit", "x"])
+            .args([
+                "-o",
+                &format!(
+                    "ControlPath={}",
+                    sdir.path().join(format!("c{i}")).display()
+                ),
+                "-O",
+                "exit",
+                "x",
+            ])
             .stderr(std::process::Stdio::null())
             .status();
     }
 
-    println!("ssh bench: {probes_n} command probes over {hosts_n} namespaced hosts, {conc} at once");
+    println!(
+        "ssh bench: {probes_n} command probes over {hosts_n} namespaced hosts, {conc} at once"
+    );
     println!(
         "  nightwatch executor: {:>8.1} ms total, {:>7.0} probes/s, {failed} failed",
         ours.as_secs_f64() * 1e3,
@@ -187,7 +220,10 @@ async fn main() {
         let t = Instant::now();
         let st = std::process::Command::new("sh")
             .arg("-c")
-            .arg(format!("ssh {opts} -o ControlPath=none -p {} {} true", h.port, h.addr))
+            .arg(format!(
+                "ssh {opts} -o ControlPath=none -p {} {} true",
+                h.port, h.addr
+            ))
             .status()
             .expect("fresh");
         assert!(st.success());

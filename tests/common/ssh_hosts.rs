@@ -61,9 +61,14 @@ fn keygen(path: &Path) {
 /// Whether this machine can run the fixture; `false` (skip) outside CI, panics under `CI=true`.
 pub fn available() -> bool {
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let missing = ["/usr/sbin/sshd", "/usr/bin/socat", "/usr/bin/ssh", "/usr/bin/setsid"]
-        .into_iter()
-        .find(|p| !Path::new(p).exists());
+    let missing = [
+        "/usr/sbin/sshd",
+        "/usr/bin/socat",
+        "/usr/bin/ssh",
+        "/usr/bin/setsid",
+    ]
+    .into_iter()
+    .find(|p| !Path::new(p).exists());
     let probe = format!("nwprobe{}", std::process::id());
     let netns = Command::new("ip")
         .args(["netns", "add", &probe])
@@ -97,9 +102,17 @@ impl SshEstate {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().expect("tempdir");
         // sshd reads authorized_keys as the account: the directory must let it through.
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
         std::fs::create_dir_all("/run/sshd").expect("/run/sshd");
-        let user = format!("nws{}", super::unique().replace('_', "").chars().take(20).collect::<String>());
+        let user = format!(
+            "nws{}",
+            super::unique()
+                .replace('_', "")
+                .chars()
+                .take(20)
+                .collect::<String>()
+        );
         run(Command::new("useradd").args([
             "--no-create-home",
             "--home-dir",
@@ -131,7 +144,15 @@ impl SshEstate {
             run(Command::new("ip").args(["-n", &ns, "link", "set", "lo", "up"]));
             // A mark of the host's own: an interface only this namespace has.
             run(Command::new("ip").args([
-                "-n", &ns, "link", "add", &format!("nwh{i}a"), "type", "veth", "peer", "name",
+                "-n",
+                &ns,
+                "link",
+                "add",
+                &format!("nwh{i}a"),
+                "type",
+                "veth",
+                "peer",
+                "name",
                 &format!("nwh{i}b"),
             ]));
             let host_key = estate.dir.path().join(format!("host{i}"));
@@ -148,7 +169,10 @@ impl SshEstate {
                 ),
             )
             .expect("sshd config");
-            let exec = format!("EXEC:ip netns exec {ns} /usr/sbin/sshd -i -f {}", cfg.display());
+            let exec = format!(
+                "EXEC:ip netns exec {ns} /usr/sbin/sshd -i -f {}",
+                cfg.display()
+            );
             let port = super::free_port();
             let hidden = behind_jump && i == total - 1;
             let (addr, mut cmd) = if hidden {
@@ -270,7 +294,9 @@ impl Drop for SshEstate {
             }
             let _ = Command::new("ip").args(["netns", "del", &h.ns]).status();
         }
-        let _ = Command::new("pkill").args(["-KILL", "-u", &self.user]).status();
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-u", &self.user])
+            .status();
         let _ = Command::new("userdel").arg(&self.user).status();
     }
 }

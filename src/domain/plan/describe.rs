@@ -123,7 +123,10 @@ pub fn one_line(op: &Op) -> String {
             } else {
                 format!("{} ", env.join(" "))
             };
-            let on = c.on.as_deref().map(|o| format!(" on {o}")).unwrap_or_default();
+            let on =
+                c.on.as_deref()
+                    .map(|o| format!(" on {o}"))
+                    .unwrap_or_default();
             format!("{}{}{on}: {}", env, c.interpreter.as_str(), c.script.trim())
         }
         Op::Http(h) => {

@@ -40,7 +40,13 @@ impl Exec<'_> {
         &self,
         on: &str,
         target: &Target,
-    ) -> Result<(crate::domain::ssh::SshEndpoint, std::sync::Arc<crate::remote::Executor>), String> {
+    ) -> Result<
+        (
+            crate::domain::ssh::SshEndpoint,
+            std::sync::Arc<crate::remote::Executor>,
+        ),
+        String,
+    > {
         let (name, endpoints) = if on == "target" {
             (target.name.as_str(), &target.endpoints)
         } else {
@@ -54,7 +60,9 @@ impl Exec<'_> {
         let ep = crate::domain::ssh::SshEndpoint::from_endpoints(endpoints)
             .map_err(|e| format!("on: component {name}: endpoints.{e}"))?
             .ok_or_else(|| {
-                format!("on: component {name} has no ssh endpoint; add [endpoints.ssh] or drop `on`")
+                format!(
+                    "on: component {name} has no ssh endpoint; add [endpoints.ssh] or drop `on`"
+                )
             })?;
         let exec = self
             .w
@@ -90,8 +98,16 @@ impl Exec<'_> {
                     }
                     Some(on) => {
                         let (ep, exec) = self.remote_host(on, target)?;
-                        ops::remote::run(&exec, &ep, c.interpreter.as_str(), &c.script, &env, timeout, live)
-                            .await
+                        ops::remote::run(
+                            &exec,
+                            &ep,
+                            c.interpreter.as_str(),
+                            &c.script,
+                            &env,
+                            timeout,
+                            live,
+                        )
+                        .await
                     }
                 }
             }
