@@ -102,7 +102,12 @@ async fn trust(store: &Store, config: SysConfig, name: &str, yes: bool) -> Resul
         store: store.clone(),
         config: Some(config),
     };
-    let exec = Executor::new(Arc::new(backing), Limits::default())
+    // Interactive and one host: wait longer than the engine does for a slow jump chain.
+    let limits = Limits {
+        connect_timeout: std::time::Duration::from_secs(30),
+        ..Limits::default()
+    };
+    let exec = Executor::new(Arc::new(backing), limits)
         .map_err(|e| Failure::Other(format!("ssh working directory: {e}")))?;
     // Nearest hop first: a host behind a jump host is scanned through the trusted jump.
     let mut hops: Vec<SshEndpoint> = Vec::new();
