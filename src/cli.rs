@@ -119,6 +119,10 @@ pub enum Command {
     /// sharing a database must hold the same key (see the README's shared estate).
     #[command(subcommand)]
     Key(crate::commands::key::KeyCommand),
+    /// The SSH host keys every engine trusts: list them, or trust a component's host after
+    /// seeing its fingerprint (issue 15: probes and steps with `on = "target"`).
+    #[command(subcommand)]
+    Hosts(crate::commands::hosts::HostsCommand),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions { shell: clap_complete::Shell },
 }

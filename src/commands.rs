@@ -7,6 +7,7 @@ mod console;
 mod dr;
 mod events;
 mod events_watch;
+pub mod hosts;
 mod info;
 mod inspect;
 pub mod key;
@@ -135,6 +136,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Events(c)) => events::run(settings, c).await,
         Some(Command::Dr(c)) => dr::run(settings, c).await,
         Some(Command::Key(c)) => key::run(settings, c).await,
+        Some(Command::Hosts(c)) => hosts::run(settings, c).await,
         Some(Command::Completions { .. }) => Ok(()),
     }
 }

@@ -14,6 +14,7 @@ pub mod instance;
 pub mod notify;
 pub mod overview;
 pub mod plan;
+pub mod ssh;
 pub mod sysconfig;
 pub mod text;
 pub mod time;

@@ -164,7 +164,7 @@ impl Engine {
         let tasks = TaskTracker::new();
         tasks.spawn(registry.run(cancel.clone()));
         tasks.spawn(config_watch::run(
-            sysconfig,
+            sysconfig.clone(),
             stamp,
             me.id.clone(),
             std::time::Duration::from_secs(settings.engine.config_poll_secs),
@@ -219,9 +219,26 @@ impl Engine {
             Arc::clone(&inspect_wake),
             cancel.clone(),
         ));
+        // One SSH executor for every probe and plan step that runs on a component's host:
+        // connections are shared and bounded across both.
+        let probe_ctx = Arc::new(
+            match crate::remote::Executor::new(
+                Arc::new(crate::remote::StoreBacking {
+                    store: store.clone(),
+                    config: Some(sysconfig.clone()),
+                }),
+                crate::remote::Limits::default(),
+            ) {
+                Ok(exec) => crate::probes::ProbeContext::new().with_remote(Arc::new(exec)),
+                Err(e) => {
+                    tracing::error!(error = %e, "no SSH executor: probes and steps with `on` will fail");
+                    crate::probes::ProbeContext::new()
+                }
+            },
+        );
         let runner = inspect::Runner {
             store: store.clone(),
-            probe: probe_fn(),
+            probe: probe_fn_in(Arc::clone(&probe_ctx)),
             config: Some(config.clone()),
             notify_wake: Some(Arc::clone(&notify_wake)),
         };
@@ -243,6 +260,7 @@ impl Engine {
         match plans::PlanWorker::new(store.clone(), &me.id) {
             Ok(mut w) => {
                 w.config = Some(config.clone());
+                w.probes = Arc::clone(&probe_ctx);
                 w.notify_wake = Some(Arc::clone(&notify_wake));
                 // The same lease as the master's: a dead engine's runs are interrupted as soon
                 // as another engine would take over as master.
@@ -332,7 +350,11 @@ fn missing_credential(effective: &config_watch::Effective) -> Option<String> {
 
 /// The real probe library as the inspection runner's probe function (shared HTTP pools).
 pub fn probe_fn() -> inspect::ProbeFn {
-    let ctx = Arc::new(crate::probes::ProbeContext::new());
+    probe_fn_in(Arc::new(crate::probes::ProbeContext::new()))
+}
+
+/// [`probe_fn`] sharing `ctx` (its HTTP pools and SSH executor).
+pub fn probe_fn_in(ctx: Arc<crate::probes::ProbeContext>) -> inspect::ProbeFn {
     Arc::new(move |spec, component, timeout| {
         let ctx = Arc::clone(&ctx);
         Box::pin(async move {

@@ -21,6 +21,8 @@
 //!   tasks and come back as actions. Never names `sqlx` or `reqwest`.
 //! - [`child`]: every process nightwatch starts (plan commands, command probes): a clean
 //!   environment and a leash that kills the process group when the engine goes away.
+//! - [`remote`]: the SSH executor: scripts on a component's own host over one multiplexed
+//!   connection per host, values as data on stdin, the remote process group on the same leash.
 //! - [`dr`]: the DR dashboard's view gathered from the store (engine readiness, CLI, console).
 //! - [`cli`]: the command line (clap derive); [`commands`]: what each non-console command does.
 //!
@@ -37,6 +39,7 @@ pub mod logging;
 pub mod ops;
 pub mod plans;
 pub mod probes;
+pub mod remote;
 pub mod resp;
 pub mod settings;
 pub mod store;

@@ -15,6 +15,7 @@ pub mod command;
 pub mod gate;
 pub mod http;
 pub mod redis;
+pub mod remote;
 pub mod sql;
 
 use std::collections::BTreeMap;

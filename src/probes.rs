@@ -36,6 +36,7 @@ mod page;
 mod process;
 mod prometheus;
 mod redis;
+mod remote;
 mod sql;
 mod target;
 mod tcp;
@@ -50,11 +51,13 @@ pub(crate) use command::GroupKill;
 pub use command::{CommandSpec, Interpreter};
 pub use host::HostSpec;
 pub use http::HttpSpec;
+pub(crate) use output::bounded_to;
 pub use output::{MAX_OUTPUT, ProbeOutput, TRUNCATED, bounded};
 pub use page::{LoginSpec, PageSpec};
 pub use process::ProcessSpec;
 pub use prometheus::PrometheusSpec;
 pub use redis::RedisSpec;
+pub use remote::On;
 pub use sql::SqlSpec;
 pub use target::Target;
 pub use tcp::TcpSpec;
@@ -73,6 +76,10 @@ pub enum ProbeError {
     /// The probe's configuration cannot work (a missing URL, a bad regex, an unknown placeholder).
     #[error("probe configuration: {0}")]
     Config(String),
+    /// The target's host could not be reached over SSH (`on = "target"`): not a failed check,
+    /// its own verdict ("cannot reach host").
+    #[error("cannot reach host: {0}")]
+    Unreachable(String),
 }
 
 /// What to measure: one variant per probe kind, tagged by `kind` in TOML/JSON
@@ -137,12 +144,16 @@ pub async fn run_in(
     let started = Instant::now();
     let work = async {
         match spec {
+            ProbeSpec::Host(s) if s.on == On::Target => remote::host(ctx, s, target, timeout).await,
             ProbeSpec::Host(s) => host::run(s, timeout).await,
             ProbeSpec::Http(s) => http::run(ctx, s, target, timeout).await,
             ProbeSpec::Page(s) => page::run(s, target, timeout).await,
             ProbeSpec::Tcp(s) => tcp::run(s, target, timeout).await,
+            ProbeSpec::Process(s) if s.on == On::Target => {
+                remote::process(ctx, s, target, timeout).await
+            }
             ProbeSpec::Process(s) => process::run(s).await,
-            ProbeSpec::Command(s) => command::run(s, target, timeout).await,
+            ProbeSpec::Command(s) => command::run(ctx, s, target, timeout).await,
             ProbeSpec::Sql(s) => sql::run(s, target, timeout).await,
             ProbeSpec::Redis(s) => redis::run(s, target, timeout).await,
             ProbeSpec::Prometheus(s) => prometheus::run(ctx, s, target, timeout).await,

@@ -20,6 +20,7 @@ mod inspection_view;
 mod instances;
 mod keys;
 mod lease;
+mod known_hosts;
 mod migrate;
 mod outbox;
 mod overview;
@@ -41,6 +42,7 @@ pub use events::{
 pub use inspection::{ResultRow, RunRow};
 pub use inspection_view::{InspectionStamp, TaskSummary};
 pub use lease::LeaseClock;
+pub use known_hosts::trust_audit;
 pub use migrate::MigrateReport;
 pub use outbox::{NO_EVENT, OutboxItem};
 pub use plans::{

@@ -16,6 +16,7 @@ async fn cpu() -> f64 {
     let spec = ProbeSpec::Host(HostSpec {
         sample_ms: Some(500),
         mounts: vec![],
+        ..HostSpec::default()
     });
     probes::run(&spec, &Target::local(), T)
         .await
@@ -49,6 +50,7 @@ async fn values_present_and_in_range() {
     let only_root = HostSpec {
         sample_ms: None,
         mounts: vec!["/".into()],
+        ..HostSpec::default()
     };
     let out = probes::run(&ProbeSpec::Host(only_root), &Target::local(), T)
         .await
@@ -61,6 +63,7 @@ async fn values_present_and_in_range() {
     let missing = HostSpec {
         sample_ms: None,
         mounts: vec!["/no/such/mount".into()],
+        ..HostSpec::default()
     };
     let err = probes::run(&ProbeSpec::Host(missing), &Target::local(), T)
         .await

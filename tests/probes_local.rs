@@ -190,17 +190,19 @@ async fn process_count_by_name_and_command_line() {
     let by_both = ProcessSpec {
         name: Some("sh".into()),
         cmdline: Some(marker.clone()),
+        ..ProcessSpec::default()
     };
     assert_eq!(count(by_both).await, 1);
     let wrong_name = ProcessSpec {
         name: Some("bash-not-sh".into()),
         cmdline: Some(marker.clone()),
+        ..ProcessSpec::default()
     };
     assert_eq!(count(wrong_name).await, 0);
     assert!(
         count(ProcessSpec {
             name: Some("sleep".into()),
-            cmdline: None
+            ..ProcessSpec::default()
         })
         .await
             >= 1

@@ -17,6 +17,18 @@ use crate::probes::GroupKill;
 /// Most stdout bytes kept for `OUTPUT` and the JSON contract.
 const MAX_STDOUT: usize = 64 * 1024;
 
+/// The program of an interpreter name.
+pub(super) fn program_of(interpreter: &str) -> Result<&'static str, String> {
+    match interpreter {
+        "" | "sh" => Ok("sh"),
+        "bash" => Ok("bash"),
+        "python3" | "python" => Ok("python3"),
+        other => Err(format!(
+            "unknown interpreter {other:?}; use sh, bash or python3"
+        )),
+    }
+}
+
 /// Run `script` with `interpreter` and `env` within `timeout`.
 pub async fn run(
     interpreter: &str,
@@ -25,16 +37,7 @@ pub async fn run(
     timeout: Duration,
     live: &Live,
 ) -> Result<Outcome, String> {
-    let program = match interpreter {
-        "" | "sh" => "sh",
-        "bash" => "bash",
-        "python3" | "python" => "python3",
-        other => {
-            return Err(format!(
-                "unknown interpreter {other:?}; use sh, bash or python3"
-            ));
-        }
-    };
+    let program = program_of(interpreter)?;
     let env = env.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let mut cmd = crate::child::leashed(program, &["-c", script], env)
         .map_err(|e| format!("cannot start {program}: {e}"))?;
@@ -65,6 +68,11 @@ pub async fn run(
         .code()
         .or_else(|| status.signal().map(|s| 128 + s))
         .unwrap_or(-1);
+    Ok(outcome(code, &stdout))
+}
+
+/// The outcome of an exit code and the kept stdout (the JSON stdout contract).
+pub(super) fn outcome(code: i32, stdout: &str) -> Outcome {
     let mut o = Outcome::new(code == 0, format!("exit code {code}"))
         .with("EXIT_CODE", code)
         .with("OUTPUT", cut(stdout.trim(), MAX_OUTPUT_VALUE));
@@ -73,12 +81,12 @@ pub async fn run(
             o.values.insert(k.to_uppercase(), v);
         }
     }
-    Ok(o)
+    o
 }
 
 /// Copy a pipe into `live` line by line (prefixed); keep the first [`MAX_STDOUT`] bytes when
 /// `keep`. Drains to the end so the process never blocks on a full pipe.
-async fn pump<R: AsyncRead + Unpin>(
+pub(super) async fn pump<R: AsyncRead + Unpin>(
     pipe: Option<R>,
     live: &Live,
     prefix: &str,

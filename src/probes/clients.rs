@@ -4,7 +4,7 @@
 //! are driven by tasks of the runtime that opened them, so a context must not outlive it or move
 //! to another one.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::ProbeError;
@@ -15,12 +15,25 @@ use super::ProbeError;
 pub struct ProbeContext {
     /// Index: `insecure as usize * 2 + follow_redirects as usize`.
     http: [OnceLock<reqwest::Client>; 4],
+    /// The SSH executor for probes with `on = "target"` (none: they fail with a config error).
+    remote: Option<Arc<crate::remote::Executor>>,
 }
 
 impl ProbeContext {
     /// An empty context.
     pub fn new() -> ProbeContext {
         ProbeContext::default()
+    }
+
+    /// This context with an SSH executor for probes on the target's host.
+    pub fn with_remote(mut self, executor: Arc<crate::remote::Executor>) -> ProbeContext {
+        self.remote = Some(executor);
+        self
+    }
+
+    /// The SSH executor, if this context has one.
+    pub fn remote(&self) -> Option<&Arc<crate::remote::Executor>> {
+        self.remote.as_ref()
     }
 
     /// The HTTP client for these options. Per-request deadlines are set on each request.

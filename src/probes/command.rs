@@ -52,9 +52,13 @@ pub struct CommandSpec {
     /// Working directory (default: nightwatch's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workdir: Option<String>,
+    /// `"target"`: run on the target component's host over its `ssh` endpoint (default: here).
+    #[serde(default, skip_serializing_if = "super::On::is_local")]
+    pub on: super::On,
 }
 
 pub(super) async fn run(
+    ctx: &super::ProbeContext,
     spec: &CommandSpec,
     target: &Target,
     timeout: Duration,
@@ -70,6 +74,24 @@ pub(super) async fn run(
     ];
     for (k, v) in &spec.params {
         env.push((k.clone(), target.expand(v)?));
+    }
+    if spec.on == super::On::Target {
+        let workdir = spec
+            .workdir
+            .as_deref()
+            .map(|d| target.expand(d))
+            .transpose()?;
+        let out = super::remote::run(
+            ctx,
+            target,
+            program,
+            &spec.script,
+            &env,
+            workdir.as_deref(),
+            timeout,
+        )
+        .await?;
+        return Ok(outcome(out.code, &out.stdout, &out.stderr));
     }
     let env = env.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let mut cmd = crate::child::leashed(program, &["-c", &spec.script], env)
@@ -95,6 +117,11 @@ pub(super) async fn run(
         .code()
         .or_else(|| status.signal().map(|s| 128 + s))
         .unwrap_or(-1);
+    Ok(outcome(code, &stdout, &stderr))
+}
+
+/// The probe's output from an exit code and the two streams (the JSON stdout contract).
+fn outcome(code: i32, stdout: &str, stderr: &str) -> ProbeOutput {
     let mut out = ProbeOutput::new(format!("exit code {code}"));
     if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(stdout.trim()) {
         for (k, v) in fields {
@@ -112,7 +139,7 @@ pub(super) async fn run(
     }
     out.set("EXIT_CODE", code);
     out.output = bounded(&format!("{stdout}\n--- stderr ---\n{stderr}"));
-    Ok(out)
+    out
 }
 
 /// Kills a process group with SIGKILL when dropped.

@@ -24,6 +24,9 @@ pub struct HostSpec {
     /// Only these mount points (default: every mounted disk).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mounts: Vec<String>,
+    /// `"target"`: run on the target component's host over its `ssh` endpoint (default: here).
+    #[serde(default, skip_serializing_if = "super::On::is_local")]
+    pub on: super::On,
 }
 
 pub(super) async fn run(spec: &HostSpec, timeout: Duration) -> Result<ProbeOutput, ProbeError> {

@@ -20,6 +20,9 @@ pub struct ProcessSpec {
     /// A substring of the full command line (arguments joined by spaces).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cmdline: Option<String>,
+    /// `"target"`: run on the target component's host over its `ssh` endpoint (default: here).
+    #[serde(default, skip_serializing_if = "super::On::is_local")]
+    pub on: super::On,
 }
 
 pub(super) async fn run(spec: &ProcessSpec) -> Result<ProbeOutput, ProbeError> {

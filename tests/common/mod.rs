@@ -10,6 +10,8 @@
 pub mod accounts;
 pub mod dr_pairs;
 pub mod private_db;
+pub mod ssh_exec;
+pub mod ssh_hosts;
 pub mod tmux;
 
 use nightwatch::store::{ConnectOptions, Store};

@@ -194,6 +194,14 @@ pub fn load_bundle_with(
             comp.role.clone_from(&c.role);
             comp.labels = serde_json::to_value(&c.labels).unwrap_or_default();
             comp.endpoints = serde_json::to_value(&c.endpoints).unwrap_or_default();
+            if let Err(e) = crate::domain::ssh::SshEndpoint::from_endpoints(&comp.endpoints) {
+                errors.push(ContentError {
+                    file: path.to_path_buf(),
+                    line,
+                    message: format!("component {}: endpoints.{e}", c.name.get_ref()),
+                });
+                continue;
+            }
             bundle.components.push(comp);
         }
     }

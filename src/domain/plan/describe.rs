@@ -123,7 +123,11 @@ pub fn one_line(op: &Op) -> String {
             } else {
                 format!("{} ", env.join(" "))
             };
-            format!("{}{}: {}", env, c.interpreter.as_str(), c.script.trim())
+            let on =
+                c.on.as_deref()
+                    .map(|o| format!(" on {o}"))
+                    .unwrap_or_default();
+            format!("{}{}{on}: {}", env, c.interpreter.as_str(), c.script.trim())
         }
         Op::Http(h) => {
             let url = h.url.as_deref().map_or("<target url>".to_owned(), mask_url);

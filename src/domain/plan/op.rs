@@ -73,6 +73,10 @@ pub struct CommandOp {
     /// the script) rather than into the script text: the shell then never parses their values.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// Where it runs: here (default), `"target"` (the step's target component's host) or a
+    /// component's name, over that component's `ssh` endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
 }
 
 /// `kind = "http"`: succeeds when the status is expected.
@@ -307,6 +311,7 @@ impl Op {
                 script: f("script", &c.script)?,
                 interpreter: c.interpreter,
                 env: map("env", &c.env, f)?,
+                on: opt("on", &c.on, f)?,
             }),
             Op::Http(h) => Op::Http(HttpOp {
                 url: opt("url", &h.url, f)?,

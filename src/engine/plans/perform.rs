@@ -34,6 +34,45 @@ impl Exec<'_> {
         })
     }
 
+    /// The SSH endpoint a `command` step with `on` runs on: the step's target (`"target"`) or
+    /// the named component; and the executor.
+    fn remote_host(
+        &self,
+        on: &str,
+        target: &Target,
+    ) -> Result<
+        (
+            crate::domain::ssh::SshEndpoint,
+            std::sync::Arc<crate::remote::Executor>,
+        ),
+        String,
+    > {
+        let (name, endpoints) = if on == "target" {
+            (target.name.as_str(), &target.endpoints)
+        } else {
+            let c = self
+                .components
+                .iter()
+                .find(|c| c.name == on)
+                .ok_or_else(|| format!("on: {on:?} is neither \"target\" nor a known component"))?;
+            (c.name.as_str(), &c.endpoints)
+        };
+        let ep = crate::domain::ssh::SshEndpoint::from_endpoints(endpoints)
+            .map_err(|e| format!("on: component {name}: endpoints.{e}"))?
+            .ok_or_else(|| {
+                format!(
+                    "on: component {name} has no ssh endpoint; add [endpoints.ssh] or drop `on`"
+                )
+            })?;
+        let exec = self
+            .w
+            .probes
+            .remote()
+            .cloned()
+            .ok_or("on: this engine has no SSH executor")?;
+        Ok((ep, exec))
+    }
+
     /// Perform one attempt of a rendered operation. `phase` decides what a sql step may do: a
     /// pre/postcheck, and every step of a dry run, runs in a read-only transaction.
     pub(super) async fn perform(
@@ -52,7 +91,25 @@ impl Exec<'_> {
                 env.insert("NW_PLAN".into(), self.run.plan.clone());
                 env.insert("NW_TARGET".into(), target.name.clone());
                 env.insert("NW_DRY_RUN".into(), self.run.dry_run.to_string());
-                ops::command::run(c.interpreter.as_str(), &c.script, &env, timeout, live).await
+                match &c.on {
+                    None => {
+                        ops::command::run(c.interpreter.as_str(), &c.script, &env, timeout, live)
+                            .await
+                    }
+                    Some(on) => {
+                        let (ep, exec) = self.remote_host(on, target)?;
+                        ops::remote::run(
+                            &exec,
+                            &ep,
+                            c.interpreter.as_str(),
+                            &c.script,
+                            &env,
+                            timeout,
+                            live,
+                        )
+                        .await
+                    }
+                }
             }
             Op::Http(h) => {
                 let url = match &h.url {
