@@ -19,8 +19,8 @@ mod inspection;
 mod inspection_view;
 mod instances;
 mod keys;
-mod lease;
 mod known_hosts;
+mod lease;
 mod migrate;
 mod outbox;
 mod overview;
@@ -41,8 +41,8 @@ pub use events::{
 };
 pub use inspection::{ResultRow, RunRow};
 pub use inspection_view::{InspectionStamp, TaskSummary};
-pub use lease::LeaseClock;
 pub use known_hosts::trust_audit;
+pub use lease::LeaseClock;
 pub use migrate::MigrateReport;
 pub use outbox::{NO_EVENT, OutboxItem};
 pub use plans::{

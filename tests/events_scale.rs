@@ -362,7 +362,7 @@ async fn per_hour_statistics_in_sql(store: Store, db: TestDb) -> TestDb {
 async fn a_common_word_pages_like_a_rare_one(store: Store, db: TestDb) -> TestDb {
     let n = 11_700_usize;
     let title = |i: usize| {
-        if i % 13 == 0 {
+        if i.is_multiple_of(13) {
             "Backup job failed".to_owned()
         } else {
             format!("Disk usage above {}% on /data", 80 + i % 20)

@@ -249,7 +249,10 @@ async fn dispatch(store: &Store, settings: &Settings, cmd: PlanCommand) -> Resul
             // A run whose engine is gone (lease expired) is recorded interrupted here and now,
             // as a surviving engine would: resume acts on the recorded state, and with no engine
             // left nobody else would record it.
-            if store.interrupt_if_expired(run, &actor(), crate::store::LeaseClock::Database).await? {
+            if store
+                .interrupt_if_expired(run, &actor(), crate::store::LeaseClock::Database)
+                .await?
+            {
                 crate::outln!(
                     "run {run}: the engine running it is gone (lease expired): recorded as interrupted"
                 );
