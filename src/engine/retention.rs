@@ -2,6 +2,7 @@
 //! events last seen more than `engine.retention_days` ago to the archive table
 //! (`Store::archive_closed_events`), so the live table, its indexes and every scan stop growing
 //! with age. Only the master acts (one engine, not N, walks the table); 0 days keeps everything.
+//! Each round also refreshes SQLite's planner statistics ([`Store::refresh_planner_stats`]).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -23,9 +24,6 @@ pub async fn retention_loop(
     every: Duration,
     cancel: CancellationToken,
 ) {
-    if days == 0 {
-        return;
-    }
     let start = tokio::time::Instant::now() + Duration::from_secs(60).min(every);
     let mut tick = tokio::time::interval_at(start, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -37,12 +35,17 @@ pub async fn retention_loop(
         if !metrics.is_master.load(Ordering::Relaxed) {
             continue;
         }
-        let now = now_ms();
-        let cutoff = now - i64::from(days) * DAY_MS;
-        match store.archive_closed_events(cutoff, now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(archived = n, days, "retention: closed events archived"),
-            Err(e) => tracing::warn!(error = %e, "retention round failed; retrying next round"),
+        if days > 0 {
+            let now = now_ms();
+            let cutoff = now - i64::from(days) * DAY_MS;
+            match store.archive_closed_events(cutoff, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(archived = n, days, "retention: closed events archived"),
+                Err(e) => tracing::warn!(error = %e, "retention round failed; retrying next round"),
+            }
+        }
+        if let Err(e) = store.refresh_planner_stats().await {
+            tracing::warn!(error = %e, "planner statistics not refreshed; retrying next round");
         }
     }
 }

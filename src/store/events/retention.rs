@@ -6,7 +6,7 @@
 
 use sqlx::Row;
 
-use super::super::{Store, StoreError};
+use super::super::{Dialect, Store, StoreError};
 use super::counts::CountDeltas;
 use super::{EVENT_COLS, event, marks};
 use crate::domain::event::{Event, Level, Status};
@@ -26,6 +26,20 @@ pub struct ArchivedEvent {
 }
 
 impl Store {
+    /// Keep SQLite's query-planner statistics current (`PRAGMA optimize`, sampling at most 1,000
+    /// rows per index, every table): without them SQLite guesses that `status = 'open'` selects
+    /// ten rows and sorts half a million instead of walking the sort's index. MariaDB and
+    /// PostgreSQL keep their own statistics (InnoDB persistent stats, autovacuum's analyze).
+    pub async fn refresh_planner_stats(&self) -> Result<(), StoreError> {
+        if self.dialect != Dialect::Sqlite {
+            return Ok(());
+        }
+        sqlx::raw_sql("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Move closed events last seen before `cutoff` (epoch ms) to the archive. Returns how many
     /// moved. Safe to run from several engines at once (each batch re-reads under its own lock).
     pub async fn archive_closed_events(&self, cutoff: i64, now: i64) -> Result<u64, StoreError> {
