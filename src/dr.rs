@@ -140,6 +140,8 @@ pub struct Board {
     pub histories: Vec<crate::store::LinkHistory>,
     /// The verdicts the engine stored on its last round.
     pub verdicts: Vec<crate::domain::dr::Readiness>,
+    /// The components whose host a check could not reach, with the last connection error.
+    pub reach_errors: Vec<crate::domain::ssh::ReachError>,
 }
 
 /// Read the board at `now`.
@@ -157,6 +159,7 @@ pub async fn board(store: &Store, now: i64) -> Result<Board, StoreError> {
     Ok(Board {
         histories: store.link_histories(now, 3_600_000).await?,
         verdicts: store.list_readiness().await?,
+        reach_errors: store.reach_errors().await?,
         model,
         view,
         config,
@@ -348,5 +351,6 @@ pub fn synthetic(dcs: usize, components: usize, links: usize, now: i64) -> Board
         config,
         histories,
         verdicts,
+        reach_errors: Vec::new(),
     }
 }

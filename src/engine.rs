@@ -367,7 +367,12 @@ pub fn probe_fn_in(ctx: Arc<crate::probes::ProbeContext>) -> inspect::ProbeFn {
             };
             let out = crate::probes::run_in(&ctx, &spec, &target, timeout)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| match e {
+                    crate::probes::ProbeError::Unreachable(_) => {
+                        crate::domain::inspection::Unobserved::Unreachable(e.to_string())
+                    }
+                    e => crate::domain::inspection::Unobserved::Failed(e.to_string()),
+                })?;
             Ok(crate::domain::inspection::Observation {
                 values: out.values,
                 message: out.message,

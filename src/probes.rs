@@ -164,7 +164,7 @@ pub async fn run_in(
     // does. Dropping the future on expiry drops every socket and child handle it owns.
     let mut out = match tokio::time::timeout(timeout, work).await {
         Ok(result) => result?,
-        Err(_) => return Err(ProbeError::Timeout(timeout)),
+        Err(_) => return Err(remote::timed_out(ctx, spec, target, timeout)),
     };
     out.duration_ms = elapsed_ms(started);
     Ok(out)

@@ -112,6 +112,8 @@ struct Host {
     n: usize,
     permits: Arc<Semaphore>,
     session: tokio::sync::Mutex<Option<Arc<Session>>>,
+    /// A connection is open (readable without waiting for `session`, held while connecting).
+    open: std::sync::atomic::AtomicBool,
 }
 
 /// The remote executor. Share one per engine (`Arc`); cheap to call concurrently.
@@ -153,6 +155,15 @@ impl Executor {
         self.errors.lock().ok()?.get(&ep.describe()).cloned()
     }
 
+    /// Whether a connection to `ep` is open now (not while one is being opened): tells a command
+    /// that ran out of time from a host that could not be reached in that time.
+    pub fn is_connected(&self, ep: &SshEndpoint) -> bool {
+        let hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        hosts
+            .get(ep)
+            .is_some_and(|h| h.open.load(std::sync::atomic::Ordering::Acquire))
+    }
+
     fn host(&self, ep: &SshEndpoint) -> Arc<Host> {
         let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
         let n = hosts.len();
@@ -163,6 +174,7 @@ impl Executor {
                     n,
                     permits: Arc::new(Semaphore::new(self.limits.per_host.max(1))),
                     session: tokio::sync::Mutex::new(None),
+                    open: std::sync::atomic::AtomicBool::new(false),
                 })
             })
             .clone()
@@ -234,6 +246,7 @@ impl Executor {
                 errors.remove(&ep.describe());
                 let s = Arc::new(s);
                 *slot = Some(s.clone());
+                host.open.store(true, std::sync::atomic::Ordering::Release);
                 Ok(s)
             }
             Err(e) => {
@@ -344,6 +357,7 @@ impl Executor {
         let mut slot = host.session.lock().await;
         if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, stale)) {
             *slot = None;
+            host.open.store(false, std::sync::atomic::Ordering::Release);
         }
     }
 

@@ -17,7 +17,9 @@ use common::ssh_exec::{T, db, endpoint, executor, sh, target, trust_all};
 use common::ssh_hosts::{SshEstate, available};
 use nightwatch::domain::ssh::KnownHost;
 use nightwatch::ops::Live;
-use nightwatch::probes::{self, CommandSpec, HostSpec, On, ProbeContext, ProbeSpec, ProcessSpec};
+use nightwatch::probes::{
+    self, CommandSpec, HostSpec, On, ProbeContext, ProbeError, ProbeSpec, ProcessSpec,
+};
 use nightwatch::remote::{Limits, RemoteCommand, RemoteError};
 use nightwatch::store::Store;
 use serde_json::json;
@@ -212,6 +214,22 @@ async fn host_keys_are_strict_trusted_by_the_cli_and_shared_by_engines() {
         matches!(&err, RemoteError::HostKey(m) if m.contains(&fp0) && m.contains("not trusted")),
         "{err}"
     );
+    // A probe on that host cannot reach it: its own verdict ("cannot reach host"), not a failure.
+    let ctx = ProbeContext::new().with_remote(Arc::clone(&exec));
+    let on_host = ProbeSpec::Command(CommandSpec {
+        script: "true".into(),
+        on: On::Target,
+        ..CommandSpec::default()
+    });
+    let err = probes::run_in(&ctx, &on_host, &target(&estate, 0), T)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProbeError::Unreachable(m) if m.contains(&fp0)),
+        "{err:?}"
+    );
+    assert!(err.to_string().starts_with("cannot reach host: "), "{err}");
+    drop(ctx);
     drop(exec);
 
     // `hosts trust` shows the fingerprint and records nothing without a yes.
@@ -272,6 +290,18 @@ async fn host_keys_are_strict_trusted_by_the_cli_and_shared_by_engines() {
         .unwrap();
     assert_eq!(out.stdout, "ok\n");
     assert!(exec.last_error(&ep0).is_none());
+    // A user the host does not authorise: refused authentication is "cannot reach host" too.
+    let mut stranger = target(&estate, 0);
+    stranger.endpoints["ssh"]["user"] = json!("nw-stranger");
+    let ctx = ProbeContext::new().with_remote(Arc::clone(&exec));
+    let err = probes::run_in(&ctx, &on_host, &stranger, T)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProbeError::Unreachable(m) if m.contains("nw-stranger@") && m.contains("Permission denied")),
+        "{err:?}"
+    );
+    drop(ctx);
     drop(exec);
     store.close().await;
 }

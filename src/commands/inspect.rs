@@ -195,7 +195,7 @@ async fn print_run(store: &Store, r: &RunRow) -> Result<(), Failure> {
     );
     for x in store.run_results(r.id).await? {
         crate::outln!(
-            "  {:<6} {:<28} {:<20} {:>6} ms  {}",
+            "  {:<7} {:<28} {:<20} {:>6} ms  {}",
             x.verdict,
             x.rule,
             one_line(&x.target),
@@ -238,7 +238,7 @@ fn escape(t: &str) -> String {
 fn html(r: &RunRow, results: &[ResultRow]) -> String {
     let mut s = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Inspection report {id}</title>\
-         <style>body{{font-family:sans-serif}}td,th{{border:1px solid #999;padding:2px 6px}}.fail,.error{{background:#fdd}}.warn{{background:#ffd}}</style></head><body>\
+         <style>body{{font-family:sans-serif}}td,th{{border:1px solid #999;padding:2px 6px}}.fail,.error,.unreach{{background:#fdd}}.warn{{background:#ffd}}</style></head><body>\
          <h1>Inspection report: {task} (run {id})</h1><p>Status <b>{status}</b>; {trigger} by {by}; started {start} UTC, finished {end} UTC; <code>{summary}</code></p>\
          <table><tr><th>verdict</th><th>rule</th><th>target</th><th>ms</th><th>message</th></tr>",
         id = r.id,

@@ -282,6 +282,7 @@ impl DrState {
                 format!("{} open", events.len())
             };
             lines.push((c.name.clone(), format!("{} · {state}", c.kind)));
+            lines.extend(reach_lines(b, c));
             for e in events {
                 lines.push((
                     format!("  #{}", e.id),
@@ -349,6 +350,33 @@ impl DrState {
             event_id: 0,
         }])
     }
+}
+
+/// Room for a detail value (the popup's 74 inner columns less the 11 of the label).
+const DETAIL_VALUE_WIDTH: usize = 63;
+
+/// How a component is reached (`ssh ops@10.0.0.5:22 via bastion:22` or `local`) and its last
+/// connection error, if a check could not reach its host: the reason without the words the
+/// first line already says, both ends kept when it is too long (its end names the cause).
+fn reach_lines(b: &Board, c: &crate::domain::Component) -> Vec<(String, String)> {
+    let how = crate::domain::ssh::reached(&c.endpoints);
+    let mut out = vec![("  reached".to_owned(), how.clone())];
+    if let Some(e) = b.reach_errors.iter().find(|e| e.component == c.name) {
+        let why = e
+            .error
+            .strip_prefix("cannot reach host: ")
+            .unwrap_or(&e.error);
+        let why = how
+            .strip_prefix("ssh ")
+            .and_then(|ep| why.strip_prefix(ep))
+            .map_or(why, |rest| rest.trim_start_matches(": "));
+        let text = format!("{} ago: {why}", crate::domain::time::age(e.at, b.view.at));
+        out.push((
+            "  last err".to_owned(),
+            crate::console::widgets::fit(&text, DETAIL_VALUE_WIDTH, "…"),
+        ));
+    }
+    out
 }
 
 /// The detail lines of a link's history (newest first).

@@ -90,3 +90,52 @@ fn dr_link_history() {
         app
     });
 }
+
+/// The DR tab with c00005 (business, dc-2) reached over SSH through a jump host and its last
+/// connection error stored; c00020 beside it has no ssh endpoint (probed from here).
+fn reach_app(w: u16, h: u16) -> App {
+    let mut app = fixture::app(false);
+    app.update(Action::Resize(w, h));
+    app.update(Action::Dr);
+    let mut board = crate::dr::synthetic(3, 30, 8, NOW);
+    let c = board
+        .view
+        .components
+        .iter_mut()
+        .find(|c| c.name == "c00005")
+        .unwrap();
+    c.endpoints = serde_json::json!({"ssh": {"host": "10.0.3.12", "user": "ops",
+        "identity_secret": "ssh.key.app", "jump": {"host": "bastion-2", "port": 2222}}});
+    board.reach_errors.push(crate::domain::ssh::ReachError {
+        component: "c00005".into(),
+        error: "cannot reach host: ops@10.0.3.12:22 via bastion-2:2222: failed to connect to the remote host: ssh: connect to host 10.0.3.12 port 22: Connection refused".into(),
+        at: NOW - 125_000,
+    });
+    app.update(Action::DrLoaded(Ok(Box::new(board))));
+    app.update(Action::CursorRight);
+    app.update(Action::Select);
+    app
+}
+
+#[test]
+fn dr_cell_detail_says_how_each_component_is_reached() {
+    both_sizes("dr_cell_detail_reached", reach_app);
+    let mut app = reach_app(80, 24);
+    app.config.glyphs = super::glyphs::Glyphs::ASCII;
+    let screen = draw(&app, 80, 24);
+    assert!(screen.is_ascii(), "{screen}");
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines.iter().position(|l| l.contains("c00005")).unwrap();
+    assert!(
+        lines[at + 1].contains("reached  ssh ops@10.0.3.12:22 via bastion-2:2222"),
+        "{screen}"
+    );
+    assert!(
+        lines[at + 2].contains("last err 2m ago:") && lines[at + 2].contains("Connection refused"),
+        "the cause (the end of the reason) is kept: {screen}"
+    );
+    assert!(!screen.contains("ssh.key.app"), "no identity shown");
+    let at = lines.iter().position(|l| l.contains("c00020")).unwrap();
+    assert!(lines[at + 1].contains("reached  local"), "{screen}");
+    assert!(!lines[at + 2].contains("last err"), "{screen}");
+}

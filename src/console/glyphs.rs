@@ -42,6 +42,8 @@ pub struct Glyphs {
     pub fail: &'static str,
     /// A check could not be judged (the probe errored).
     pub unknown: &'static str,
+    /// A check could not reach its target's host ("cannot reach host").
+    pub unreachable: &'static str,
     /// A run whose engine died (its lease expired).
     pub interrupted: &'static str,
     /// A run waiting for an engine.
@@ -82,6 +84,7 @@ impl Glyphs {
         pass: "✓",
         fail: "✗",
         unknown: "?",
+        unreachable: "⊘",
         interrupted: "!",
         queued: "◌",
         running: "▸",
@@ -106,6 +109,7 @@ impl Glyphs {
         pass: "+",
         fail: "x",
         unknown: "?",
+        unreachable: "/",
         interrupted: "!",
         queued: ".",
         running: ">",
@@ -142,6 +146,7 @@ pub fn ascii_of(symbol: &str) -> &'static str {
         "…" => "~",
         "●" | "◉" => "*",
         "○" | "◌" => "o",
+        "⊘" => "/",
         "✓" | "✔" => "+",
         "■" | "█" | "▇" | "▆" | "▅" | "▄" | "▃" | "▂" | "▁" => "#",
         "≥" => ">",

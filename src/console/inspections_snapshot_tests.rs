@@ -60,6 +60,29 @@ fn inspections_run_matrix() {
     });
 }
 
+/// web-2 could not be reached for host-cpu: its own symbol in the matrix and its own word under
+/// it, distinct from a failed check.
+#[test]
+fn inspections_run_cannot_reach_host() {
+    both_sizes("inspections_run_unreach", |w, h| {
+        let mut app = run_app(false, w, h, host_results(120));
+        app.update(Action::CursorRight);
+        app.update(Action::CursorRight);
+        app
+    });
+}
+
+#[test]
+fn inspections_result_cannot_reach_host() {
+    both_sizes("inspections_result_unreach", |w, h| {
+        let mut app = run_app(false, w, h, host_results(120));
+        app.update(Action::CursorRight);
+        app.update(Action::CursorRight);
+        app.update(Action::Select);
+        app
+    });
+}
+
 #[test]
 fn inspections_run_too_wide_scrolls() {
     both_sizes("inspections_run_wide", |w, h| {
@@ -126,6 +149,14 @@ fn statuses_read_without_colour() {
         .find(|l| l.contains("host-disk"))
         .unwrap_or_default();
     assert!(row.contains('x') && row.contains('+'), "{screen}");
+    // host-cpu: + on db-1 and local-host, / (cannot reach host) on web-2; the counts say so too.
+    let row = screen
+        .lines()
+        .find(|l| l.contains("host-cpu"))
+        .unwrap_or_default();
+    assert!(row.contains('/') && !row.contains('x'), "{screen}");
+    assert!(screen.contains("+7 !1 x1 ?1 /1"), "{screen}");
+    assert!(screen.is_ascii(), "{screen}");
     let tasks = inspections_app(false, 80, 24);
     let mut tasks = tasks;
     tasks.config.glyphs = Glyphs::ASCII;

@@ -9,5 +9,5 @@ mod track;
 
 pub use condition::{Condition, ConditionError};
 pub use duration::parse_duration;
-pub use observation::Observation;
+pub use observation::{Observation, Unobserved};
 pub use track::{Thresholds, Track, Verdict};

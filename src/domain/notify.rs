@@ -111,9 +111,12 @@ pub struct RunNotice {
     pub warn: usize,
     pub fail: usize,
     pub error: usize,
+    /// Checks whose target's host could not be reached ("cannot reach host").
+    #[serde(default)]
+    pub unreach: usize,
     pub started_at: i64,
     pub finished_at: i64,
-    /// The failed and errored checks, at most [`MAX_NOTICE_FAILURES`].
+    /// The failed, errored and unreachable checks, at most [`MAX_NOTICE_FAILURES`].
     pub failures: Vec<FailedCheck>,
 }
 
@@ -194,6 +197,7 @@ mod tests {
             warn: 0,
             fail: 1,
             error: 0,
+            unreach: 0,
             started_at: 0,
             finished_at: 1,
             failures: vec![],

@@ -183,6 +183,27 @@ pub fn known_hosts_name(host: &str, port: u16) -> String {
     }
 }
 
+/// A component's last connection error: a check that runs on its host could not reach it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReachError {
+    /// The component (the check's target).
+    pub component: String,
+    /// Why (scrubbed of secrets before it was stored).
+    pub error: String,
+    /// When (epoch ms).
+    pub at: i64,
+}
+
+/// How a component is reached, as its detail shows it: `ssh ops@10.0.0.5:22 via bastion:22`, or
+/// `local` without an `ssh` endpoint (its probes run where nightwatch runs).
+pub fn reached(endpoints: &serde_json::Value) -> String {
+    match SshEndpoint::from_endpoints(endpoints) {
+        Ok(Some(ep)) => format!("ssh {}", ep.describe()),
+        Ok(None) => "local".to_owned(),
+        Err(e) => format!("invalid ssh endpoint ({e})"),
+    }
+}
+
 /// One trusted host key of the shared known-hosts store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KnownHost {
@@ -254,5 +275,15 @@ mod tests {
         }
         let e = SshEndpoint::from_endpoints(&json!({"ssh": {"hots": "h"}})).unwrap_err();
         assert!(e.to_string().contains("hots"), "{e}");
+    }
+
+    #[test]
+    fn reached_says_ssh_with_the_jump_or_local() {
+        let eps = json!({"ssh": {"host": "10.0.0.5", "user": "ops", "identity_secret": "ssh.key.app",
+            "jump": {"host": "bastion"}}});
+        assert_eq!(reached(&eps), "ssh ops@10.0.0.5:22 via bastion:22");
+        assert!(!reached(&eps).contains("ssh.key"), "no identity shown");
+        assert_eq!(reached(&json!({"http": "http://x"})), "local");
+        assert!(reached(&json!({"ssh": {"host": "a b"}})).starts_with("invalid ssh endpoint"));
     }
 }

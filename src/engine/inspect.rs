@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::domain::Component;
 use crate::domain::content::{Rule, Task};
 use crate::domain::event::Incoming;
-use crate::domain::inspection::{Condition, Observation, Verdict};
+use crate::domain::inspection::{Condition, Observation, Unobserved, Verdict};
 use crate::domain::notify::{
     Channel, FailedCheck, MAX_NOTICE_FAILURES, RUN_NOTICE_KIND, RunNotice, parse_channels,
 };
@@ -26,9 +26,10 @@ use tokio::sync::{Notify, watch};
 use super::config_watch::Effective;
 use super::notify::CHANNELS_KEY;
 
-/// Run one probe: (probe spec, target component, timeout) → observation or error text.
+/// Run one probe: (probe spec, target component, timeout) → observation, or why there is none
+/// (an error, or the target's host could not be reached).
 pub type ProbeFn = Arc<
-    dyn Fn(Value, Component, Duration) -> BoxFuture<'static, Result<Observation, String>>
+    dyn Fn(Value, Component, Duration) -> BoxFuture<'static, Result<Observation, Unobserved>>
         + Send
         + Sync,
 >;
@@ -40,6 +41,9 @@ pub struct Summary {
     pub warn: usize,
     pub fail: usize,
     pub error: usize,
+    /// Checks whose target's host could not be reached ("cannot reach host").
+    #[serde(default)]
+    pub unreach: usize,
 }
 
 impl Summary {
@@ -49,12 +53,13 @@ impl Summary {
             Verdict::Warn => self.warn += 1,
             Verdict::Fail => self.fail += 1,
             Verdict::Error => self.error += 1,
+            Verdict::Unreachable => self.unreach += 1,
         }
     }
 
-    /// The run's status: failed when anything failed or errored.
+    /// The run's status: failed when anything failed, errored or could not be reached.
     pub fn status(&self) -> &'static str {
-        if self.fail + self.error > 0 {
+        if self.fail + self.error + self.unreach > 0 {
             "failed"
         } else {
             "passed"
@@ -104,8 +109,8 @@ impl Runner {
     fn scrubbed(
         &self,
         target: &Component,
-        observed: Result<Observation, String>,
-    ) -> Result<Observation, String> {
+        observed: Result<Observation, Unobserved>,
+    ) -> Result<Observation, Unobserved> {
         let base = self
             .config
             .as_ref()
@@ -127,7 +132,7 @@ impl Runner {
                 o.values.values_mut().for_each(|v| scrub.clean_value(v));
                 Ok(o)
             }
-            Err(e) => Err(scrub.clean(&e)),
+            Err(e) => Err(e.map(|m| scrub.clean(m))),
         }
     }
 
@@ -176,7 +181,10 @@ impl Runner {
         for r in results {
             let c = r?;
             summary.add(c.verdict);
-            if matches!(c.verdict, Verdict::Fail | Verdict::Error) {
+            if matches!(
+                c.verdict,
+                Verdict::Fail | Verdict::Error | Verdict::Unreachable
+            ) {
                 failures.push(FailedCheck {
                     rule: c.rule,
                     target: c.target,
@@ -202,6 +210,7 @@ impl Runner {
                 warn: summary.warn,
                 fail: summary.fail,
                 error: summary.error,
+                unreach: summary.unreach,
                 started_at: started,
                 finished_at: finished,
                 failures,
@@ -273,7 +282,9 @@ impl Runner {
             let call = probe(rule.probe.clone(), target.clone(), timeout);
             let r = match tokio::time::timeout(timeout + Duration::from_secs(1), call).await {
                 Ok(r) => r,
-                Err(_) => Err(format!("probe did not finish within {timeout:?}")),
+                Err(_) => Err(Unobserved::Failed(format!(
+                    "probe did not finish within {timeout:?}"
+                ))),
             };
             if r.is_ok() || attempt >= retries {
                 break r;
@@ -304,12 +315,17 @@ impl Runner {
                 ),
                 Err(e) => (None, obs.clone(), e),
             },
-            Err(e) => (None, Observation::default(), e.clone()),
+            Err(e) => (None, Observation::default(), e.message().to_owned()),
         };
         let now = now_ms();
         let mut track = store.get_track(&rule.name, &target.name).await?;
         let was_firing = track.firing;
-        let verdict = track.observe(now, holds, &rule.thresholds);
+        let verdict = match &observed {
+            Err(Unobserved::Unreachable(_)) => {
+                track.observe_unreachable(now, &message, &rule.thresholds)
+            }
+            _ => track.observe(now, holds, &rule.thresholds),
+        };
         store
             .put_track(&rule.name, &target.name, &track, now)
             .await?;

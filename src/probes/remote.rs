@@ -69,9 +69,40 @@ pub(super) async fn run(
     match exec.run(&ep, cmd, timeout, super::MAX_OUTPUT).await {
         Ok(Some(out)) => Ok(out),
         Ok(None) => Err(ProbeError::Timeout(timeout)),
-        Err(RemoteError::Unreachable(m)) => Err(ProbeError::Unreachable(m)),
+        // A refused host key stops the probe before the host as surely as a refused connection.
+        Err(RemoteError::Unreachable(m) | RemoteError::HostKey(m)) => {
+            Err(ProbeError::Unreachable(m))
+        }
         Err(e) => Err(ProbeError::Failed(e.to_string())),
     }
+}
+
+/// What a probe that ran out of `timeout` reports: "cannot reach host" when it runs on the
+/// target's host and no connection to that host is open (the time went on connecting), else a
+/// timeout.
+pub(super) fn timed_out(
+    ctx: &ProbeContext,
+    spec: &super::ProbeSpec,
+    target: &Target,
+    timeout: Duration,
+) -> ProbeError {
+    use super::ProbeSpec as S;
+    let on = match spec {
+        S::Host(s) => s.on,
+        S::Process(s) => s.on,
+        S::Command(s) => s.on,
+        _ => On::Local,
+    };
+    if on == On::Target
+        && let (Ok(ep), Some(exec)) = (endpoint(target), ctx.remote())
+        && !exec.is_connected(&ep)
+    {
+        return ProbeError::Unreachable(format!(
+            "{}: no connection within {timeout:?}",
+            ep.describe()
+        ));
+    }
+    ProbeError::Timeout(timeout)
 }
 
 const HOST_SCRIPT: &str = "read -r l </proc/stat; echo \"$l\"; sleep \"$NW_SAMPLE\"; \

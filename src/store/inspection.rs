@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use super::{LeaseClock, Store, StoreError};
 use crate::domain::inspection::Track;
+use crate::domain::ssh::ReachError;
 
 /// One run of a task.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -20,7 +21,7 @@ pub struct RunRow {
     pub created_at: i64,
     pub started_at: i64,
     pub finished_at: i64,
-    /// JSON: {"pass": n, "warn": n, "fail": n, "error": n}.
+    /// JSON: {"pass": n, "warn": n, "fail": n, "error": n, "unreach": n}.
     pub summary: String,
 }
 
@@ -303,6 +304,37 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Each target's last connection error, newest first: from the checks whose last
+    /// observation could not reach the target's host (a track keeps the reason until the same
+    /// check measures again). A `LIKE` on the stored state keeps the other tracks unparsed.
+    pub async fn reach_errors(&self) -> Result<Vec<ReachError>, StoreError> {
+        let q = "SELECT target, state, updated_at FROM inspection_tracks WHERE state LIKE ? \
+                 ORDER BY updated_at DESC";
+        let rows = sqlx::query(self.sql(q))
+            .bind("%\"unreachable\":%")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out: Vec<ReachError> = Vec::new();
+        for r in rows {
+            let component: String = r.try_get("target")?;
+            let state: String = r.try_get("state")?;
+            let Some(error) = serde_json::from_str::<Track>(&state)
+                .ok()
+                .and_then(|t| t.unreachable)
+            else {
+                continue;
+            };
+            if !out.iter().any(|e| e.component == component) {
+                out.push(ReachError {
+                    component,
+                    error,
+                    at: r.try_get("updated_at")?,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Tasks due at `now` (enabled, `next_run <= now`), and move their `next_run` to `next`

@@ -1,6 +1,6 @@
 //! How run statuses and verdicts read on screen: a symbol AND a style, so they read without colour
 //! (`NO_COLOR`, mono theme): `✓ passed`, `✗ failed`, `! interrupted`, `◌ queued`, `▸ running`;
-//! verdicts `✓ pass`, `▲ warn`, `✗ fail`, `? error`.
+//! verdicts `✓ pass`, `▲ warn`, `✗ fail`, `? error`, `⊘ unreach` (cannot reach host; ASCII `/`).
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
@@ -45,6 +45,7 @@ pub fn verdict_symbol(verdict: &str, g: &Glyphs) -> &'static str {
         "pass" => g.pass,
         "warn" => g.warn,
         "fail" => g.fail,
+        "unreach" => g.unreachable,
         _ => g.unknown,
     }
 }
@@ -55,25 +56,46 @@ pub fn verdict_style(verdict: &str, t: &Theme) -> Style {
         "pass" => t.ok,
         "warn" => t.warn,
         "fail" => t.error.add_modifier(Modifier::BOLD),
+        // Nothing was measured: not the check's failure but the estate's, so it stands apart
+        // from both a failed check (bold error) and a probe error (plain error), also in mono.
+        "unreach" => t.warn.add_modifier(Modifier::BOLD | Modifier::ITALIC),
         _ => t.error,
     }
 }
 
-/// `✗ fail`.
+/// `✗ fail`; `⊘ cannot reach host` for `unreach`.
 pub fn verdict_span(verdict: &str, g: &Glyphs, t: &Theme) -> Span<'static> {
+    let word = match verdict {
+        "unreach" => "cannot reach host",
+        v => v,
+    };
     Span::styled(
-        format!("{} {verdict}", verdict_symbol(verdict, g)),
+        format!("{} {word}", verdict_symbol(verdict, g)),
         verdict_style(verdict, t),
     )
 }
 
-/// The counts of a run summary (`{"pass": 3, "warn": 0, "fail": 1, "error": 0}`), or `None` when
-/// it holds none (a queued run, or an engine error: `{"error": "…"}`).
-pub fn counts(summary: &str) -> Option<[i64; 4]> {
+/// A result's message without the words its verdict already says (`cannot reach host: `).
+pub fn reason<'a>(verdict: &str, message: &'a str) -> &'a str {
+    match verdict {
+        "unreach" => message
+            .strip_prefix("cannot reach host: ")
+            .unwrap_or(message),
+        _ => message,
+    }
+}
+
+/// The verdicts of [`counts`], in its order.
+pub const VERDICTS: [&str; 5] = ["pass", "warn", "fail", "error", "unreach"];
+
+/// The counts of a run summary (`{"pass": 3, "warn": 0, "fail": 1, "error": 0, "unreach": 0}`;
+/// `unreach` is 0 when absent, as in runs stored before it existed), or `None` when it holds
+/// none (a queued run, or an engine error: `{"error": "…"}`).
+pub fn counts(summary: &str) -> Option<[i64; 5]> {
     let v: serde_json::Value = serde_json::from_str(summary).ok()?;
     let n = |k: &str| v.get(k).and_then(serde_json::Value::as_i64);
     match (n("pass"), n("warn"), n("fail"), n("error")) {
-        (Some(p), Some(w), Some(f), Some(e)) => Some([p, w, f, e]),
+        (Some(p), Some(w), Some(f), Some(e)) => Some([p, w, f, e, n("unreach").unwrap_or(0)]),
         _ => None,
     }
 }
@@ -103,7 +125,11 @@ mod tests {
     fn summaries_and_durations() {
         assert_eq!(
             counts(r#"{"pass":3,"warn":0,"fail":1,"error":0}"#),
-            Some([3, 0, 1, 0])
+            Some([3, 0, 1, 0, 0])
+        );
+        assert_eq!(
+            counts(r#"{"pass":3,"warn":0,"fail":1,"error":0,"unreach":2}"#),
+            Some([3, 0, 1, 0, 2])
         );
         assert_eq!(counts("{}"), None);
         assert_eq!(counts(r#"{"error":"task no longer exists"}"#), None);
@@ -125,10 +151,7 @@ mod tests {
                 .iter()
                 .map(|s| run_symbol(s, &g))
                 .collect();
-            let verdicts: Vec<&str> = ["pass", "warn", "fail", "error"]
-                .iter()
-                .map(|v| verdict_symbol(v, &g))
-                .collect();
+            let verdicts: Vec<&str> = VERDICTS.iter().map(|v| verdict_symbol(v, &g)).collect();
             for set in [runs, verdicts] {
                 let mut unique = set.clone();
                 unique.sort_unstable();

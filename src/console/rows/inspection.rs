@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use crate::console::filter::Filterable;
 use crate::console::inspections::symbols::{
-    counts, duration, run_span, run_style, run_symbol, summary_error, verdict_symbol,
+    VERDICTS, counts, duration, run_span, run_style, run_symbol, summary_error, verdict_symbol,
 };
 use crate::console::widgets::{CellCtx, DataToCell};
 use crate::domain::content::{Schedule, Task};
@@ -133,15 +133,16 @@ impl DataToCell for RunRow {
     }
 }
 
-/// `✓3 ▲0 ✗1 ?0` (zeros muted), the engine's error, or `-` while there is no summary.
+/// `✓3 ▲0 ✗1 ?0` (zeros muted; `⊘2` after them only when checks could not reach their host),
+/// the engine's error, or `-` while there is no summary.
 pub fn counts_line(summary: &str, ctx: &CellCtx<'_>) -> Line<'static> {
     let (t, g) = (ctx.theme, ctx.glyphs);
     if let Some(n) = counts(summary) {
-        let verdicts = ["pass", "warn", "fail", "error"];
-        let spans: Vec<Span<'static>> = verdicts
+        let spans: Vec<Span<'static>> = VERDICTS
             .iter()
             .zip(n)
             .enumerate()
+            .filter(|(_, (v, k))| **v != "unreach" || *k > 0)
             .map(|(i, (v, k))| {
                 let style = if k == 0 {
                     t.muted

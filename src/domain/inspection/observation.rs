@@ -15,3 +15,37 @@ pub struct Observation {
     pub output: String,
     pub duration_ms: i64,
 }
+
+/// Why a probe run gave no observation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unobserved {
+    /// The probe could not measure (a timeout, an unparsable answer, its configuration): an
+    /// `error` verdict.
+    Failed(String),
+    /// The probe runs on the target's host and could not get there over SSH (connection refused
+    /// or timed out, host key unknown or changed, authentication failed): an `unreach` verdict.
+    Unreachable(String),
+}
+
+impl Unobserved {
+    /// The reason, as stored with the result.
+    pub fn message(&self) -> &str {
+        match self {
+            Unobserved::Failed(m) | Unobserved::Unreachable(m) => m,
+        }
+    }
+
+    /// The same kind with another text (the reason scrubbed of secrets).
+    pub fn map(self, f: impl FnOnce(&str) -> String) -> Unobserved {
+        match self {
+            Unobserved::Failed(m) => Unobserved::Failed(f(m.as_str())),
+            Unobserved::Unreachable(m) => Unobserved::Unreachable(f(m.as_str())),
+        }
+    }
+}
+
+impl From<String> for Unobserved {
+    fn from(message: String) -> Unobserved {
+        Unobserved::Failed(message)
+    }
+}

@@ -35,6 +35,10 @@ pub struct Track {
     pub failing_since: Option<i64>,
     /// The check is over its thresholds (a risk event is open for it).
     pub firing: bool,
+    /// Why the target's host could not be reached, from the last observation that could not
+    /// reach it; cleared by the next one that measured (the component's last connection error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreachable: Option<String>,
 }
 
 /// The verdict of one observation.
@@ -45,8 +49,15 @@ pub enum Verdict {
     /// Failing, but not yet for long enough / often enough to fire (or clearing, not yet cleared).
     Warn,
     Fail,
-    /// The probe itself failed (unreachable, timeout): counts as a failure for firing.
+    /// The probe itself failed (timeout, bad answer, configuration): counts as a failure for
+    /// firing.
     Error,
+    /// "cannot reach host": the probe runs on the target's host and could not get there over SSH
+    /// (refused, timed out, host key unknown or changed, authentication failed). Not a failed
+    /// check: nothing was measured. Counts as a failure for firing, like an error. Stored as
+    /// `unreach` (it fits the 8-character verdict column of every dialect).
+    #[serde(rename = "unreach")]
+    Unreachable,
 }
 
 impl Verdict {
@@ -56,6 +67,7 @@ impl Verdict {
             Verdict::Warn => "warn",
             Verdict::Fail => "fail",
             Verdict::Error => "error",
+            Verdict::Unreachable => "unreach",
         }
     }
 }
@@ -64,6 +76,9 @@ impl Track {
     /// Record one observation at `now`: `Some(holds)` from the condition, `None` when the probe
     /// failed. Returns the verdict.
     pub fn observe(&mut self, now: i64, holds: Option<bool>, th: &Thresholds) -> Verdict {
+        if holds.is_some() {
+            self.unreachable = None;
+        }
         if holds == Some(true) {
             self.consecutive_failures = 0;
             self.failing_since = None;
@@ -89,7 +104,19 @@ impl Track {
             _ => Verdict::Warn,
         }
     }
+
+    /// Record at `now` that the probe could not reach the target's host (`why`, kept as the last
+    /// connection error until an observation measures again). Counts as a failure for firing.
+    pub fn observe_unreachable(&mut self, now: i64, why: &str, th: &Thresholds) -> Verdict {
+        self.observe(now, None, th);
+        let why: String = why.chars().take(MAX_REACH_ERROR).collect();
+        self.unreachable = Some(why);
+        Verdict::Unreachable
+    }
 }
+
+/// The longest connection error a track keeps (characters).
+pub const MAX_REACH_ERROR: usize = 500;
 
 #[cfg(test)]
 mod tests {
@@ -160,5 +187,42 @@ mod tests {
             "clearing needs 2 passes"
         );
         assert_eq!(t.observe(4, Some(true), &th), Verdict::Pass);
+    }
+
+    #[test]
+    fn an_unreachable_host_is_its_own_verdict_and_is_remembered_until_measured() {
+        let th = Thresholds {
+            failure_threshold: 2,
+            ..Thresholds::default()
+        };
+        let mut t = Track::default();
+        assert_eq!(
+            t.observe_unreachable(0, "ops@10.0.0.5:22: Connection refused", &th),
+            Verdict::Unreachable
+        );
+        assert!(!t.firing, "one failure of two");
+        assert_eq!(
+            t.observe_unreachable(1, "ops@10.0.0.5:22: Connection refused", &th),
+            Verdict::Unreachable,
+            "still its own verdict once firing"
+        );
+        assert!(t.firing, "an unreachable host fires like an error");
+        let text = serde_json::to_string(&t).unwrap();
+        let back: Track = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, t);
+        assert!(text.contains("Connection refused"), "{text}");
+        assert_eq!(t.observe(2, None, &th), Verdict::Error);
+        assert!(t.unreachable.is_some(), "an error measured nothing either");
+        assert_eq!(t.observe(3, Some(false), &th), Verdict::Fail);
+        assert_eq!(t.unreachable, None, "a measurement clears it");
+        let old: Track = serde_json::from_str(
+            r#"{"consecutive_failures":0,"consecutive_successes":1,"failing_since":null,"firing":false}"#,
+        )
+        .unwrap();
+        assert_eq!(old.unreachable, None, "tracks stored before it read");
+        assert_eq!(
+            serde_json::to_value(Verdict::Unreachable).unwrap(),
+            Verdict::Unreachable.as_str()
+        );
     }
 }

@@ -97,11 +97,17 @@ pub fn slack(n: &Notification) -> Value {
     json!({ "text": text })
 }
 
-/// A run summary's headline: `[inspection] host-basics: FAILED (2 failed, 0 errors of 12)`.
+/// A run summary's headline: `[inspection] host-basics: FAILED (2 failed, 0 errors of 12)`;
+/// checks that could not reach their host are counted apart when there are any.
 fn run_headline(r: &RunNotice) -> String {
-    let total = r.pass + r.warn + r.fail + r.error;
+    let total = r.pass + r.warn + r.fail + r.error + r.unreach;
+    let unreach = if r.unreach > 0 {
+        format!("{} cannot reach host, ", r.unreach)
+    } else {
+        String::new()
+    };
     format!(
-        "[inspection] {}: {} ({} failed, {} errors, {} warnings of {total} checks)",
+        "[inspection] {}: {} ({} failed, {unreach}{} errors, {} warnings of {total} checks)",
         r.task,
         r.status.to_uppercase(),
         r.fail,
@@ -130,8 +136,16 @@ fn run_facts(r: &RunNotice) -> Vec<(&'static str, String)> {
         (
             "Checks",
             format!(
-                "{} pass, {} warn, {} fail, {} error",
-                r.pass, r.warn, r.fail, r.error
+                "{} pass, {} warn, {} fail, {} error{}",
+                r.pass,
+                r.warn,
+                r.fail,
+                r.error,
+                if r.unreach > 0 {
+                    format!(", {} unreach", r.unreach)
+                } else {
+                    String::new()
+                }
             ),
         ),
     ]
@@ -257,6 +271,7 @@ pub(super) mod tests {
             warn: 0,
             fail: 1,
             error: 1,
+            unreach: 0,
             started_at: 0,
             finished_at: 2_000,
             failures: vec![FailedCheck {
@@ -280,5 +295,14 @@ pub(super) mod tests {
         );
         let s = slack_run(&r)["text"].as_str().unwrap().to_owned();
         assert!(s.contains("is false &lt;&amp;&gt;"), "{s}");
+        let mut u = r.clone();
+        u.unreach = 2;
+        let d = dingtalk_run(&u);
+        assert_eq!(
+            d["markdown"]["title"].as_str().unwrap(),
+            "[inspection] redis-health: FAILED (1 failed, 2 cannot reach host, 1 errors, 0 warnings of 7 checks)"
+        );
+        let text = d["markdown"]["text"].as_str().unwrap();
+        assert!(text.contains("1 error, 2 unreach"), "{text}");
     }
 }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::fact;
 use crate::console::app::App;
-use crate::console::inspections::symbols::{duration, run_span, verdict_span};
+use crate::console::inspections::symbols::{duration, reason, run_span, verdict_span};
 use crate::console::inspections::{ResultView, RunView};
 use crate::console::panes::config::hints;
 use crate::domain::time::{age, format_utc};
@@ -58,10 +58,9 @@ impl Widget for ResultPane<'_> {
             return;
         };
         let text = |s: String| vec![Span::styled(s, t.text)];
-        let message = if r.message.is_empty() {
-            "-".to_owned()
-        } else {
-            r.message.clone()
+        let message = match reason(&r.verdict, &r.message) {
+            "" => "-".to_owned(),
+            m => m.to_owned(),
         };
         let mut run = vec![Span::styled(format!("#{}", v.id), t.text)];
         if let Some(x) = &v.run {

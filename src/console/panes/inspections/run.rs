@@ -1,7 +1,7 @@
 //! One run as a matrix: a row per rule, a column per target, each cell the verdict's symbol
-//! (`✓ pass ▲ warn ✗ fail ? error`, `-` no result). A matrix wider or taller than the pane scrolls
-//! to keep the selected cell in view, with `‹ n` / `n ›` saying what is off screen. Under it, the
-//! selected cell's result in one line.
+//! (`✓ pass ▲ warn ✗ fail ? error ⊘ unreach` (cannot reach host), `-` no result). A matrix wider
+//! or taller than the pane scrolls to keep the selected cell in view, with `‹ n` / `n ›` saying
+//! what is off screen. Under it, the selected cell's result in one line.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -13,7 +13,7 @@ use super::{ctx, error_line, fact};
 use crate::console::app::App;
 use crate::console::inspections::grid::{columns_shown, rows_shown};
 use crate::console::inspections::symbols::{
-    duration, run_span, summary_error, verdict_span, verdict_style, verdict_symbol,
+    duration, reason, run_span, summary_error, verdict_span, verdict_style, verdict_symbol,
 };
 use crate::console::inspections::{RunView, is_active};
 use crate::console::panes::config::hints;
@@ -209,7 +209,11 @@ impl RunPane<'_> {
             Some(r) => {
                 spans.push(verdict_span(&r.verdict, g, t));
                 spans.push(Span::styled(
-                    format!(" · {} · {}", r.message, duration(r.duration_ms)),
+                    format!(
+                        " · {} · {}",
+                        reason(&r.verdict, &r.message),
+                        duration(r.duration_ms)
+                    ),
                     t.text,
                 ));
             }
