@@ -134,6 +134,12 @@ async fn plans(store: Store, db: TestDb) -> TestDb {
     // hold no P0 at all, so the walk tests 166,000 entries at 1M before the first match.
     let plan = explain(EventRead::Page(Box::new(page("level:P0 sort:title")))).await;
     assert_indexed(b, "level:P0 sort:title", &plan, &["risk_events_title"]);
+    // The planner would read a data source's 250,000 matches through its index and sort them.
+    let plan = explain(EventRead::Page(Box::new(page(
+        "ds:STACK#redis level:P2 sort:title",
+    ))))
+    .await;
+    assert_indexed(b, "ds: level: sort:title", &plan, &["risk_events_title"]);
     let plan = explain(EventRead::Page(Box::new(page(
         "status:suppressed sort:-count",
     ))))

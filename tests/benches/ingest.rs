@@ -204,7 +204,7 @@ async fn duplicates_vs_new(
     );
     // The bench's own alerts only (the in-process engine's host checks may raise events too).
     let q = nightwatch::domain::event::EventQuery {
-        text: vec!["benchalert".into()],
+        text: vec!["bench".into()],
         limit: 50,
         ..nightwatch::domain::event::EventQuery::default()
     };
