@@ -401,9 +401,18 @@ impl Store {
 
     /// Open P0/P1 events created after event `after_id` (for "a new P0/P1 rings the bell").
     pub async fn urgent_after(&self, after_id: i64) -> Result<Vec<(i64, Level)>, StoreError> {
-        let sql = "SELECT id, level FROM risk_events WHERE id > ? AND status = 'open' \
-                   AND level IN ('P0', 'P1') ORDER BY id";
-        let rows = sqlx::query(self.sql(sql))
+        // The new rows are a short range of the primary key. Without statistics SQLite took
+        // `status = 'open'` for selective and read half the table through its index on every
+        // poll (108 ms at 1M); NOT INDEXED leaves it the rowid range only.
+        let from = match self.dialect {
+            Dialect::Sqlite => "risk_events NOT INDEXED",
+            Dialect::MySql | Dialect::Postgres => "risk_events",
+        };
+        let sql = format!(
+            "SELECT id, level FROM {from} WHERE id > ? AND status = 'open' \
+             AND level IN ('P0', 'P1') ORDER BY id"
+        );
+        let rows = sqlx::query(self.sql(&sql))
             .bind(after_id)
             .fetch_all(&self.pool)
             .await?;

@@ -26,15 +26,17 @@ pub struct ArchivedEvent {
 }
 
 impl Store {
-    /// Keep SQLite's query-planner statistics current (`PRAGMA optimize`, sampling at most 1,000
-    /// rows per index, every table): without them SQLite guesses that `status = 'open'` selects
-    /// ten rows and sorts half a million instead of walking the sort's index. MariaDB and
-    /// PostgreSQL keep their own statistics (InnoDB persistent stats, autovacuum's analyze).
+    /// Keep SQLite's query-planner statistics current (`PRAGMA optimize` over every table; it
+    /// re-analyzes a table only when it has none or its size changed 25-fold: 1.6 s at 1M, read
+    /// only). Without them SQLite guesses that `status = 'open'` selects ten rows and sorts half a
+    /// million instead of walking the sort's index; sampled statistics (`analysis_limit`) were
+    /// as wrong (1,001 rows per status). MariaDB and PostgreSQL keep their own statistics
+    /// (InnoDB persistent stats, autovacuum's analyze).
     pub async fn refresh_planner_stats(&self) -> Result<(), StoreError> {
         if self.dialect != Dialect::Sqlite {
             return Ok(());
         }
-        sqlx::raw_sql("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
+        sqlx::raw_sql("PRAGMA analysis_limit = 0; PRAGMA optimize = 0x10002")
             .execute(&self.pool)
             .await?;
         Ok(())
