@@ -152,6 +152,15 @@ impl Engine {
                 tracing::warn!(%listen, "listening with plain HTTP on a non-loopback address (--insecure-listen)");
             }
         }
+        // What this engine runs with is on record before `start` returns: a console that reads
+        // the configuration right after sees a key adopted, not still "applying".
+        if let Err(e) = sysconfig
+            .store()
+            .set_applied(&me.id, &effective.applied())
+            .await
+        {
+            tracing::warn!(error = %e, "cannot record the applied configuration");
+        }
         let (config_tx, config) = watch::channel(Arc::new(effective));
         let shown = if tls.is_some() {
             format!("{listen} (TLS)")
