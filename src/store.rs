@@ -26,6 +26,7 @@ mod outbox;
 mod overview;
 mod plan_progress;
 mod plans;
+mod restart;
 mod sysconfig;
 mod target;
 

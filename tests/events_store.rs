@@ -304,9 +304,59 @@ async fn stats_and_outbox(store: Store, db: TestDb) -> TestDb {
     db
 }
 
+/// Several writers at once (engines sharing a database, an inspection run's checks), their
+/// batches overlapping in fingerprints and in opposite orders: on a server InnoDB picks deadlock
+/// victims here, and the store runs them again, so every batch commits and every receipt counts.
+async fn concurrent_overlapping_batches_all_commit(store: Store, db: TestDb) -> TestDb {
+    const WRITERS: usize = 8;
+    const BATCHES: usize = 15;
+    const POOL: usize = 24;
+    let mut tasks = Vec::new();
+    for w in 0..WRITERS {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for b in 0..BATCHES {
+                // Every writer touches a new fingerprint of its own and the shared pool, half of
+                // them walking it backwards.
+                let mut fps: Vec<String> = (0..POOL).map(|i| format!("shared-{i}")).collect();
+                if (w + b) % 2 == 1 {
+                    fps.reverse();
+                }
+                fps.push(format!("own-{w}-{b}"));
+                let items: Vec<IngestItem> =
+                    fps.iter().map(|fp| inc(fp, Level::P2, true)).collect();
+                store
+                    .ingest_batch(&items, &[], 1_000 + b as i64)
+                    .await
+                    .map_err(|e| format!("writer {w} batch {b}: {e}"))?;
+            }
+            Ok::<(), String>(())
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let events = store.list_events(&all()).await.unwrap();
+    assert_eq!(events.len(), POOL + WRITERS * BATCHES);
+    let shared: i64 = events
+        .iter()
+        .filter(|e| e.fingerprint.starts_with("shared-"))
+        .map(|e| e.count)
+        .sum();
+    assert_eq!(
+        shared,
+        (POOL * WRITERS * BATCHES) as i64,
+        "every receipt of a shared alert counted once"
+    );
+    let stats = store.event_stats(2_000).await.unwrap();
+    assert_eq!(stats.total, events.len() as i64, "maintained counts agree");
+    db
+}
+
 on_every_backend!(
     dedup_resolve_reopen_flap,
     suppressed_filters_sort_and_pages,
     actions_land_on_timeline_and_audit,
-    stats_and_outbox
+    stats_and_outbox,
+    concurrent_overlapping_batches_all_commit
 );

@@ -41,6 +41,11 @@ pub enum StoreError {
     /// hold, a packet too big): retrying the same data can never succeed.
     #[error("the database refused the data: {0}")]
     Rejected(String),
+    /// The database chose this transaction as a deadlock victim (MySQL 1213, SQLSTATE 40001;
+    /// PostgreSQL 40P01) or refused it for serialization (40001) and rolled it back: running it
+    /// again works.
+    #[error("database deadlock, rolled back: {0}")]
+    Deadlock(String),
     #[error("database error: {0}")]
     Query(String),
     #[error("corrupt row in {table}: {reason}")]
@@ -59,6 +64,11 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
             sqlx::Error::Database(db) if server_going_away(db.as_ref()) => {
                 StoreError::Unavailable(e.to_string())
+            }
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40001" | "40P01")) =>
+            {
+                StoreError::Deadlock(e.to_string())
             }
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::Conflict(db.message().to_owned())
@@ -117,7 +127,7 @@ impl StoreError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            StoreError::Unavailable(_) | StoreError::Connect { .. }
+            StoreError::Unavailable(_) | StoreError::Connect { .. } | StoreError::Deadlock(_)
         )
     }
 

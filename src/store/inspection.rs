@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use super::{LeaseClock, Store, StoreError};
+use super::{LeaseClock, Store, StoreError, restart::restarting};
 use crate::domain::inspection::Track;
 use crate::domain::ssh::ReachError;
 
@@ -296,13 +296,18 @@ impl Store {
             &["rule", "target"],
             &["state", "updated_at"],
         );
-        sqlx::query(self.sql(&q))
-            .bind(rule)
-            .bind(target)
-            .bind(serde_json::to_string(t).unwrap_or_default())
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+        let state = serde_json::to_string(t).unwrap_or_default();
+        // An upsert into a unique index: InnoDB may pick it as a deadlock victim when the run's
+        // checks write their tracks at once.
+        restarting(|| {
+            sqlx::query(self.sql(&q))
+                .bind(rule)
+                .bind(target)
+                .bind(&state)
+                .bind(now)
+                .execute(&self.pool)
+        })
+        .await?;
         Ok(())
     }
 

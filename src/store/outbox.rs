@@ -9,13 +9,10 @@
 //! HTTP or formats, and never sees a channel URL or secret.
 
 mod list;
-mod restart;
 
 use sqlx::Row;
 
-use restart::restarting;
-
-use super::{Store, StoreError};
+use super::{Store, StoreError, restart::restarting};
 
 /// Longest `last_error` kept (characters); a receiver may answer with a whole HTML page.
 const MAX_ERROR_CHARS: usize = 500;

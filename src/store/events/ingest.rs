@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::super::{Dialect, Store, StoreError};
+use super::super::{Dialect, Store, StoreError, restart::restarting_on};
 use super::counts::CountDeltas;
 use super::{marks, multi_insert};
 use crate::domain::event::{Incoming, Prior, Status, Transition, apply};
@@ -86,7 +86,26 @@ struct Existing {
 impl Store {
     /// Store a batch of alerts in one transaction: nothing of it is visible until all of it is.
     /// `channels` decide which notifications go to the outbox (in the same transaction).
+    ///
+    /// Several writers at once (engines sharing a database, an inspection run's checks) take
+    /// their locks in one order: existing rows by fingerprint, new rows inserted by fingerprint,
+    /// updates by id. What is left is run again whole (its transaction was rolled back): a
+    /// deadlock victim, and a batch whose new event another writer inserted and committed first
+    /// (the unique fingerprint refuses the second insert; run again, it finds the row).
     pub async fn ingest_batch(
+        &self,
+        items: &[IngestItem],
+        channels: &[Channel],
+        now: i64,
+    ) -> Result<IngestOutcome, StoreError> {
+        restarting_on(
+            |e| matches!(e, StoreError::Deadlock(_) | StoreError::Conflict(_)),
+            || self.ingest_batch_once(items, channels, now),
+        )
+        .await
+    }
+
+    async fn ingest_batch_once(
         &self,
         items: &[IngestItem],
         channels: &[Channel],
@@ -99,12 +118,15 @@ impl Store {
         let mut tx = self.begin_write().await?;
         // 1. Existing rows of every fingerprint in the batch.
         let mut existing: HashMap<String, Existing> = HashMap::new();
-        let fps: Vec<&str> = items
+        let mut fps: Vec<&str> = items
             .iter()
             .map(|i| i.incoming.fingerprint.as_str())
             .collect();
+        fps.sort_unstable();
+        fps.dedup();
         // Lock the rows on servers so two engines cannot interleave updates of one event; SQLite
-        // has one writer at a time anyway.
+        // has one writer at a time anyway. In fingerprint order: PostgreSQL locks the rows as the
+        // sort returns them (a scan of a small table walks the heap, whose order updates change).
         let lock = match self.dialect {
             Dialect::Sqlite => "",
             Dialect::MySql | Dialect::Postgres => " FOR UPDATE",
@@ -112,7 +134,8 @@ impl Store {
         for chunk in fps.chunks(CHUNK) {
             let q = format!(
                 "SELECT id, fingerprint, status, firing, level, original_level, count, flips, \
-                 flip_window_start, flapping, first_seen FROM risk_events WHERE fingerprint IN ({}){lock}",
+                 flip_window_start, flapping, first_seen FROM risk_events WHERE fingerprint IN ({}) \
+                 ORDER BY fingerprint{lock}",
                 marks(chunk.len())
             );
             let mut query = sqlx::query(self.sql(&q));
@@ -196,9 +219,12 @@ impl Store {
             }
         }
 
-        // 3. New events: multi-row INSERT, then read their ids back.
+        // 3. New events: multi-row INSERT in fingerprint order (the unique index's lock order in
+        //    every engine), then read their ids back.
         let mut new_ids: Vec<i64> = vec![0; new_rows.len()];
-        for (c, chunk) in new_rows.chunks(CHUNK).enumerate() {
+        let mut by_fp: Vec<&(usize, Transition)> = new_rows.iter().collect();
+        by_fp.sort_unstable_by_key(|(idx, _)| items[*idx].incoming.fingerprint.as_str());
+        for chunk in by_fp.chunks(CHUNK) {
             let q = multi_insert("risk_events", &NEW_COLS, chunk.len());
             // The new ids: returned by the INSERT itself where the dialect can, else read back by
             // fingerprint (unique) in one more statement.
@@ -221,13 +247,9 @@ impl Store {
                 }
                 query.fetch_all(&mut *tx).await?
             };
-            let base = c * CHUNK;
             for row in rows {
                 let fp: String = row.try_get("fingerprint")?;
-                if let Some(&n) = new_index.get(fp.as_str())
-                    && n >= base
-                    && n < base + chunk.len()
-                {
+                if let Some(&n) = new_index.get(fp.as_str()) {
                     new_ids[n] = row.try_get("id")?;
                 }
             }
@@ -372,7 +394,7 @@ impl Store {
 /// Bind the values of new events (`NEW_COLS`, in order) for a chunk of `(item, transition)`.
 fn bind_new<'q>(
     mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    chunk: &[(usize, Transition)],
+    chunk: &[&(usize, Transition)],
     items: &[IngestItem],
     now: i64,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
