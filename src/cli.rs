@@ -103,6 +103,27 @@ pub enum Command {
     /// ready).
     #[command(subcommand)]
     Dr(DrCommand),
+    /// Diagnose a risk event now: walk the diagnosis tree of its scenario (or --tree) against the
+    /// components the event and the topology name, print the path taken and the conclusion (root
+    /// cause, grade, the recommended plan with its parameters filled), and put it on the event's
+    /// timeline. Runs through the engines' queue; walks it here if no engine claims it first.
+    /// Exit 1 when the tree did not conclude.
+    Diagnose {
+        /// The event id (see `nightwatch events list`).
+        event: i64,
+        /// Walk this tree instead of the one the event's scenario names.
+        #[arg(long)]
+        tree: Option<String>,
+        /// Seconds to wait for an engine's result.
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Fault diagnosis: the decision trees (list, show one as an outline) and the runs (list,
+    /// show one with its path).
+    #[command(subcommand)]
+    Diagnosis(crate::commands::diagnose::DiagnosisCommand),
     /// Validate content files (components, inspection rules, tasks, plans, scenarios, the DR model:
     /// datacenters, DR systems, sync links; TOML) and
     /// upsert them (a changed plan becomes a new version). A

@@ -4,6 +4,7 @@
 mod apply;
 mod config;
 mod console;
+pub mod diagnose;
 mod dr;
 mod events;
 mod events_watch;
@@ -137,6 +138,13 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Dr(c)) => dr::run(settings, c).await,
         Some(Command::Key(c)) => key::run(settings, c).await,
         Some(Command::Hosts(c)) => hosts::run(settings, c).await,
+        Some(Command::Diagnose {
+            event,
+            tree,
+            wait,
+            output,
+        }) => diagnose::diagnose(settings, event, tree, wait, output).await,
+        Some(Command::Diagnosis(c)) => diagnose::run(settings, c).await,
         Some(Command::Completions { .. }) => Ok(()),
     }
 }

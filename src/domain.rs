@@ -7,6 +7,7 @@ pub mod audit;
 pub mod component;
 pub mod content;
 pub mod danger;
+pub mod diagnosis;
 pub mod dr;
 pub mod event;
 pub mod inspection;

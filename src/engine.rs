@@ -9,6 +9,7 @@
 
 mod attach;
 pub mod config_watch;
+pub mod diagnose;
 pub mod dr;
 mod identity;
 pub mod ingest;
@@ -283,6 +284,27 @@ impl Engine {
             }
             Err(e) => tracing::error!(error = %e, "plan runs will not be executed by this engine"),
         }
+        // Fault diagnosis: the master queues runs for events of scenarios with a tree; every
+        // engine walks queued runs.
+        let diagnose_work = Arc::new(tokio::sync::Notify::new());
+        tasks.spawn(diagnose::match_loop(
+            store.clone(),
+            Arc::clone(&metrics),
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::clone(&diagnose_work),
+            cancel.clone(),
+        ));
+        tasks.spawn(diagnose::work_loop(
+            diagnose::Diagnoser {
+                store: store.clone(),
+                probe: probe_fn_in(Arc::clone(&probe_ctx)),
+                config: Some(config.clone()),
+                worker: me.id.clone(),
+                lease_ms: diagnose::LEASE_MS,
+            },
+            diagnose_work,
+            cancel.clone(),
+        ));
         tasks.spawn(server::serve(
             listener,
             store,
@@ -379,6 +401,9 @@ pub fn probe_fn_in(ctx: Arc<crate::probes::ProbeContext>) -> inspect::ProbeFn {
                 .map_err(|e| match e {
                     crate::probes::ProbeError::Unreachable(_) => {
                         crate::domain::inspection::Unobserved::Unreachable(e.to_string())
+                    }
+                    crate::probes::ProbeError::NoConnection(_) => {
+                        crate::domain::inspection::Unobserved::NoConnection(e.to_string())
                     }
                     e => crate::domain::inspection::Unobserved::Failed(e.to_string()),
                 })?;

@@ -80,6 +80,11 @@ pub enum ProbeError {
     /// its own verdict ("cannot reach host").
     #[error("cannot reach host: {0}")]
     Unreachable(String),
+    /// The component's own port took no connection (refused, reset, no route). An inspection
+    /// counts it as a failed check (`error`), as before; a diagnosis tree follows its `unreach`
+    /// branch ("the master does not answer").
+    #[error("{0}")]
+    NoConnection(String),
 }
 
 /// What to measure: one variant per probe kind, tagged by `kind` in TOML/JSON

@@ -18,32 +18,14 @@
 //! Every screen on the way is asserted; the figures are printed (`FLOW …`). Fresh XDG
 //! directories; every wait polls the screen; skipped without tmux/redis/curl except under CI.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 mod common;
 
 use common::tmux::{BIN, Tmux};
 
-const REDIS: &str = "/usr/bin/redis-server";
-
-/// A redis-server on `port` (a replica of `master` when given), killed on drop.
-fn redis(dir: &std::path::Path, port: u16, master: Option<u16>) -> common::Proc {
-    let mut cmd = Command::new(REDIS);
-    cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-        .arg("--dir")
-        .arg(dir)
-        .stdout(Stdio::null());
-    if let Some(m) = master {
-        cmd.args(["--replicaof", "127.0.0.1", &m.to_string()]);
-    }
-    let child = cmd.spawn().expect("redis-server");
-    common::wait_until("redis-server listening", 20, || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    });
-    common::Proc(child)
-}
+use common::redis_pair::{REDIS, post_alertmanager, redis, redis_down};
 
 /// `nightwatch ARGS` with the console's private XDG directories; (success, stdout + stderr).
 fn nightwatch(t: &Tmux, args: &[&str]) -> (bool, String) {
@@ -82,58 +64,6 @@ fn topology(t: &Tmux, a: u16, b: u16) {
     .expect("write topology");
     let (ok, text) = nightwatch(t, &["apply", file.to_str().expect("path")]);
     assert!(ok, "apply: {text}");
-}
-
-/// POST an Alertmanager webhook (v4) body to nightwatch; returns the HTTP status.
-fn post_alertmanager(port: u16, token: &str, body: &serde_json::Value) -> String {
-    let mut child = Command::new("curl")
-        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
-        .args(["-H", &format!("Authorization: Bearer {token}")])
-        .args(["-H", "Content-Type: application/json"])
-        .args(["--data-binary", "@-"])
-        .arg(format!(
-            "http://127.0.0.1:{port}/api/v1/alerts/alertmanager"
-        ))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("curl");
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(body.to_string().as_bytes())
-        .expect("write body");
-    let out = child.wait_with_output().expect("curl output");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// What Alertmanager posts for a firing `RedisDown` on `instance` (one alert in its group).
-fn redis_down(instance: &str) -> serde_json::Value {
-    let labels = serde_json::json!({
-        "alertname": "RedisDown", "instance": instance, "job": "redis", "severity": "critical"
-    });
-    serde_json::json!({
-        "version": "4",
-        "groupKey": "{}:{alertname=\"RedisDown\"}",
-        "truncatedAlerts": 0,
-        "status": "firing",
-        "receiver": "nightwatch",
-        "groupLabels": {"alertname": "RedisDown"},
-        "commonLabels": labels,
-        "commonAnnotations": {"summary": format!("Redis instance {instance} is down")},
-        "externalURL": "http://alertmanager.example:9093",
-        "alerts": [{
-            "status": "firing",
-            "labels": labels,
-            "annotations": {"summary": format!("Redis instance {instance} is down")},
-            "startsAt": "2026-12-03T12:00:00Z",
-            "endsAt": "0001-01-01T00:00:00Z",
-            "generatorURL": "http://prometheus.example:9090/graph?g0.expr=redis_up",
-            "fingerprint": "e2e12redisdown"
-        }]
-    })
 }
 
 /// Keys pressed, counted: the flow's figure.

@@ -191,7 +191,7 @@ async fn http_timeout_and_configuration_errors() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, ProbeError::Failed(ref m) if m.contains(&closed)),
+        matches!(err, ProbeError::NoConnection(ref m) if m.contains(&closed)),
         "{err}"
     );
 }

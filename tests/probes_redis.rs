@@ -162,7 +162,7 @@ async fn password_and_unreachable_server() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, ProbeError::Failed(ref m) if m.contains("refused")),
+        matches!(err, ProbeError::NoConnection(ref m) if m.contains("refused")),
         "{err}"
     );
 }

@@ -31,6 +31,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../assets/content/plans.toml"),
     ),
     (
+        "assets/content/diagnosis.toml",
+        include_str!("../../assets/content/diagnosis.toml"),
+    ),
+    (
         "assets/content/scenarios.toml",
         include_str!("../../assets/content/scenarios.toml"),
     ),
@@ -87,12 +91,14 @@ async fn bundle_of(
     let known_rules = store.list_rules().await.unwrap_or_default();
     let known_plans = store.plan_definitions().await.unwrap_or_default();
     let known_dr = store.dr_model().await.unwrap_or_default();
+    let known_trees = store.tree_definitions().await.unwrap_or_default();
     load_bundle_with(
         files,
         Known {
             components: &known_components,
             rules: &known_rules,
             plans: &known_plans,
+            trees: &known_trees,
             datacenters: &known_dr.datacenters,
             dr_systems: &known_dr.systems,
         },
@@ -192,6 +198,11 @@ pub async fn seed_builtin(store: &Store) -> Result<(), String> {
             .into_iter()
             .filter(|s| new("scenario", &s.name))
             .collect(),
+        trees: bundle
+            .trees
+            .into_iter()
+            .filter(|t| new("tree", &t.name))
+            .collect(),
         dr: crate::domain::dr::DrModel {
             datacenters: bundle
                 .dr
@@ -252,6 +263,7 @@ pub async fn export(settings: Settings) -> Result<(), Failure> {
         store.scenario_definitions().await?,
     );
     let dr = store.dr_model().await?;
+    let trees = store.tree_definitions().await?;
     store.close().await;
     let mut doc = toml::Table::new();
     let to_toml = |v: serde_json::Value| {
@@ -312,6 +324,49 @@ pub async fn export(settings: Settings) -> Result<(), Failure> {
         .collect::<Result<_, _>>()?;
     doc.insert("plan".into(), toml::Value::Array(plans));
     doc.insert("scenario".into(), toml::Value::Array(scenarios));
+    let trees: Vec<toml::Value> = trees
+        .iter()
+        .map(|t| {
+            let nodes: Vec<serde_json::Value> = t
+                .nodes
+                .iter()
+                .map(|n| {
+                    let mut v = serde_json::json!({
+                        "id": n.id, "title": n.title, "on": n.on.label(), "condition": n.condition,
+                        "timeout": duration_text(n.timeout_ms), "pass": n.pass, "fail": n.fail,
+                    });
+                    if let Some(p) = &n.probe {
+                        v["probe"] = p.clone();
+                    }
+                    if let Some(o) = &n.of {
+                        v["of"] = serde_json::json!(o);
+                    }
+                    if let Some(u) = &n.unreach {
+                        v["unreach"] = serde_json::json!(u);
+                    }
+                    v
+                })
+                .collect();
+            let conclusions: Vec<serde_json::Value> = t
+                .conclusions
+                .iter()
+                .map(|c| {
+                    let mut v = serde_json::json!({
+                        "id": c.id, "cause": c.cause, "level": c.level.as_str(), "params": c.params,
+                    });
+                    if let Some(p) = &c.plan {
+                        v["plan"] = serde_json::json!(p);
+                    }
+                    v
+                })
+                .collect();
+            to_toml(serde_json::json!({
+                "name": t.name, "title": t.title, "description": t.description, "root": t.root,
+                "max_time": duration_text(t.max_ms), "node": nodes, "conclusion": conclusions,
+            }))
+        })
+        .collect();
+    doc.insert("tree".into(), toml::Value::Array(trees));
     super::dr::export_into(&mut doc, &dr, duration_text);
     crate::out!(
         "{}",

@@ -37,7 +37,9 @@ pub use check::{Locus, ParamField, Problem, StepField};
 pub use code::{op_code_problems, probe_code_problems, reserved_env};
 pub use describe::{ResolvedOp, describe, mask_url, one_line};
 pub use duration::{duration_ms, duration_text};
-pub use facts::{component_of, event_facts, local_when_empty, peer_of, target_host};
+pub use facts::{
+    FACTS, component_of, endpoint, event_facts, local_when_empty, peer_of, target_host,
+};
 pub use op::{
     CommandOp, HttpOp, Interpreter, ManualOp, NotifyOp, Op, RedisOp, SqlOp, SqlStatement, WaitOp,
     WaitUntilOp,

@@ -111,29 +111,7 @@ impl Runner {
         target: &Component,
         observed: Result<Observation, Unobserved>,
     ) -> Result<Observation, Unobserved> {
-        let base = self
-            .config
-            .as_ref()
-            .map(|c| Arc::clone(&c.borrow().scrub))
-            .unwrap_or_default();
-        let own = crate::sysconfig::scrub::secrets_of_value(None, &target.endpoints);
-        let scrub = if own.is_empty() {
-            base
-        } else {
-            Arc::new(base.extended(own))
-        };
-        if scrub.is_empty() {
-            return observed;
-        }
-        match observed {
-            Ok(mut o) => {
-                o.message = scrub.clean(&o.message);
-                o.output = scrub.clean_cut(&o.output, crate::probes::TRUNCATED);
-                o.values.values_mut().for_each(|v| scrub.clean_value(v));
-                Ok(o)
-            }
-            Err(e) => Err(e.map(|m| scrub.clean(m))),
-        }
+        scrubbed(self.config.as_ref(), target, observed)
     }
 
     fn wake_notifier(&self) {
@@ -370,6 +348,37 @@ impl Runner {
             target: target.name,
             message,
         })
+    }
+}
+
+/// An observation with every secret the configuration and the target's endpoints know masked:
+/// what a probe saw is stored and shown, a password it echoed is not.
+pub(crate) fn scrubbed(
+    config: Option<&watch::Receiver<Arc<Effective>>>,
+    target: &Component,
+    observed: Result<Observation, Unobserved>,
+) -> Result<Observation, Unobserved> {
+    let base = config
+        .map(|c| Arc::clone(&c.borrow().scrub))
+        .unwrap_or_default();
+
+    let own = crate::sysconfig::scrub::secrets_of_value(None, &target.endpoints);
+    let scrub = if own.is_empty() {
+        base
+    } else {
+        Arc::new(base.extended(own))
+    };
+    if scrub.is_empty() {
+        return observed;
+    }
+    match observed {
+        Ok(mut o) => {
+            o.message = scrub.clean(&o.message);
+            o.output = scrub.clean_cut(&o.output, crate::probes::TRUNCATED);
+            o.values.values_mut().for_each(|v| scrub.clean_value(v));
+            Ok(o)
+        }
+        Err(e) => Err(e.map(|m| scrub.clean(m))),
     }
 }
 

@@ -77,5 +77,9 @@ pub(crate) fn http_error(e: &reqwest::Error, url: &str, timeout: Duration) -> Pr
         text.push_str(&format!(": {s}"));
         source = s.source();
     }
-    ProbeError::Failed(text)
+    if e.is_connect() {
+        ProbeError::NoConnection(text)
+    } else {
+        ProbeError::Failed(text)
+    }
 }

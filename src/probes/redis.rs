@@ -50,7 +50,7 @@ pub(super) async fn run(
         Err(e) if e.starts_with("no connection within") => {
             return Err(ProbeError::Timeout(timeout));
         }
-        Err(e) => return Err(failed(e)),
+        Err(e) => return Err(ProbeError::NoConnection(format!("redis at {addr}: {e}"))),
     };
     let password = match &spec.password {
         Some(p) => Some(target.expand(p)?),

@@ -49,6 +49,7 @@ pub(super) async fn run(
         .await
         .map_err(|e| match e {
             StoreError::Unavailable(_) => ProbeError::Timeout(timeout),
+            e @ StoreError::Connect { .. } => ProbeError::NoConnection(e.to_string()),
             other => ProbeError::Failed(other.to_string()),
         })?;
     let mut out = ProbeOutput::default().with("ROWS", rows.rows.len());

@@ -94,6 +94,8 @@ impl Store {
                 Some(_) => plan.unchanged += 1,
             }
         }
+        let trees = self.tree_definitions().await?;
+        diff(&mut plan, "tree", &b.trees, &trees, |t| &t.name);
         let dr = self.dr_model().await?;
         diff(
             &mut plan,
@@ -226,6 +228,11 @@ impl Store {
         {
             let definition = serde_json::to_string(sc).unwrap_or_default();
             self.upsert_scenario_in(&mut tx, &sc.name, &definition, builtin, now)
+                .await?;
+        }
+        for t in b.trees.iter().filter(|t| is_changed("tree", &t.name)) {
+            let definition = serde_json::to_string(t).unwrap_or_default();
+            self.upsert_tree_in(&mut tx, &t.name, &definition, builtin, now)
                 .await?;
         }
         for d in

@@ -190,7 +190,7 @@ const RUN_COLS: &str = "id, plan, version, status, params, dry_run, danger, requ
     created_at, started_at, finished_at, updated_at, message";
 const STEP_COLS: &str = "run_id, seq, phase, step_id, title, kind, danger, grp, status, attempts, \
     started_at, finished_at, updated_at, rendered, message, values_json, output";
-const LOG: &str =
+pub(super) const LOG: &str =
     "INSERT INTO event_log (event_id, at, kind, actor, message) VALUES (?, ?, ?, ?, ?)";
 
 fn plan_row(r: &sqlx::any::AnyRow) -> Result<PlanRow, sqlx::Error> {

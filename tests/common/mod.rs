@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod dr_pairs;
 pub mod private_db;
+pub mod redis_pair;
 pub mod ssh_exec;
 pub mod ssh_hosts;
 pub mod tmux;

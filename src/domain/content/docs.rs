@@ -3,6 +3,7 @@
 
 mod dr;
 mod plan;
+mod tree;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -12,6 +13,7 @@ use crate::domain::event::Level;
 
 pub use dr::{DatacenterDoc, DrPlanDoc, DrSystemDoc, LinkDoc};
 pub use plan::{ParamDoc, PlanDoc, RecommendationDoc, ScenarioDoc, StepDoc};
+pub use tree::TreeDoc;
 
 /// One content file: any mix of components, rules, tasks, plans, scenarios and the DR model
 /// (datacenters, DR systems, sync links).
@@ -28,6 +30,9 @@ pub struct ContentFile {
     pub plan: Vec<PlanDoc>,
     #[serde(default)]
     pub scenario: Vec<ScenarioDoc>,
+    /// Diagnosis decision trees.
+    #[serde(default)]
+    pub tree: Vec<TreeDoc>,
     #[serde(default)]
     pub datacenter: Vec<DatacenterDoc>,
     #[serde(default)]

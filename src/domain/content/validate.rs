@@ -3,6 +3,7 @@
 
 mod dr;
 mod plan;
+mod tree;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -59,6 +60,8 @@ pub struct Bundle {
     pub tasks: Vec<Task>,
     pub plans: Vec<Plan>,
     pub scenarios: Vec<Scenario>,
+    /// Diagnosis trees.
+    pub trees: Vec<crate::domain::diagnosis::Tree>,
     /// Datacenters, DR systems and sync links.
     pub dr: DrModel,
 }
@@ -88,6 +91,8 @@ pub struct Known<'a> {
     pub rules: &'a [Rule],
     /// Scenarios may recommend them (and their parameters are checked).
     pub plans: &'a [Plan],
+    /// Scenarios may name them.
+    pub trees: &'a [crate::domain::diagnosis::Tree],
     /// DR systems may span them.
     pub datacenters: &'a [Datacenter],
     /// Links may belong to them.
@@ -107,6 +112,7 @@ pub fn load_bundle(
         components: known_components,
         rules: known_rules,
         plans: &[],
+        trees: &[],
         datacenters: &[],
         dr_systems: &[],
     };
@@ -131,6 +137,7 @@ pub fn load_bundle_with(
         components: known_components,
         rules: known_rules,
         plans: known_plans,
+        trees: known_trees,
         datacenters: known_dcs,
         dr_systems: known_systems,
     } = known;
@@ -429,9 +436,52 @@ pub fn load_bundle_with(
                 .filter(|k| !declared.contains(&k.name.as_str())),
         )
         .collect();
+    // Trees recommend plans of these files or stored ones (their parameters are checked).
+    let plan_params = |name: &str| {
+        plans
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.params.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
+            // A plan of these files that did not validate is reported already.
+            .or_else(|| declared.contains(&name).then(Vec::new))
+    };
+    for (path, text, f) in &parsed {
+        for d in &f.tree {
+            let line = line_of(text, d.name.span());
+            if dup("tree", d.name.get_ref(), path, line, &mut errors) {
+                continue;
+            }
+            let mut sink = plan::Sink {
+                path,
+                text,
+                errors: &mut errors,
+            };
+            bundle
+                .trees
+                .extend(tree::tree_of(d, &mut sink, &plan_params, check_probe));
+        }
+    }
+    let tree_names: Vec<&str> = parsed
+        .iter()
+        .flat_map(|(_, _, f)| f.tree.iter().map(|d| d.name.get_ref().as_str()))
+        .chain(known_trees.iter().map(|t| t.name.as_str()))
+        .collect();
     let mut scenarios = Vec::new();
     for (path, text, f) in &parsed {
         for d in &f.scenario {
+            if let Some(t) = &d.tree
+                && !tree_names.contains(&t.get_ref().as_str())
+            {
+                errors.push(ContentError {
+                    file: path.to_path_buf(),
+                    line: line_of(text, t.span()),
+                    message: format!(
+                        "scenario {:?}: tree {:?} is neither in these files nor stored",
+                        d.name.get_ref(),
+                        t.get_ref()
+                    ),
+                });
+            }
             let line = line_of(text, d.name.span());
             if dup("scenario", d.name.get_ref(), path, line, &mut errors) {
                 continue;

@@ -25,13 +25,16 @@ pub enum Unobserved {
     /// The probe runs on the target's host and could not get there over SSH (connection refused
     /// or timed out, host key unknown or changed, authentication failed): an `unreach` verdict.
     Unreachable(String),
+    /// The component's own port took no connection (refused, reset, no route): an `error`
+    /// verdict for an inspection, the `unreach` branch of a diagnosis node.
+    NoConnection(String),
 }
 
 impl Unobserved {
     /// The reason, as stored with the result.
     pub fn message(&self) -> &str {
         match self {
-            Unobserved::Failed(m) | Unobserved::Unreachable(m) => m,
+            Unobserved::Failed(m) | Unobserved::Unreachable(m) | Unobserved::NoConnection(m) => m,
         }
     }
 
@@ -40,6 +43,7 @@ impl Unobserved {
         match self {
             Unobserved::Failed(m) => Unobserved::Failed(f(m.as_str())),
             Unobserved::Unreachable(m) => Unobserved::Unreachable(f(m.as_str())),
+            Unobserved::NoConnection(m) => Unobserved::NoConnection(f(m.as_str())),
         }
     }
 }

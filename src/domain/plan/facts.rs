@@ -64,7 +64,7 @@ fn is_port(p: &str) -> bool {
 }
 
 /// An endpoint field as text (`host`, `port`).
-fn endpoint(c: &Component, key: &str) -> Option<String> {
+pub fn endpoint(c: &Component, key: &str) -> Option<String> {
     match c.endpoints.get(key)? {
         serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),

@@ -34,6 +34,9 @@ pub struct Scenario {
     /// Recommended plans.
     #[serde(default, rename = "plan", skip_serializing_if = "Vec::is_empty")]
     pub plans: Vec<Recommendation>,
+    /// The diagnosis tree that runs when an event of the scenario fires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree: Option<String>,
 }
 
 /// Conditions on an event; every one given must hold, and at least one must be given.
@@ -257,6 +260,7 @@ mod tests {
             description: String::new(),
             matcher: toml::from_str(toml_match).unwrap(),
             impact: format!("{name} impact"),
+            tree: None,
             plans: plans
                 .iter()
                 .map(|(p, w)| Recommendation {

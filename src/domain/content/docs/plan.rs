@@ -108,6 +108,9 @@ pub struct ScenarioDoc {
     pub impact: String,
     #[serde(default)]
     pub plan: Vec<RecommendationDoc>,
+    /// The diagnosis tree that runs when an event of the scenario fires.
+    #[serde(default)]
+    pub tree: Option<Spanned<String>>,
 }
 
 /// `[[scenario.plan]]`.

@@ -23,7 +23,7 @@ pub(super) struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn at(&mut self, span: Range<usize>, message: String) {
+    pub(super) fn at(&mut self, span: Range<usize>, message: String) {
         self.errors.push(ContentError {
             file: self.path.to_path_buf(),
             line: line_of(self.text, span),
@@ -408,6 +408,7 @@ pub(super) fn scenario_of(
         matcher: m.clone(),
         impact: d.impact.clone(),
         plans: recs,
+        tree: d.tree.as_ref().map(|t| t.get_ref().clone()),
     })
 }
 

@@ -47,6 +47,10 @@ fn built_in() -> crate::domain::content::Bundle {
             include_str!("../../../../assets/content/plans.toml").to_owned(),
         ),
         (
+            PathBuf::from("diagnosis.toml"),
+            include_str!("../../../../assets/content/diagnosis.toml").to_owned(),
+        ),
+        (
             PathBuf::from("scenarios.toml"),
             include_str!("../../../../assets/content/scenarios.toml").to_owned(),
         ),

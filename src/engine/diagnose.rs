@@ -1,0 +1,498 @@
+//! Fault diagnosis in the engine. The **matcher** (on the master) reads the event log for entries
+//! that start an alerting episode (`received`, `reopened`) and queues one run for each event whose
+//! best-matching scenario names a tree; the dedup key `auto:LOG_ID` makes that exactly once
+//! whichever engine gets there. Every engine's **worker** claims queued runs with a lease (at most
+//! [`CONCURRENCY`] at once), walks the tree with the probe library, and records the path and the
+//! conclusion on the run and on the event's timeline. A run whose engine died is interrupted by
+//! the next engine that looks, as plan runs are.
+//!
+//! Values are data: the event chooses only which topology component a node probes (by the
+//! facts `domain::plan::component_of`/`peer_of` derive); the probe spec is the tree's content,
+//! and what the walk finds goes into text and plan parameters, never into a probe.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::config_watch::Effective;
+use super::inspect::{ProbeFn, scrubbed};
+use super::metrics::Metrics;
+use crate::domain::Component;
+use crate::domain::diagnosis::{Facts, Outcome, Trace, Tree, Visit};
+use crate::domain::event::{Event, Status};
+use crate::domain::inspection::{Condition, Unobserved};
+use crate::domain::plan::{Scenario, component_of, endpoint, event_facts, peer_of};
+use crate::domain::time::now_ms;
+use crate::store::{DiagnosisEnd, DiagnosisRow, LeaseClock, NewDiagnosis, Store, StoreError};
+
+/// A run's lease; renewed every third of it while the walk goes on.
+pub const LEASE_MS: i64 = 30_000;
+/// Runs one engine walks at once.
+pub const CONCURRENCY: usize = 4;
+/// Event-log entries the matcher reads again behind its cursor: on a server, a transaction that
+/// took a lower id may commit after a higher one was read.
+const OVERLAP: i64 = 1_000;
+/// Entries read per scan.
+const SCAN: i64 = 500;
+
+/// The event's facts as `{{event.NAME}}` reads them: its own fields, its labels, and what its
+/// component and the topology determine.
+pub fn facts_of(event: &Event, components: &[Component]) -> Facts {
+    let mut f: Facts = event_facts(event, components);
+    f.insert("id".into(), event.id.to_string());
+    f.insert("level".into(), event.level.as_str().into());
+    f.insert("title".into(), event.title.clone());
+    f.insert("component".into(), event.component.clone());
+    f.insert("source".into(), event.source.clone());
+    f.insert("ds_type".into(), event.ds_type.clone());
+    for (k, v) in &event.labels {
+        f.insert(format!("labels.{k}"), v.clone());
+    }
+    f
+}
+
+/// The best-matching scenario of `event` that names a tree (most specific first, then by name).
+pub fn scenario_for<'a>(scenarios: &'a [Scenario], event: &Event) -> Option<&'a Scenario> {
+    scenarios
+        .iter()
+        .filter(|s| s.tree.is_some() && s.matcher.matches(event))
+        .max_by(|a, b| {
+            a.matcher
+                .specificity()
+                .cmp(&b.matcher.specificity())
+                .then_with(|| b.name.cmp(&a.name))
+        })
+}
+
+/// Walk `tree` for `event`: probe each node's component (bounded by the node's timeout and what
+/// is left of the tree's), follow the outcome, conclude. An unreachable or missing component is
+/// an outcome, not a failure of the walk.
+pub async fn walk(
+    tree: &Tree,
+    event: &Event,
+    components: &[Component],
+    probe: &ProbeFn,
+    config: Option<&watch::Receiver<Arc<Effective>>>,
+) -> Trace {
+    let started = Instant::now();
+    let bound = Duration::from_millis(u64::try_from(tree.max_ms.max(1)).unwrap_or(60_000));
+    let facts = facts_of(event, components);
+    let own = component_of(event, components);
+    let mut trace = Trace::default();
+    let mut at = tree.root.clone();
+    // Validation refuses cycles; the bound keeps a stored tree that bypassed it finite.
+    for _ in 0..=crate::domain::diagnosis::MAX_DEPTH {
+        if let Some(c) = tree.conclusion(&at) {
+            trace.conclusion = Some(tree.conclude(c, &facts, &trace.path));
+            return trace;
+        }
+        let Some(node) = tree.node(&at) else {
+            trace.error = Some(format!(
+                "{at:?} is neither a node nor a conclusion of {}",
+                tree.name
+            ));
+            return trace;
+        };
+        let left = bound.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            trace.error = Some(format!(
+                "timed out: the tree's max_time of {} ms passed before {:?}",
+                tree.max_ms, node.id
+            ));
+            return trace;
+        }
+        let node_started = Instant::now();
+        let visit = match &node.of {
+            Some(of) => {
+                let values = trace
+                    .path
+                    .iter()
+                    .rev()
+                    .find(|v| &v.node == of)
+                    .map(|v| v.values.clone())
+                    .unwrap_or_default();
+                judge(
+                    node,
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    values,
+                    None,
+                )
+            }
+            None => {
+                let target = match &node.on {
+                    crate::domain::diagnosis::On::Event => own,
+                    crate::domain::diagnosis::On::Peer => own.and_then(|c| peer_of(c, components)),
+                    crate::domain::diagnosis::On::Component(n) => {
+                        components.iter().find(|c| &c.name == n)
+                    }
+                };
+                match target {
+                    None => Visit {
+                        node: node.id.clone(),
+                        target: String::new(),
+                        host: String::new(),
+                        port: String::new(),
+                        outcome: Outcome::Error,
+                        values: BTreeMap::new(),
+                        message: format!(
+                            "no component to probe: the topology names no {} for this event",
+                            node.on.label()
+                        ),
+                        ms: 0,
+                    },
+                    Some(c) => {
+                        let timeout = Duration::from_millis(
+                            u64::try_from(node.timeout_ms.max(1)).unwrap_or(5_000),
+                        )
+                        .min(left);
+                        let spec = node.probe.clone().unwrap_or(Value::Null);
+                        let call = probe(spec, c.clone(), timeout);
+                        let observed = match tokio::time::timeout(
+                            timeout + Duration::from_secs(1),
+                            call,
+                        )
+                        .await
+                        {
+                            Ok(r) => r,
+                            Err(_) => Err(Unobserved::Failed(format!(
+                                "probe did not finish within {timeout:?}"
+                            ))),
+                        };
+                        let observed = scrubbed(config, c, observed);
+                        let (host, port) = (
+                            endpoint(c, "host").unwrap_or_default(),
+                            endpoint(c, "port").unwrap_or_default(),
+                        );
+                        match observed {
+                            Ok(obs) => judge(
+                                node,
+                                c.name.clone(),
+                                host,
+                                port,
+                                obs.values,
+                                Some(obs.message),
+                            ),
+                            Err(e) => Visit {
+                                node: node.id.clone(),
+                                target: c.name.clone(),
+                                host,
+                                port,
+                                outcome: if matches!(
+                                    e,
+                                    Unobserved::Unreachable(_) | Unobserved::NoConnection(_)
+                                ) {
+                                    Outcome::Unreach
+                                } else {
+                                    Outcome::Error
+                                },
+                                values: BTreeMap::new(),
+                                message: e.message().to_owned(),
+                                ms: 0,
+                            },
+                        }
+                    }
+                }
+            }
+        };
+        let visit = Visit {
+            ms: i64::try_from(node_started.elapsed().as_millis()).unwrap_or(i64::MAX),
+            ..visit
+        };
+        at = node.next(visit.outcome).to_owned();
+        trace.path.push(visit);
+    }
+    trace.error = Some(format!(
+        "the walk passed {} nodes without concluding",
+        crate::domain::diagnosis::MAX_DEPTH
+    ));
+    trace
+}
+
+/// A node's outcome from values: the condition holds (pass), does not (fail), or cannot be
+/// evaluated (error).
+fn judge(
+    node: &crate::domain::diagnosis::Node,
+    target: String,
+    host: String,
+    port: String,
+    values: BTreeMap<String, Value>,
+    probe_message: Option<String>,
+) -> Visit {
+    let (outcome, mut message) = match Condition::parse(&node.condition)
+        .map_err(|e| e.to_string())
+        .and_then(|c| c.eval(&values))
+    {
+        Ok(true) => (Outcome::Pass, format!("{} is true", node.condition)),
+        Ok(false) => (Outcome::Fail, format!("{} is false", node.condition)),
+        Err(e) => (Outcome::Error, e),
+    };
+    if let Some(m) = probe_message.filter(|m| !m.is_empty()) {
+        message = format!("{message} · {m}");
+    }
+    Visit {
+        node: node.id.clone(),
+        target,
+        host,
+        port,
+        outcome,
+        values,
+        message,
+        ms: 0,
+    }
+}
+
+/// The timeline entry of a finished run.
+pub fn log_line(run_id: i64, tree: &str, trace: &Trace) -> String {
+    let path: Vec<String> = trace
+        .path
+        .iter()
+        .map(|v| format!("{}({})", v.node, v.outcome.as_str()))
+        .collect();
+    match (&trace.conclusion, &trace.error) {
+        (Some(c), _) => {
+            let plan = c
+                .plan
+                .as_deref()
+                .map(|p| {
+                    let params: Vec<String> =
+                        c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    format!(" → recommends plan {p} ({})", params.join(", "))
+                })
+                .unwrap_or_default();
+            format!(
+                "diagnosis {tree} (run {run_id}) [{}]: {}{plan} · path {} → {}",
+                c.level.as_str(),
+                c.cause,
+                path.join(" → "),
+                c.id
+            )
+        }
+        (None, Some(e)) => format!(
+            "diagnosis {tree} (run {run_id}) did not conclude: {e} · path {}",
+            path.join(" → ")
+        ),
+        (None, None) => format!("diagnosis {tree} (run {run_id}) did not conclude"),
+    }
+}
+
+/// Queue the runs the event log calls for since the cursor; returns how many were queued.
+/// `seen` remembers the entries handled in the overlap window.
+pub async fn match_once(store: &Store, seen: &mut BTreeSet<i64>) -> Result<usize, StoreError> {
+    let cursor = store.diagnosis_cursor().await?;
+    let logs = store
+        .alerting_logs_after((cursor - OVERLAP).max(0), SCAN)
+        .await?;
+    let fresh: Vec<(i64, i64)> = logs
+        .into_iter()
+        .filter(|(l, _)| !seen.contains(l))
+        .collect();
+    if fresh.is_empty() {
+        return Ok(0);
+    }
+    let scenarios: Vec<Scenario> = store
+        .scenario_definitions()
+        .await?
+        .into_iter()
+        .filter(|s| s.tree.is_some())
+        .collect();
+    let now = now_ms();
+    let mut queued = 0;
+    let mut high = cursor;
+    for (log, event_id) in fresh {
+        if !scenarios.is_empty() {
+            let event = match store.get_event(event_id).await {
+                Ok(e) => Some(e),
+                Err(StoreError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            };
+            if let Some(event) =
+                event.filter(|e| e.firing && matches!(e.status, Status::Open | Status::Acked))
+                && let Some(s) = scenario_for(&scenarios, &event)
+            {
+                let tree = s.tree.clone().unwrap_or_default();
+                let new = NewDiagnosis {
+                    event_id,
+                    tree,
+                    scenario: s.name.clone(),
+                    dedup: format!("auto:{log}"),
+                    source_log: log,
+                    requested_by: "engine".to_owned(),
+                };
+                if store.queue_diagnosis(&new, now).await?.is_some() {
+                    queued += 1;
+                }
+            }
+        }
+        seen.insert(log);
+        high = high.max(log);
+    }
+    store.advance_diagnosis_cursor(high, now).await?;
+    let floor = high - OVERLAP;
+    seen.retain(|l| *l >= floor);
+    Ok(queued)
+}
+
+/// The matcher: on the master, every half second or when woken.
+pub async fn match_loop(
+    store: Store,
+    metrics: Arc<Metrics>,
+    wake: Arc<Notify>,
+    work: Arc<Notify>,
+    cancel: CancellationToken,
+) {
+    let mut seen = BTreeSet::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            _ = tick.tick() => {}
+            () = wake.notified() => {}
+        }
+        if !metrics.is_master.load(Ordering::Relaxed) {
+            continue;
+        }
+        match match_once(&store, &mut seen).await {
+            Ok(n) if n > 0 => work.notify_one(),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "diagnosis matcher cannot read the event log"),
+        }
+    }
+}
+
+/// What walks claimed runs.
+#[derive(Clone)]
+pub struct Diagnoser {
+    pub store: Store,
+    pub probe: ProbeFn,
+    pub config: Option<watch::Receiver<Arc<Effective>>>,
+    pub worker: String,
+    pub lease_ms: i64,
+}
+
+impl Diagnoser {
+    /// Walk a claimed run and record how it ended; returns the trace.
+    pub async fn run(&self, run: &DiagnosisRow) -> Result<Trace, StoreError> {
+        let store = &self.store;
+        let renew = {
+            let (store, worker, id, lease) =
+                (store.clone(), self.worker.clone(), run.id, self.lease_ms);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(
+                        u64::try_from(lease / 3).unwrap_or(10_000),
+                    ))
+                    .await;
+                    if !store
+                        .renew_diagnosis(id, &worker, LeaseClock::Database, lease)
+                        .await
+                        .unwrap_or(false)
+                    {
+                        break;
+                    }
+                }
+            })
+        };
+        let trace = self.walk_run(run).await;
+        renew.abort();
+        let trace = trace?;
+        let text = serde_json::to_string(&trace).unwrap_or_default();
+        let (conclusion, cause, level) = trace.conclusion.as_ref().map_or_else(
+            || {
+                (
+                    String::new(),
+                    trace.error.clone().unwrap_or_default(),
+                    String::new(),
+                )
+            },
+            |c| (c.id.clone(), c.cause.clone(), c.level.as_str().to_owned()),
+        );
+        let log = log_line(run.id, &run.tree, &trace);
+        store
+            .finish_diagnosis(
+                run.id,
+                &self.worker,
+                &DiagnosisEnd {
+                    status: if trace.conclusion.is_some() {
+                        "done"
+                    } else {
+                        "failed"
+                    },
+                    trace: &text,
+                    conclusion: &conclusion,
+                    cause: &cause,
+                    level: &level,
+                    log: &log,
+                },
+                now_ms(),
+            )
+            .await?;
+        Ok(trace)
+    }
+
+    async fn walk_run(&self, run: &DiagnosisRow) -> Result<Trace, StoreError> {
+        let trees = self.store.tree_definitions().await?;
+        let Some(tree) = trees.iter().find(|t| t.name == run.tree) else {
+            return Ok(Trace {
+                error: Some(format!("tree {:?} no longer exists", run.tree)),
+                ..Trace::default()
+            });
+        };
+        let event = self.store.get_event(run.event_id).await?;
+        let components = self.store.list_components().await?;
+        Ok(walk(tree, &event, &components, &self.probe, self.config.as_ref()).await)
+    }
+}
+
+/// Every engine: claim queued runs (at most [`CONCURRENCY`] at once) and walk them; interrupt
+/// runs whose engine died.
+pub async fn work_loop(d: Diagnoser, wake: Arc<Notify>, cancel: CancellationToken) {
+    let mut running = tokio::task::JoinSet::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => break,
+            _ = tick.tick() => {}
+            () = wake.notified() => {}
+            Some(_) = running.join_next(), if !running.is_empty() => {}
+        }
+        if let Err(e) = d
+            .store
+            .interrupt_expired_diagnoses(LeaseClock::Database)
+            .await
+        {
+            tracing::warn!(error = %e, "cannot mark expired diagnosis runs");
+        }
+        while running.len() < CONCURRENCY {
+            let run = match d
+                .store
+                .claim_diagnosis(&d.worker, None, LeaseClock::Database, d.lease_ms)
+                .await
+            {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot claim diagnosis runs");
+                    break;
+                }
+            };
+            let d = d.clone();
+            running.spawn(async move {
+                match d.run(&run).await {
+                    Ok(t) => tracing::info!(run = run.id, tree = %run.tree, concluded = ?t.conclusion.map(|c| c.id), "diagnosis finished"),
+                    Err(e) => tracing::error!(run = run.id, error = %e, "diagnosis run failed"),
+                }
+            });
+        }
+    }
+    // Cancellation waits for the walks in flight (each is bounded by its tree's max_time).
+    while running.join_next().await.is_some() {}
+}
