@@ -12,9 +12,9 @@ use clap::Subcommand;
 
 use crate::cli::Output;
 use crate::domain::diagnosis::{Trace, Tree};
-use crate::engine::diagnose::{Diagnoser, LEASE_MS, scenario_for};
+use crate::engine::diagnose::{Diagnoser, LEASE_MS, queue_for_event};
 use crate::settings::Settings;
-use crate::store::{DiagnosisRow, LeaseClock, NewDiagnosis, Store};
+use crate::store::{DiagnosisRow, LeaseClock, Store};
 
 use super::{Failure, actor};
 
@@ -92,46 +92,9 @@ async fn diagnose_in(
             "diagnose queues a run, and this store is read-only: run it without --read-only".into(),
         ));
     }
-    let event = store.get_event(event_id).await.map_err(|e| match e {
-        crate::store::StoreError::NotFound(_) => Failure::Other(format!(
-            "no event {event_id} (see `nightwatch events list`)"
-        )),
-        e => e.into(),
-    })?;
-    let trees = store.tree_definitions().await?;
-    let scenarios = store.scenario_definitions().await?;
-    let (tree, scenario) = match tree {
-        Some(t) => {
-            if !trees.iter().any(|x| x.name == t) {
-                return Err(Failure::Other(format!(
-                    "no tree named {t:?} (see `nightwatch diagnosis list`)"
-                )));
-            }
-            (t, String::new())
-        }
-        None => match scenario_for(&scenarios, &event) {
-            Some(s) => (s.tree.clone().unwrap_or_default(), s.name.clone()),
-            None => {
-                return Err(Failure::Other(format!(
-                    "event {event_id} matches no scenario with a diagnosis tree: name one with --tree (see `nightwatch diagnosis list`)"
-                )));
-            }
-        },
-    };
-    let id = store
-        .queue_diagnosis(
-            &NewDiagnosis {
-                event_id,
-                tree: tree.clone(),
-                scenario,
-                dedup: format!("manual:{:016x}", rand::random::<u64>()),
-                source_log: 0,
-                requested_by: actor(),
-            },
-            crate::domain::time::now_ms(),
-        )
-        .await?
-        .ok_or_else(|| Failure::Other("the run was queued twice; try again".into()))?;
+    let (id, tree) = queue_for_event(store, event_id, tree, &actor())
+        .await
+        .map_err(|e| Failure::Other(e.to_string()))?;
     crate::errln!("diagnosis run {id} of tree {tree} queued for event {event_id}");
     // Walk it here unless an engine claimed it first; then wait for the engine's result.
     let worker = format!("cli:{}:{}", actor(), std::process::id());
@@ -162,6 +125,7 @@ async fn diagnose_in(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
+    let trees = store.tree_definitions().await?;
     print_run(&run, trees.iter().find(|t| t.name == run.tree), output)?;
     if run.status == "done" {
         Ok(())

@@ -271,6 +271,11 @@ pub enum Action {
         /// Components are applied (without them, topology parameters cannot be filled).
         topology: bool,
     },
+    /// An event's latest diagnosis run was read (`None`: never diagnosed).
+    DiagnosisLoaded {
+        id: i64,
+        result: Result<Option<Box<crate::console::events::DiagnosisView>>, String>,
+    },
 }
 
 use ConfigAction as C;
@@ -286,6 +291,7 @@ impl Action {
         Action::OnEvents(E::Ack),
         Action::OnEvents(E::AssignMe),
         Action::OnEvents(E::Resolve),
+        Action::OnEvents(E::Diagnose),
         Action::Down,
         Action::Up,
         Action::Top,
@@ -461,7 +467,8 @@ impl Action {
             | Action::OutputSaved(_)
             | Action::OpenEvent(_)
             | Action::EventOpened(_)
-            | Action::RecommendationsLoaded { .. } => false,
+            | Action::RecommendationsLoaded { .. }
+            | Action::DiagnosisLoaded { .. } => false,
         }
     }
 }

@@ -399,6 +399,7 @@ impl App {
             | Action::OutputSaved(_)
             | Action::LaunchRecommended(_)
             | Action::RecommendationsLoaded { .. }
+            | Action::DiagnosisLoaded { .. }
             | Action::OpenEvent(_)
             | Action::EventOpened(_)) => self.on_answer(a),
             a @ (Action::Quit | Action::Exit | Action::Yes | Action::No | Action::Back)

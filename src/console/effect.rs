@@ -86,6 +86,8 @@ pub enum Effect {
     SaveOutput { name: String, text: String },
     /// Rank the plans the scenarios recommend for event `id`.
     LoadRecommendations { id: i64 },
+    /// Read event `id`'s latest diagnosis run with its tree.
+    LoadDiagnosis { id: i64 },
     /// Read event `id`, or (`None`) the newest open P0/P1 event, to open its detail.
     OpenEvent { id: Option<i64> },
     /// Read the DR board (model, latest samples, histories, verdicts) as of `now`.

@@ -57,6 +57,20 @@ pub struct EventDetail {
     pub launch_when_loaded: bool,
     /// The change stamp read with what is shown ((0, 0): none; the next poll reads it all).
     pub stamp: (i64, i64),
+    /// Its latest diagnosis run, read with each changed timeline (`d` queues another).
+    pub diagnosis: Option<DiagnosisView>,
+    /// Why it could not be read.
+    pub diagnosis_error: Option<String>,
+}
+
+/// An event's latest diagnosis as the detail shows it: the run, and its tree as an outline with
+/// the path taken marked (computed when read, not per frame).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiagnosisView {
+    pub run: crate::store::DiagnosisRow,
+    pub trace: crate::domain::diagnosis::Trace,
+    /// `(line, on the path)`; empty when the tree is gone.
+    pub outline: Vec<(String, bool)>,
 }
 
 /// The Events pane's state.

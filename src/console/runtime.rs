@@ -259,6 +259,9 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
                 Operation::RunTask { task } => {
                     inspections::request_run(store, task, &actor, &reason).await
                 }
+                Operation::Diagnose { event_id, .. } => {
+                    events::queue_diagnosis(store, event_id, &actor).await
+                }
                 op @ (Operation::LaunchPlan(_)
                 | Operation::PauseRun { .. }
                 | Operation::AbortRun { .. }
@@ -287,6 +290,7 @@ pub(crate) async fn perform(io: &EffectIo, effect: Effect) -> Action {
         | Effect::PreparePlan { .. }
         | Effect::SaveOutput { .. }
         | Effect::LoadRecommendations { .. }) => plans::perform(store, e).await,
+        Effect::LoadDiagnosis { id } => events::load_diagnosis(store, id).await,
         Effect::OpenEvent { id } => incident::open_event(store, id).await,
         e @ (Effect::LoadDr { .. } | Effect::LoadDrLink { .. }) => dr::perform(store, e).await,
         Effect::LoadTheme(name) => {

@@ -282,6 +282,61 @@ pub fn log_line(run_id: i64, tree: &str, trace: &Trace) -> String {
     }
 }
 
+/// Why an operator's diagnosis could not be queued.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueRefused {
+    #[error("no event {0} (see `nightwatch events list`)")]
+    NoEvent(i64),
+    #[error("no tree named {0:?} (see `nightwatch diagnosis list`)")]
+    NoTree(String),
+    #[error(
+        "event {0} matches no scenario with a diagnosis tree: name one with --tree (see `nightwatch diagnosis list`)"
+    )]
+    NoScenario(i64),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Queue an operator's run for `event_id`: of `tree`, else of the tree of the event's best
+/// scenario. Returns the run id and the tree.
+pub async fn queue_for_event(
+    store: &Store,
+    event_id: i64,
+    tree: Option<String>,
+    actor: &str,
+) -> Result<(i64, String), QueueRefused> {
+    let event = store.get_event(event_id).await.map_err(|e| match e {
+        StoreError::NotFound(_) => QueueRefused::NoEvent(event_id),
+        e => e.into(),
+    })?;
+    let (tree, scenario) = match tree {
+        Some(t) => {
+            if !store.tree_definitions().await?.iter().any(|x| x.name == t) {
+                return Err(QueueRefused::NoTree(t));
+            }
+            (t, String::new())
+        }
+        None => {
+            let scenarios = store.scenario_definitions().await?;
+            let s = scenario_for(&scenarios, &event).ok_or(QueueRefused::NoScenario(event_id))?;
+            (s.tree.clone().unwrap_or_default(), s.name.clone())
+        }
+    };
+    let new = NewDiagnosis {
+        event_id,
+        tree: tree.clone(),
+        scenario,
+        dedup: format!("manual:{:016x}", rand::random::<u64>()),
+        source_log: 0,
+        requested_by: actor.to_owned(),
+    };
+    let id = store
+        .queue_diagnosis(&new, now_ms())
+        .await?
+        .ok_or_else(|| StoreError::Conflict("the run was queued twice; try again".into()))?;
+    Ok((id, tree))
+}
+
 /// Queue the runs the event log calls for since the cursor; returns how many were queued.
 /// `seen` remembers the entries handled in the overlap window.
 pub async fn match_once(store: &Store, seen: &mut BTreeSet<i64>) -> Result<usize, StoreError> {

@@ -13,6 +13,8 @@ pub enum EventsAction {
     AssignMe,
     /// Resolve the selected, marked or open event (y/n).
     Resolve,
+    /// Diagnose the open or selected event again: queue a run of its scenario's tree (y/n).
+    Diagnose,
     /// Mark or unmark the selected row for a bulk action.
     Mark,
     /// Sort by the next column.
@@ -25,7 +27,10 @@ impl EventsAction {
     /// Whether the action changes the estate (the read-only gate refuses it).
     pub fn mutates(self) -> bool {
         match self {
-            EventsAction::Ack | EventsAction::AssignMe | EventsAction::Resolve => true,
+            EventsAction::Ack
+            | EventsAction::AssignMe
+            | EventsAction::Resolve
+            | EventsAction::Diagnose => true,
             EventsAction::Mark | EventsAction::SortNext | EventsAction::SortReverse => false,
         }
     }

@@ -39,6 +39,9 @@ pub enum Operation {
     },
     /// Queue a manual run of an inspection task now (G1: it only reads the estate).
     RunTask { task: String },
+    /// Queue a diagnosis of an event with its scenario's tree (G1: a walk only probes).
+    /// `target`: `event #N`.
+    Diagnose { event_id: i64, target: String },
     /// Launch a plan with these parameters (its danger; G1 for a dry run). `target` is the name a
     /// G3 confirmation types; `ops` every resolved operation, shown before confirming; `typed` what
     /// the operator typed (checked again by the launch service).
@@ -79,7 +82,7 @@ impl Operation {
             | Operation::ToggleSwitch { .. }
             | Operation::RollbackConfig { .. } => Danger::G2,
             Operation::Events { action, .. } => action.danger(),
-            Operation::RunTask { .. } => Danger::G1,
+            Operation::RunTask { .. } | Operation::Diagnose { .. } => Danger::G1,
             Operation::LaunchPlan(l) => l.danger,
             Operation::PauseRun { .. } | Operation::ConfirmStep { .. } => Danger::G1,
             Operation::AbortRun { .. } | Operation::ApproveRun { .. } => Danger::G2,
@@ -114,6 +117,7 @@ impl Operation {
                 EventAction::Close { .. } => "Close",
             },
             Operation::RunTask { .. } => "Run inspection task now",
+            Operation::Diagnose { .. } => "Diagnose",
             Operation::LaunchPlan(l) if l.dry_run => "Dry-run plan",
             Operation::LaunchPlan(_) => "Launch plan",
             Operation::PauseRun { resume: false, .. } => "Pause plan run",
@@ -140,6 +144,7 @@ impl Operation {
             | Operation::RollbackConfig { key, .. } => key,
             Operation::Events { target, .. } => target,
             Operation::RunTask { task } => task,
+            Operation::Diagnose { target, .. } => target,
             Operation::LaunchPlan(l) => &l.target,
             Operation::PauseRun { plan, .. }
             | Operation::AbortRun { plan, .. }

@@ -63,6 +63,7 @@ fn the_pane_keys_that_change_the_estate_mutate() {
             "ack",
             "assign_me",
             "resolve",
+            "diagnose",
             "edit",
             "toggle",
             "rollback",

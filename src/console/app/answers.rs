@@ -66,8 +66,7 @@ impl App {
                 Vec::new()
             }
             Action::EventDetailLoaded { id, stamp, result } => {
-                self.on_event_detail_loaded(id, stamp, result);
-                Vec::new()
+                self.on_event_detail_loaded(id, stamp, result)
             }
             Action::EventDetailUnchanged { id } => {
                 if let Some(d) = self.events.detail.as_mut().filter(|d| d.id == id) {
@@ -108,6 +107,19 @@ impl App {
             } => self.on_recommendations(id, result, topology),
             Action::OpenEvent(id) => self.open_event(id),
             Action::EventOpened(result) => self.on_event_opened(result),
+            Action::DiagnosisLoaded { id, result } => {
+                if let Some(d) = self.events.detail.as_mut().filter(|d| d.id == id) {
+                    match result {
+                        Ok(v) => {
+                            d.diagnosis = v.map(|v| *v);
+                            d.diagnosis_error = None;
+                        }
+                        Err(e) => d.diagnosis_error = Some(e),
+                    }
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
             _ => Vec::new(),
         }
     }

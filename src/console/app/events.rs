@@ -6,7 +6,7 @@
 //! new open P0/P1 events; the first check only learns the highest id (no bell for old events).
 
 use super::App;
-use crate::console::action::{Action, EventPage, EventsAction, PlansAction};
+use crate::console::action::{Action, EventPage, EventsAction, Operation, PlansAction};
 use crate::console::effect::Effect;
 use crate::console::events::window;
 use crate::console::events::{
@@ -206,6 +206,9 @@ impl App {
         ) {
             return Some(self.event_action(action));
         }
+        if matches!(action, Action::OnEvents(EventsAction::Diagnose)) {
+            return Some(self.diagnose_again());
+        }
         if self.events.detail.is_some() {
             return self.on_event_detail(action);
         }
@@ -248,6 +251,22 @@ impl App {
             }
             _ => return None,
         })
+    }
+
+    /// `d`: queue a diagnosis of the open (else the selected) event, confirmed as G1.
+    fn diagnose_again(&mut self) -> Vec<Effect> {
+        let id = match &self.events.detail {
+            Some(d) => Some(d.id),
+            None => self.events.selected_event().map(|e| e.id),
+        };
+        let Some(event_id) = id else {
+            self.info("no event selected: d diagnoses the open or selected event");
+            return Vec::new();
+        };
+        self.update(Action::Request(Operation::Diagnose {
+            event_id,
+            target: format!("event #{event_id}"),
+        }))
     }
 
     fn toggle_mark(&mut self) -> Vec<Effect> {
@@ -384,12 +403,15 @@ impl App {
         id: i64,
         stamp: (i64, i64),
         result: Result<(Box<Event>, Vec<LogEntry>), String>,
-    ) {
+    ) -> Vec<Effect> {
+        let mut effects = Vec::new();
         let Some(d) = self.events.detail.as_mut().filter(|d| d.id == id) else {
-            return;
+            return effects;
         };
         d.in_flight = InFlight(None);
         d.stamp = if result.is_ok() { stamp } else { (0, 0) };
+        // The timeline changed (or was read first): a diagnosis may have finished.
+        effects.push(Effect::LoadDiagnosis { id });
         let before = d.clone();
         match result {
             Ok((event, log)) => {
@@ -403,5 +425,6 @@ impl App {
         if *d != before {
             self.dirty = true;
         }
+        effects
     }
 }

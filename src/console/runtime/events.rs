@@ -195,3 +195,51 @@ pub(super) async fn act(
         }
     }
 }
+
+/// Read event `id`'s latest diagnosis run and its tree's outline with the path marked.
+pub(super) async fn load_diagnosis(store: &Store, id: i64) -> Action {
+    let result = async {
+        let Some(run) = store.list_diagnoses(Some(id), 1).await?.into_iter().next() else {
+            return Ok(None);
+        };
+        let trace: crate::domain::diagnosis::Trace =
+            serde_json::from_str(&run.trace).unwrap_or_default();
+        let outline = store
+            .tree_definitions()
+            .await?
+            .iter()
+            .find(|t| t.name == run.tree)
+            .map(|t| {
+                t.outline(
+                    &trace.path,
+                    trace.conclusion.as_ref().map(|c| c.id.as_str()),
+                )
+            })
+            .unwrap_or_default();
+        Ok::<_, crate::store::StoreError>(Some(Box::new(super::super::events::DiagnosisView {
+            run,
+            trace,
+            outline,
+        })))
+    }
+    .await
+    .map_err(|e| e.to_string());
+    Action::DiagnosisLoaded { id, result }
+}
+
+/// `d`, confirmed: queue an operator's diagnosis of event `id` (the engine walks it; the detail
+/// shows the result when its timeline changes).
+pub(super) async fn queue_diagnosis(store: &Store, id: i64, actor: &str) -> Action {
+    match crate::engine::diagnose::queue_for_event(store, id, None, actor).await {
+        Ok((run, tree)) => Action::OperationDone {
+            message: format!(
+                "diagnosis run {run} of {tree} queued for event #{id}: the result shows here when an engine has walked it"
+            ),
+            failed: false,
+        },
+        Err(e) => Action::OperationDone {
+            message: format!("diagnosis of event #{id} not queued: {e}"),
+            failed: true,
+        },
+    }
+}

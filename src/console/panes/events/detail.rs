@@ -100,6 +100,84 @@ impl EventDetailPane<'_> {
         ]
     }
 
+    /// The latest diagnosis: its run, the tree with the path taken marked, the conclusion.
+    fn diagnosis(&self, ctx: &CellCtx<'_>) -> Vec<Line<'static>> {
+        let (d, t) = (self.detail, ctx.theme);
+        let Some(v) = &d.diagnosis else {
+            let why = match &d.diagnosis_error {
+                Some(e) => format!("cannot read: {e}"),
+                None => "none yet (d walks the tree of its scenario)".to_owned(),
+            };
+            return vec![Line::from(vec![
+                Span::styled("Diagnosis ", t.title),
+                Span::styled(why, t.muted),
+            ])];
+        };
+        let r = &v.run;
+        let status_style = match r.status.as_str() {
+            "done" => t.text,
+            "queued" | "running" => t.warn,
+            _ => t.error,
+        };
+        let mut lines = vec![Line::from(vec![
+            Span::styled("Diagnosis ", t.title),
+            Span::styled(format!("run {} · {} · ", r.id, r.tree), t.text),
+            Span::styled(r.status.clone(), status_style),
+            Span::styled(
+                format!(
+                    " · by {} · {} UTC",
+                    r.requested_by,
+                    format_utc(r.finished_at.max(r.created_at))
+                ),
+                t.muted,
+            ),
+        ])];
+        for (line, on) in &v.outline {
+            let (mark, style) = if *on {
+                (format!("{} ", ctx.glyphs.selected), t.key)
+            } else {
+                ("  ".to_owned(), t.muted)
+            };
+            lines.push(Line::styled(format!("  {mark}{line}"), style));
+        }
+        for visit in &v.trace.path {
+            let at = if visit.target.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", visit.target)
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("    {:<8}", visit.outcome.as_str()), t.key),
+                Span::styled(
+                    one_line(&format!("{}{at}: {}", visit.node, visit.message)).into_owned(),
+                    t.text,
+                ),
+            ]));
+        }
+        match (&v.trace.conclusion, &v.trace.error) {
+            (Some(c), _) => {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  Cause [{}] ", c.level.as_str()), t.title),
+                    Span::styled(one_line(&c.cause).into_owned(), t.text),
+                ]));
+                if let Some(p) = &c.plan {
+                    let params: Vec<String> =
+                        c.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    lines.push(Line::styled(
+                        one_line(&format!("  Recommends {p} ({})", params.join(", "))).into_owned(),
+                        t.text,
+                    ));
+                }
+            }
+            (None, Some(e)) => lines.push(Line::styled(
+                one_line(&format!("  No conclusion: {e}")).into_owned(),
+                t.error,
+            )),
+            (None, None) => {}
+        }
+        lines
+    }
+
     fn pairs(
         &self,
         title: &str,
@@ -214,6 +292,7 @@ impl Widget for EventDetailPane<'_> {
             &[
                 ("Esc/q", "back", false),
                 ("x", "launch plan", true),
+                ("d", "diagnose", true),
                 ("a/o/v", "ack/mine/resolve", true),
                 ("m", "actions", false),
                 ("j/k", "scroll", false),
@@ -230,6 +309,8 @@ impl Widget for EventDetailPane<'_> {
             lines.extend(self.facts(e, &ctx));
             lines.push(Line::default());
             lines.extend(self.recommended(&ctx));
+            lines.push(Line::default());
+            lines.extend(self.diagnosis(&ctx));
             lines.push(Line::default());
             lines.extend(self.pairs("Labels", &e.labels, &ctx));
             lines.extend(self.pairs("Annotations", &e.annotations, &ctx));
