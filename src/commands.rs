@@ -16,6 +16,8 @@ mod migrate;
 mod plan;
 mod serve;
 
+pub use apply::check_probe;
+
 use std::process::ExitCode;
 
 use clap::CommandFactory;
