@@ -335,3 +335,128 @@ fn hostile_labels_are_text_in_a_conclusion() {
     rt.block_on(store.close());
     rt.block_on(db.cleanup());
 }
+
+/// The git storage tree on a real MariaDB `batmanshard.node` table: the built-in inspection rule
+/// raises the event, `nightwatch diagnose` walks the built-in `git-storage-node-down` tree and
+/// finds the group, its dead master and its online backup, filling `git-storage-failover`.
+#[test]
+fn git_storage_node_down_on_a_real_mariadb_node_table() {
+    let rt = runtime();
+    let Some(target) = rt.block_on(TestDb::create(Backend::MySql)) else {
+        return;
+    };
+    let statements: Vec<nightwatch::store::TargetStatement> = [
+        "create table node (id int primary key, pod_id int not null, node_type int not null, status int not null)",
+        // Pod 1: node 1 is the dead master, 2 a mirror, 3 the online backup. Pod 2 is healthy.
+        "insert into node values (1, 1, 0, 0), (2, 1, 1, 1), (3, 1, 2, 1), (4, 2, 0, 1), (5, 2, 2, 1)",
+    ]
+    .iter()
+    .map(|s| nightwatch::store::TargetStatement {
+        sql: (*s).to_owned(),
+        ..Default::default()
+    })
+    .collect();
+    rt.block_on(nightwatch::store::execute_target(
+        &target.url,
+        &statements,
+        std::time::Duration::from_secs(10),
+    ))
+    .unwrap();
+    let sb = Sandbox::new();
+    let content = sb.dir.path().join("git.toml");
+    std::fs::write(
+        &content,
+        format!(
+            "[[component]]\nname = \"batmanshard-db\"\nkind = \"mysql\"\nlayer = \"database\"\napp = \"batmanshard\"\nendpoints = {{ dsn = \"{}\" }}\n\n\
+             [[task]]\nname = \"git-check\"\nrules = [\"git-storage-one-master\"]\nevery = \"1h\"\n",
+            target.url
+        ),
+    )
+    .unwrap();
+    let url = format!("sqlite://{}/nw.db?mode=rwc", sb.dir.path().display());
+    let (engine, _) = serve(&sb, &url, &[]);
+    let db = ["--database-url", url.as_str()];
+    let (ok, text) = sb.run(&[&db[..], &["apply", content.to_str().unwrap()]].concat());
+    assert!(ok, "{text}");
+    let (ok, text) =
+        sb.run(&[&db[..], &["inspect", "run", "git-check", "--timeout", "60"]].concat());
+    assert!(!ok && text.contains("git-storage-one-master"), "{text}");
+    let events = json_of(
+        &sb,
+        &[
+            &db[..],
+            &["events", "list", "source:inspection", "-o", "json"],
+        ]
+        .concat(),
+    );
+    let id = events.as_array().unwrap()[0]["id"].as_i64().unwrap();
+    // The engine diagnosed it by itself; an operator's run agrees.
+    let auto = wait_until("the engine's diagnosis", 30, || {
+        let runs = json_of(
+            &sb,
+            &[
+                &db[..],
+                &[
+                    "diagnosis",
+                    "runs",
+                    "--event",
+                    &id.to_string(),
+                    "-o",
+                    "json",
+                ],
+            ]
+            .concat(),
+        );
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["status"] == "done" && r["requested_by"] == "engine")
+            .cloned()
+    });
+    assert_eq!(auto["conclusion"], "master-down-backup-ready", "{auto}");
+    let out = json_of(
+        &sb,
+        &[&db[..], &["diagnose", &id.to_string(), "-o", "json"]].concat(),
+    );
+    let c = &out["trace"]["conclusion"];
+    assert_eq!(c["id"], "master-down-backup-ready", "{out}");
+    assert_eq!(
+        c["cause"],
+        "node group 1: master node 1 is offline; backup node 3 is online and can be promoted",
+        "{out}"
+    );
+    assert_eq!(c["plan"], "git-storage-failover");
+    assert_eq!(
+        c["params"],
+        serde_json::json!({"database": "batmanshard-db", "pod_id": "1", "dead_node": "1", "backup_node": "3"}),
+        "{out}"
+    );
+    assert_eq!(out["run"]["scenario"], "git-storage-master-lost", "{out}");
+    // A diagnosis only reads: the table is as it was.
+    let rows = rt
+        .block_on(nightwatch::store::query_target(
+            &target.url,
+            "select id, node_type, status from node order by id",
+            std::time::Duration::from_secs(10),
+        ))
+        .unwrap()
+        .rows;
+    assert_eq!(
+        rows[0],
+        [
+            serde_json::json!(1),
+            serde_json::json!(0),
+            serde_json::json!(0)
+        ]
+    );
+    assert_eq!(
+        rows[2],
+        [
+            serde_json::json!(3),
+            serde_json::json!(2),
+            serde_json::json!(1)
+        ]
+    );
+    drop(engine);
+    rt.block_on(target.cleanup());
+}

@@ -56,7 +56,10 @@ async fn queued_once_claimed_once_interrupted_when_dead(store: Store, db: TestDb
     );
     let ids: Vec<i64> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
     assert_eq!(ids.len(), 1, "queued exactly once");
-    assert_eq!(store.list_diagnoses(Some(event), 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store.list_diagnoses(Some(event), 10).await.unwrap().len(),
+        1
+    );
 
     // Four workers race for it: exactly one wins.
     let claims = futures::future::join_all((0..4).map(|i| {
@@ -84,27 +87,69 @@ async fn queued_once_claimed_once_interrupted_when_dead(store: Store, db: TestDb
         log: "diagnosis t (run 1) [P0]: because",
     };
     let other = if run.claimed_by == "w0" { "w1" } else { "w0" };
-    assert!(!store.finish_diagnosis(run.id, other, &end, 3_000).await.unwrap());
-    assert!(store.finish_diagnosis(run.id, &run.claimed_by, &end, 3_000).await.unwrap());
+    assert!(
+        !store
+            .finish_diagnosis(run.id, other, &end, 3_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .finish_diagnosis(run.id, &run.claimed_by, &end, 3_000)
+            .await
+            .unwrap()
+    );
     let done = store.get_diagnosis(run.id).await.unwrap();
-    assert_eq!((done.status.as_str(), done.conclusion.as_str(), done.level.as_str()), ("done", "c1", "P0"));
+    assert_eq!(
+        (
+            done.status.as_str(),
+            done.conclusion.as_str(),
+            done.level.as_str()
+        ),
+        ("done", "c1", "P0")
+    );
     let log = store.event_log(event).await.unwrap();
-    assert!(log.iter().any(|l| l.kind == "diagnosed" && l.message.contains("because")), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|l| l.kind == "diagnosed" && l.message.contains("because")),
+        "{log:?}"
+    );
     assert!(log.iter().any(|l| l.kind == "diagnosis-queued"), "{log:?}");
 
     // A run whose engine died (a lease already over) is interrupted, once.
-    let second = store.queue_diagnosis(&new(event, "manual:x"), 4_000).await.unwrap().unwrap();
+    let second = store
+        .queue_diagnosis(&new(event, "manual:x"), 4_000)
+        .await
+        .unwrap()
+        .unwrap();
     let claimed = store
         .claim_diagnosis("dead", Some(second), LeaseClock::Database, -1_000)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(claimed.id, second);
-    let interrupted = store.interrupt_expired_diagnoses(LeaseClock::Database).await.unwrap();
+    let interrupted = store
+        .interrupt_expired_diagnoses(LeaseClock::Database)
+        .await
+        .unwrap();
     assert_eq!(interrupted, vec![second]);
-    assert!(store.interrupt_expired_diagnoses(LeaseClock::Database).await.unwrap().is_empty());
-    assert_eq!(store.get_diagnosis(second).await.unwrap().status, "interrupted");
-    assert!(!store.renew_diagnosis(second, "dead", LeaseClock::Database, 30_000).await.unwrap());
+    assert!(
+        store
+            .interrupt_expired_diagnoses(LeaseClock::Database)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.get_diagnosis(second).await.unwrap().status,
+        "interrupted"
+    );
+    assert!(
+        !store
+            .renew_diagnosis(second, "dead", LeaseClock::Database, 30_000)
+            .await
+            .unwrap()
+    );
 
     // The cursor never goes back.
     store.advance_diagnosis_cursor(10, 1).await.unwrap();

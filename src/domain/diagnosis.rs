@@ -9,7 +9,8 @@
 //! recommended plan with parameters taken from what was found on the way.
 //!
 //! Templates in a conclusion read `{{event.NAME}}` (the event's facts, as scenarios do) and
-//! `{{node.ID.KEY}}` (a value node ID observed, or its `target`, `host`, `port`, `message`).
+//! `{{node.ID.KEY}}` (a value node ID observed, a field of one as `ROW.dead_node`, or the node's
+//! `target`, `host`, `port`, `message`).
 //! Values are data: what a template yields is text for the operator or a plan parameter (which
 //! the plan executor passes as an environment variable); nothing of an event reaches a probe
 //! spec, which is content.

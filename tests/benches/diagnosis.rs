@@ -154,11 +154,15 @@ async fn main() {
             .expect("list");
         let done = rows.iter().filter(|r| r.status == "done").count();
         if done == runs {
-            assert!(rows.iter().all(|r| r.conclusion == "up"), "every walk concluded up");
+            assert!(
+                rows.iter().all(|r| r.conclusion == "up"),
+                "every walk concluded up"
+            );
             break;
         }
         assert!(
-            rows.iter().all(|r| matches!(r.status.as_str(), "queued" | "running" | "done")),
+            rows.iter()
+                .all(|r| matches!(r.status.as_str(), "queued" | "running" | "done")),
             "no run failed"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -50,11 +50,19 @@ fn lookup(name: &str, facts: &Facts, path: &[Visit]) -> Option<String> {
         "port" => v.port.clone(),
         "message" => v.message.clone(),
         "outcome" => v.outcome.as_str().to_owned(),
-        k => match v.values.get(k)? {
-            Value::String(s) => s.clone(),
-            Value::Null => return None,
-            other => other.to_string(),
-        },
+        // A value, or a field of one (`ROW.dead_node`: the sql probe's first row by column).
+        k => {
+            let mut parts = k.split('.');
+            let mut at = v.values.get(parts.next()?)?;
+            for field in parts {
+                at = at.get(field)?;
+            }
+            match at {
+                Value::String(s) => s.clone(),
+                Value::Null => return None,
+                other => other.to_string(),
+            }
+        }
     };
     (!text.is_empty()).then_some(text)
 }
