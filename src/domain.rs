@@ -15,6 +15,7 @@ pub mod instance;
 pub mod notify;
 pub mod overview;
 pub mod plan;
+pub mod selfheal;
 pub mod ssh;
 pub mod sysconfig;
 pub mod text;

@@ -20,6 +20,7 @@ pub mod plans;
 mod registry;
 pub mod retention;
 pub mod scheduler;
+pub mod selfheal;
 mod server;
 pub mod signals;
 
@@ -303,6 +304,13 @@ impl Engine {
                 lease_ms: diagnose::LEASE_MS,
             },
             diagnose_work,
+            cancel.clone(),
+        ));
+        tasks.spawn(selfheal::verify_loop(
+            store.clone(),
+            Arc::clone(&metrics),
+            config.clone(),
+            Arc::clone(&notify_wake),
             cancel.clone(),
         ));
         tasks.spawn(server::serve(

@@ -28,6 +28,7 @@ mod overview;
 mod plan_progress;
 mod plans;
 mod restart;
+mod selfheal;
 mod sysconfig;
 mod target;
 
@@ -52,6 +53,7 @@ pub use plans::{
     NewPlanRun, NewStep, PlanRow, PlanRunRow, ScenarioRow, StepProcess, StepRow, StepUpdate,
     TERMINAL_RUN,
 };
+pub use selfheal::{HealCounts, NewSelfHeal, SelfHealRow};
 pub use sysconfig::{ConfigSave, StoredConfig};
 pub use target::{
     Access, Executed, MAX_TARGET_ROWS, TargetRows, TargetStatement, execute_target,

@@ -318,7 +318,23 @@ pub async fn export(settings: Settings) -> Result<(), Failure> {
     let scenarios: Vec<toml::Value> = scenarios
         .iter()
         .map(|s| {
-            toml::Value::try_from(s)
+            let mut v = serde_json::to_value(s).unwrap_or_default();
+            // The policy as `[scenario.self_heal]` reads it (durations as text, windows as typed).
+            if let Some(p) = &s.self_heal {
+                v["self_heal"] = serde_json::json!({
+                    "mode": match p.mode { crate::domain::selfheal::Mode::On => "on", crate::domain::selfheal::Mode::Shadow => "shadow" },
+                    "heal": p.heal.iter().map(|h| h.conclusion.clone()).collect::<Vec<_>>(),
+                    "allow_g2": p.allow_g2,
+                    "cooldown": duration_text(p.cooldown_ms),
+                    "max_per_target_hour": p.max_per_target_hour,
+                    "max_per_scenario_hour": p.max_per_scenario_hour,
+                    "max_concurrent": p.max_concurrent,
+                    "freeze": p.freeze.iter().map(|w| w.text.clone()).collect::<Vec<_>>(),
+                    "halt_after": p.halt_after,
+                    "verify_within": duration_text(p.verify_ms),
+                });
+            }
+            toml::Value::try_from(v)
                 .map_err(|e| Failure::Other(format!("scenario {}: {e}", s.name)))
         })
         .collect::<Result<_, _>>()?;

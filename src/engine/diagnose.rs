@@ -470,7 +470,7 @@ impl Diagnoser {
             |c| (c.id.clone(), c.cause.clone(), c.level.as_str().to_owned()),
         );
         let log = log_line(run.id, &run.tree, &trace);
-        store
+        let finished = store
             .finish_diagnosis(
                 run.id,
                 &self.worker,
@@ -489,6 +489,18 @@ impl Diagnoser {
                 now_ms(),
             )
             .await?;
+        // Only the engine that recorded the conclusion judges the scenario's self-heal policy:
+        // once per diagnosis, whichever engines saw the event; and only for the engine's own
+        // diagnoses (an operator's `d` or `nightwatch diagnose` never starts a plan).
+        if finished && run.requested_by == "engine" && !run.scenario.is_empty() {
+            let done = DiagnosisRow {
+                status: "done".into(),
+                ..run.clone()
+            };
+            if let Err(e) = super::selfheal::after_diagnosis(store, &done, &trace).await {
+                tracing::error!(run = run.id, error = %e, "self-heal decision failed");
+            }
+        }
         Ok(trace)
     }
 

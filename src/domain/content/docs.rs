@@ -12,7 +12,7 @@ use super::Selector;
 use crate::domain::event::Level;
 
 pub use dr::{DatacenterDoc, DrPlanDoc, DrSystemDoc, LinkDoc};
-pub use plan::{ParamDoc, PlanDoc, RecommendationDoc, ScenarioDoc, StepDoc};
+pub use plan::{ParamDoc, PlanDoc, RecommendationDoc, ScenarioDoc, SelfHealDoc, StepDoc};
 pub use tree::TreeDoc;
 
 /// One content file: any mix of components, rules, tasks, plans, scenarios and the DR model

@@ -442,8 +442,9 @@ pub fn load_bundle_with(
             .iter()
             .find(|p| p.name == name)
             .map(|p| p.params.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
-            // A plan of these files that did not validate is reported already.
-            .or_else(|| declared.contains(&name).then(Vec::new))
+            // A plan of these files that did not validate is reported already; its parameters
+            // are unknown (`*`), not absent.
+            .or_else(|| declared.contains(&name).then(|| vec!["*".to_owned()]))
     };
     for (path, text, f) in &parsed {
         for d in &f.tree {
@@ -491,7 +492,30 @@ pub fn load_bundle_with(
                 text,
                 errors: &mut errors,
             };
-            scenarios.extend(plan::scenario_of(d, &plans, &declared, &mut sink));
+            let policy = d.self_heal.as_ref().and_then(|p| {
+                let tree = d.tree.as_ref().and_then(|t| {
+                    bundle
+                        .trees
+                        .iter()
+                        .chain(known_trees.iter())
+                        .find(|x| x.name == *t.get_ref())
+                });
+                // A tree of these files that did not validate is reported already.
+                let failed = tree.is_none()
+                    && d.tree
+                        .as_ref()
+                        .is_some_and(|t| tree_names.contains(&t.get_ref().as_str()));
+                if failed {
+                    return None;
+                }
+                tree::self_heal_of(d.name.get_ref(), p, tree, &plans, &mut sink)
+            });
+            scenarios.extend(
+                plan::scenario_of(d, &plans, &declared, &mut sink).map(|mut s| {
+                    s.self_heal = policy;
+                    s
+                }),
+            );
         }
     }
     bundle.scenarios = scenarios;

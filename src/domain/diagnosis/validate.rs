@@ -20,8 +20,9 @@ const MAX_PATH_STEPS: usize = 100_000;
 /// Event fields a template may read besides the topology facts and `labels.KEY`.
 const EVENT_FIELDS: &[&str] = &["id", "level", "title", "component", "source", "ds_type"];
 
-/// Every problem of `tree`. `plan_params(name)`: the parameters of a stored or declared plan,
-/// `None` when no such plan exists. `check_probe`: the probe library's own parser.
+/// Every problem of `tree`. `plan_params(name)`: the parameters of a stored or declared plan
+/// (`["*"]`: a declared plan whose parameters are unknown because it did not validate), `None`
+/// when no such plan exists. `check_probe`: the probe library's own parser.
 pub fn problems(
     tree: &Tree,
     plan_params: &dyn Fn(&str) -> Option<Vec<String>>,
@@ -93,6 +94,7 @@ pub fn problems(
         for (k, t) in &c.params {
             if let Some(ps) = &params
                 && !ps.contains(k)
+                && !ps.iter().any(|p| p == "*")
             {
                 out.push(format!(
                     "tree {name:?}: conclusion {:?}: plan {:?} has no parameter {k:?}",

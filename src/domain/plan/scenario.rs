@@ -37,6 +37,9 @@ pub struct Scenario {
     /// The diagnosis tree that runs when an event of the scenario fires.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tree: Option<String>,
+    /// Which conclusions heal by themselves, under which protection rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_heal: Option<crate::domain::selfheal::Policy>,
 }
 
 /// Conditions on an event; every one given must hold, and at least one must be given.
@@ -261,6 +264,7 @@ mod tests {
             matcher: toml::from_str(toml_match).unwrap(),
             impact: format!("{name} impact"),
             tree: None,
+            self_heal: None,
             plans: plans
                 .iter()
                 .map(|(p, w)| Recommendation {

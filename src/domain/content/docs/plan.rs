@@ -111,6 +111,36 @@ pub struct ScenarioDoc {
     /// The diagnosis tree that runs when an event of the scenario fires.
     #[serde(default)]
     pub tree: Option<Spanned<String>>,
+    /// Which conclusions of the tree heal by themselves, under which protection rules.
+    #[serde(default)]
+    pub self_heal: Option<Spanned<SelfHealDoc>>,
+}
+
+/// `[scenario.self_heal]`: the policy. Durations as `30m`; windows as `"sat,sun 00:00-24:00"` (UTC).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelfHealDoc {
+    /// `shadow` (default: decide and record, run nothing) or `on`.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// Conclusions of the scenario's tree whose recommended plan runs by itself.
+    pub heal: Vec<String>,
+    #[serde(default)]
+    pub allow_g2: bool,
+    #[serde(default)]
+    pub cooldown: Option<String>,
+    #[serde(default)]
+    pub max_per_target_hour: Option<u32>,
+    #[serde(default)]
+    pub max_per_scenario_hour: Option<u32>,
+    #[serde(default)]
+    pub max_concurrent: Option<u32>,
+    #[serde(default)]
+    pub freeze: Vec<String>,
+    #[serde(default)]
+    pub halt_after: Option<u32>,
+    #[serde(default)]
+    pub verify_within: Option<String>,
 }
 
 /// `[[scenario.plan]]`.

@@ -409,6 +409,7 @@ pub(super) fn scenario_of(
         impact: d.impact.clone(),
         plans: recs,
         tree: d.tree.as_ref().map(|t| t.get_ref().clone()),
+        self_heal: None,
     })
 }
 

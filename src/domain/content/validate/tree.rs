@@ -110,3 +110,135 @@ pub(super) fn tree_of(
     }
     (sink.errors.len() == before).then_some(tree)
 }
+
+/// Validate a scenario's `[scenario.self_heal]`: its tree exists, each healed conclusion is one of
+/// the tree's and recommends a plan, and that plan may run by itself (never G3; G2 only with
+/// `allow_g2`): refused at apply, not discovered when the fault happens.
+pub(super) fn self_heal_of(
+    scenario: &str,
+    d: &toml::Spanned<crate::domain::content::docs::SelfHealDoc>,
+    tree: Option<&Tree>,
+    plans: &[&crate::domain::plan::Plan],
+    sink: &mut Sink<'_>,
+) -> Option<crate::domain::selfheal::Policy> {
+    use crate::domain::Danger;
+    use crate::domain::selfheal::{Heal, Mode, Policy, Window};
+    let before = sink.errors.len();
+    let span = d.span();
+    let p = d.get_ref();
+    let Some(tree) = tree else {
+        sink.at(
+            span,
+            format!("scenario {scenario:?}: self_heal needs the scenario's tree (tree = …), whose conclusions it heals"),
+        );
+        return None;
+    };
+    let mode = match p.mode.as_deref() {
+        None | Some("shadow") => Mode::Shadow,
+        Some("on") => Mode::On,
+        Some(other) => {
+            sink.at(
+                span.clone(),
+                format!("scenario {scenario:?}: self_heal.mode {other:?}: give shadow or on"),
+            );
+            Mode::Shadow
+        }
+    };
+    if p.heal.is_empty() {
+        sink.at(
+            span.clone(),
+            format!("scenario {scenario:?}: self_heal.heal is empty: name the conclusions of tree {:?} that heal by themselves", tree.name),
+        );
+    }
+    let mut heal = Vec::new();
+    for c in &p.heal {
+        let Some(conclusion) = tree.conclusion(c) else {
+            let known: Vec<&str> = tree.conclusions.iter().map(|x| x.id.as_str()).collect();
+            sink.at(
+                span.clone(),
+                format!("scenario {scenario:?}: self_heal.heal: {c:?} is not a conclusion of tree {:?} ({})", tree.name, known.join(", ")),
+            );
+            continue;
+        };
+        let Some(plan_name) = &conclusion.plan else {
+            sink.at(
+                span.clone(),
+                format!(
+                    "scenario {scenario:?}: self_heal.heal: conclusion {c:?} recommends no plan"
+                ),
+            );
+            continue;
+        };
+        // A policy that is on must be able to run what it names; a shadow one may name anything
+        // (its decisions then say which rule would block it).
+        if let Some(plan) = plans.iter().find(|x| &x.name == plan_name)
+            && mode == Mode::On
+        {
+            match plan.danger() {
+                Danger::G3 => sink.at(
+                    span.clone(),
+                    format!("scenario {scenario:?}: self_heal.heal: {c:?} recommends {plan_name}, which is G3: a G3 plan never runs by itself"),
+                ),
+                Danger::G2 if !p.allow_g2 => sink.at(
+                    span.clone(),
+                    format!("scenario {scenario:?}: self_heal.heal: {c:?} recommends {plan_name}, which is G2: set allow_g2 = true to let it run by itself"),
+                ),
+                _ => {}
+            }
+        }
+        heal.push(Heal {
+            conclusion: c.clone(),
+            plan: plan_name.clone(),
+        });
+    }
+    let mut duration = |f: &Option<String>, default: i64, what: &str| match f {
+        None => default,
+        Some(s) => parse_duration(s).unwrap_or_else(|m| {
+            sink.at(
+                span.clone(),
+                format!("scenario {scenario:?}: self_heal.{what}: {m}"),
+            );
+            default
+        }),
+    };
+    let cooldown_ms = duration(&p.cooldown, 1_800_000, "cooldown");
+    let verify_ms = duration(&p.verify_within, 300_000, "verify_within");
+    let mut freeze = Vec::new();
+    for w in &p.freeze {
+        match Window::parse(w) {
+            Ok(w) => freeze.push(w),
+            Err(m) => sink.at(
+                span.clone(),
+                format!("scenario {scenario:?}: self_heal.freeze: {m}"),
+            ),
+        }
+    }
+    let at_least_one = |v: Option<u32>, default: u32, what: &str, sink: &mut Sink<'_>| {
+        let n = v.unwrap_or(default);
+        if n == 0 {
+            sink.at(
+                span.clone(),
+                format!("scenario {scenario:?}: self_heal.{what} must be at least 1 (use mode = \"shadow\" to run nothing)"),
+            );
+        }
+        n
+    };
+    let policy = Policy {
+        mode,
+        heal,
+        allow_g2: p.allow_g2,
+        cooldown_ms,
+        max_per_target_hour: at_least_one(p.max_per_target_hour, 1, "max_per_target_hour", sink),
+        max_per_scenario_hour: at_least_one(
+            p.max_per_scenario_hour,
+            3,
+            "max_per_scenario_hour",
+            sink,
+        ),
+        max_concurrent: at_least_one(p.max_concurrent, 1, "max_concurrent", sink),
+        freeze,
+        halt_after: at_least_one(p.halt_after, 3, "halt_after", sink),
+        verify_ms,
+    };
+    (sink.errors.len() == before).then_some(policy)
+}
