@@ -124,6 +124,11 @@ pub enum Command {
     /// show one with its path).
     #[command(subcommand)]
     Diagnosis(crate::commands::diagnose::DiagnosisCommand),
+    /// Risk self-healing: what the scenarios' policies decided after each diagnosis (ran, shadow,
+    /// skipped and the protection rule), how each heal ended (healed, escalated), halted policies;
+    /// resume one. The global switch is SELF_HEALING_ENABLED (`nightwatch config`).
+    #[command(subcommand)]
+    Selfheal(crate::commands::selfheal::SelfHealCommand),
     /// Validate content files (components, inspection rules, tasks, plans, scenarios, the DR model:
     /// datacenters, DR systems, sync links; TOML) and
     /// upsert them (a changed plan becomes a new version). A

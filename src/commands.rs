@@ -14,6 +14,7 @@ mod inspect;
 pub mod key;
 mod migrate;
 mod plan;
+pub mod selfheal;
 mod serve;
 
 pub use apply::check_probe;
@@ -147,6 +148,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
             output,
         }) => diagnose::diagnose(settings, event, tree, wait, output).await,
         Some(Command::Diagnosis(c)) => diagnose::run(settings, c).await,
+        Some(Command::Selfheal(c)) => selfheal::run(settings, c).await,
         Some(Command::Completions { .. }) => Ok(()),
     }
 }

@@ -163,6 +163,24 @@ fn redis_master_down_is_diagnosed_by_itself(backend: Backend) {
         .map(|l| l.message.as_str())
         .collect();
     assert_eq!(diagnosed.len(), 1, "{log:?}");
+    // The built-in policy is shadow: it records what it would have done, and the switch is G3,
+    // which never runs by itself.
+    let shadow = wait_until("the shadow decision", 10, || {
+        rt.block_on(store.event_log(run.event_id))
+            .unwrap()
+            .into_iter()
+            .find(|l| l.kind == "self-heal")
+    });
+    assert!(
+        shadow
+            .message
+            .starts_with("self-heal (shadow) would skip plan redis-master-switch (")
+            && shadow
+                .message
+                .contains("for redis-master-down:master-down-replica-healthy:redis-a (never-g3")
+            && shadow.message.ends_with("nothing ran"),
+        "{shadow:?}"
+    );
     assert!(
         diagnosed[0].contains("path master-answers(unreach) → replica-answers(pass) → master-down-replica-healthy")
             && diagnosed[0].contains(&format!(
@@ -211,6 +229,18 @@ fn redis_master_down_is_diagnosed_by_itself(backend: Backend) {
     let auto = runs.iter().filter(|r| r.requested_by == "engine").count();
     assert_eq!(auto, 1, "one automatic diagnosis per episode: {runs:?}");
     assert_eq!(runs.len(), 2, "{runs:?}");
+    let heals = rt
+        .block_on(store.list_self_heals(Some(run.event_id), 10))
+        .unwrap();
+    assert_eq!(
+        heals.len(),
+        1,
+        "an operator's diagnosis decides no self-heal: {heals:?}"
+    );
+    assert_eq!(
+        (heals[0].decision.as_str(), heals[0].rule.as_str()),
+        ("shadow", "never-g3")
+    );
 
     // A diagnosis only probes: the replica is still a replica.
     assert_eq!(role(b), "slave");

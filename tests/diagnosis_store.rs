@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use common::TestDb;
 use nightwatch::domain::event::{Incoming, Level};
-use nightwatch::store::{DiagnosisEnd, IngestItem, LeaseClock, NewDiagnosis, Store};
+use nightwatch::store::{DiagnosisEnd, IngestItem, LeaseClock, NewDiagnosis, NewSelfHeal, Store};
 
 async fn one_event(store: &Store) -> i64 {
     let item = IngestItem {
@@ -158,4 +158,96 @@ async fn queued_once_claimed_once_interrupted_when_dead(store: Store, db: TestDb
     db
 }
 
-on_every_backend!(queued_once_claimed_once_interrupted_when_dead);
+/// Self-heal decisions read their counts under one lock; K escalations in a row halt the policy
+/// (the next decision sees `halted`), a heal clears the count, `resume` clears the halt.
+async fn self_heal_counts_halt_and_resume(store: Store, db: TestDb) -> TestDb {
+    let event = one_event(&store).await;
+    let heal = |key: &str| NewSelfHeal {
+        event_id: event,
+        diagnosis_id: 1,
+        scenario: "s".into(),
+        conclusion: "c".into(),
+        fault_key: key.into(),
+        plan: "p".into(),
+        params: "{}".into(),
+    };
+    let mut seen = Vec::new();
+    for (i, key) in ["s:c:a", "s:c:a", "s:c:b"].iter().enumerate() {
+        let now = 10_000 + i64::try_from(i).unwrap();
+        let (_, d) = store
+            .decide_self_heal(&heal(key), now, |c| {
+                seen.push(c.clone());
+                ("ran", String::new(), format!("heal {i}"))
+            })
+            .await
+            .unwrap();
+        assert_eq!(d, "ran");
+    }
+    assert_eq!(seen[1].last_for_key, Some(10_000), "the key's last heal");
+    assert_eq!((seen[1].key_last_hour, seen[2].key_last_hour), (1, 0));
+    assert_eq!(
+        (
+            seen[2].scenario_last_hour,
+            seen[2].global_last_hour,
+            seen[2].running
+        ),
+        (2, 2, 2)
+    );
+    let open = store.open_self_heals().await.unwrap();
+    assert_eq!(open.len(), 3);
+    // Two escalations in a row with halt_after 2: halted; the next decision sees it.
+    assert!(
+        store
+            .finish_self_heal(open[0].id, false, "plan failed", 2, 20_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .finish_self_heal(open[0].id, false, "again", 2, 20_001)
+            .await
+            .unwrap(),
+        "once"
+    );
+    assert!(store.halted_self_heals().await.unwrap().is_empty());
+    assert!(
+        store
+            .finish_self_heal(open[1].id, false, "still open", 2, 20_002)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.halted_self_heals().await.unwrap()[0].0, "s");
+    let mut halted = None;
+    store
+        .decide_self_heal(&heal("s:c:z"), 30_000, |c| {
+            halted = Some(c.halted);
+            ("skipped", "halted".into(), "halted".into())
+        })
+        .await
+        .unwrap();
+    assert_eq!(halted, Some(true));
+    assert!(store.resume_self_heal("s", "ops", 40_000).await.unwrap());
+    assert!(
+        !store.resume_self_heal("s", "ops", 40_001).await.unwrap(),
+        "not halted any more"
+    );
+    assert!(
+        store
+            .finish_self_heal(open[2].id, true, "resolved", 2, 50_000)
+            .await
+            .unwrap()
+    );
+    let log = store.event_log(event).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|l| l.kind == "self-heal"
+                && l.message.contains("halted after 2 consecutive failures")),
+        "{log:?}"
+    );
+    db
+}
+
+on_every_backend!(
+    queued_once_claimed_once_interrupted_when_dead,
+    self_heal_counts_halt_and_resume
+);

@@ -257,6 +257,62 @@ fn a_storm_heals_once(backend: Backend) {
     );
     assert_eq!(redis_get(counter, "heals"), "1");
 
+    // Healed: the switch back on, a fault on svc-2 heals (its cooldown never ran), and the
+    // monitoring says it resolved.
+    let (ok, text) = sb.run(
+        &[
+            &dbarg[..],
+            &[
+                "config",
+                "set",
+                "SELF_HEALING_ENABLED",
+                "true",
+                "--reason",
+                "again",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(ok, "{text}");
+    let one = storm(svc2, "h", 1, "fixed");
+    assert_eq!(
+        common::redis_pair::post_alertmanager(port2, &token, &one),
+        "200"
+    );
+    let ran = wait_until("the svc-2 heal", 60, || {
+        decisions(&store, &rt)
+            .into_iter()
+            .find(|d| d.fault_key == "svc-down:down:svc-2" && d.decision == "ran")
+    });
+    wait_until("the second heal's plan", 30, || {
+        (redis_get(counter, "heals") == "2").then_some(())
+    });
+    let mut resolved = one.clone();
+    resolved["status"] = "resolved".into();
+    resolved["alerts"][0]["status"] = "resolved".into();
+    resolved["alerts"][0]["endsAt"] = "2026-12-03T12:05:00Z".into();
+    assert_eq!(
+        common::redis_pair::post_alertmanager(port1, &token, &resolved),
+        "200"
+    );
+    let healed = wait_until("healed", 30, || {
+        decisions(&store, &rt)
+            .into_iter()
+            .find(|d| d.id == ran.id && d.status != "running" && d.status != "queued")
+    });
+    assert_eq!(healed.status, "healed", "{healed:?}");
+    let listed = json_of(
+        &sb,
+        &[
+            &dbarg[..],
+            &["selfheal", "list", "--limit", "500", "-o", "json"],
+        ]
+        .concat(),
+    );
+    let listed = listed["decisions"].as_array().unwrap();
+    assert_eq!(listed.len(), 111, "every decision is listed");
+    assert_eq!(listed.iter().filter(|d| d["decision"] == "ran").count(), 2);
+
     rt.block_on(store.close());
     drop((e1, e2));
     if let Some(db) = db {

@@ -242,3 +242,7 @@ pub(super) fn self_heal_of(
     };
     (sink.errors.len() == before).then_some(policy)
 }
+
+#[cfg(test)]
+#[path = "tree_tests.rs"]
+mod tests;
