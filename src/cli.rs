@@ -266,6 +266,13 @@ pub enum EventsCommand {
         #[arg(long, default_value_t = 2.0, value_parser = parse_interval)]
         interval: f64,
     },
+    /// Counts by level and status, events first seen per hour (24 h), and per scenario over the
+    /// last 7 days: episodes the engine diagnosed, MTTD (first sighting → event), diagnosis time,
+    /// MTTR (event → resolved), and how many a self-heal healed (with their MTTR apart).
+    Stats {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
     /// Closed events archived by retention (`engine.retention_days`), oldest id first: the export
     /// (`-o json` writes one JSON array; page with `--after ID`).
     Archived {

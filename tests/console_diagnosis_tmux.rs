@@ -107,7 +107,8 @@ fn the_detail_shows_the_diagnosis_path_and_d_runs_it_again() {
     // The built-in policy is shadow: its decision is on the timeline too (the engine records it
     // right after the diagnosis; the detail shows it at its next read).
     t.wait("the self-heal decision on the timeline", 30, |s| {
-        s.lines().any(|l| l.contains(" self-heal ") && l.contains("self-heal (shadow) would skip plan"))
+        s.lines()
+            .any(|l| l.contains(" self-heal ") && l.contains("self-heal (shadow) would skip plan"))
     });
 
     // `d`: G1, asked and confirmed; the operator's run replaces the engine's on screen.

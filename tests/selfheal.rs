@@ -312,6 +312,32 @@ fn a_storm_heals_once(backend: Backend) {
     let listed = listed["decisions"].as_array().unwrap();
     assert_eq!(listed.len(), 111, "every decision is listed");
     assert_eq!(listed.iter().filter(|d| d["decision"] == "ran").count(), 2);
+    // The figures: 111 episodes diagnosed, one healed and resolved (its MTTR apart).
+    let stats = json_of(
+        &sb,
+        &[&dbarg[..], &["events", "stats", "-o", "json"]].concat(),
+    );
+    let svc = stats["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["scenario"] == "svc-down")
+        .cloned()
+        .unwrap_or_else(|| panic!("{stats}"));
+    assert_eq!(
+        (
+            svc["diagnosed"].as_i64(),
+            svc["healed"].as_i64(),
+            svc["resolved"].as_i64()
+        ),
+        (Some(111), Some(1), Some(1)),
+        "{svc}"
+    );
+    assert!(
+        svc["diagnosis_ms"].as_i64().is_some() && svc["mttr_healed_ms"].as_i64().is_some(),
+        "{svc}"
+    );
+    assert!(svc["mttr_other_ms"].is_null(), "{svc}");
 
     rt.block_on(store.close());
     drop((e1, e2));

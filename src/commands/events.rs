@@ -23,6 +23,17 @@ pub async fn run(settings: Settings, cmd: EventsCommand) -> Result<(), Failure> 
 
 async fn dispatch(store: &Store, cmd: EventsCommand, read_only: bool) -> Result<(), Failure> {
     let (ids, action) = match cmd {
+        EventsCommand::Stats { output } => {
+            let stats = store.event_stats(crate::domain::time::now_ms()).await?;
+            match output {
+                Output::Json => crate::outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&stats).unwrap_or_default()
+                ),
+                Output::Table => print_stats(&stats),
+            }
+            return Ok(());
+        }
         EventsCommand::List {
             filter,
             output,
@@ -266,5 +277,47 @@ fn print_event(e: &Event) {
     }
     for (k, v) in &e.annotations {
         crate::outln!("annotation  {}={}", one_line(k), one_line(v));
+    }
+}
+
+/// `events stats` as tables.
+fn print_stats(s: &crate::store::EventStats) {
+    crate::outln!("{:<6} {:<12} {:>8}", "LEVEL", "STATUS", "EVENTS");
+    for (level, status, n) in &s.by_level_status {
+        crate::outln!("{level:<6} {status:<12} {n:>8}");
+    }
+    crate::outln!("total {} (suppressed {})", s.total, s.suppressed);
+    let hours: Vec<String> = s.per_hour.iter().map(ToString::to_string).collect();
+    crate::outln!(
+        "first seen per hour, oldest first (24 h): {}",
+        hours.join(" ")
+    );
+    let ms = |v: Option<i64>| v.map_or("-".to_owned(), |v| format!("{:.1}s", v as f64 / 1000.0));
+    crate::outln!("");
+    crate::outln!(
+        "{:<28} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>12} {:>12}",
+        "SCENARIO (7 d)",
+        "DIAGNOSED",
+        "MTTD",
+        "DIAG",
+        "RESOLVED",
+        "MTTR",
+        "HEALED",
+        "MTTR HEALED",
+        "MTTR OTHER"
+    );
+    for m in &s.scenarios {
+        crate::outln!(
+            "{:<28} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>12} {:>12}",
+            m.scenario,
+            m.diagnosed,
+            ms(m.mttd_ms),
+            ms(m.diagnosis_ms),
+            m.resolved,
+            ms(m.mttr_ms),
+            m.healed,
+            ms(m.mttr_healed_ms),
+            ms(m.mttr_other_ms)
+        );
     }
 }

@@ -55,6 +55,8 @@ pub struct EventStats {
     /// The hour (epoch ms / 3,600,000) the last bucket of `per_hour` is (the buckets are whole
     /// hours, so they move only when the hour does).
     pub hour: i64,
+    /// MTTD, diagnosis time, MTTR and self-heals per scenario over the last 7 days.
+    pub scenarios: Vec<crate::store::ScenarioMetrics>,
 }
 
 /// Past this many free-text matches a word is common: a page in sort order is found sooner by
@@ -396,6 +398,7 @@ impl Store {
             per_hour[slot] += n;
         }
         stats.per_hour = per_hour;
+        stats.scenarios = self.scenario_metrics(now - 7 * 24 * hour).await?;
         Ok(stats)
     }
 
