@@ -17,7 +17,7 @@ mod plan;
 pub mod selfheal;
 mod serve;
 
-pub use apply::check_probe;
+pub use apply::{check_probe, seed_builtin};
 
 use std::process::ExitCode;
 

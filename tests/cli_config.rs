@@ -129,7 +129,7 @@ fn set_history_rollback_and_json_listing() {
     assert_eq!(wp["value"], "HTTP");
     assert_eq!(
         list.iter().filter(|v| v["group"] == "switch").count(),
-        13,
+        14,
         "every switch listed"
     );
     let h = run(&sb, &["config", "history", "YUNYOU_VERSION"]);

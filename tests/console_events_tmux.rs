@@ -7,37 +7,13 @@
 //! Fresh XDG directories, a free port picked here (the endpoint must be known), every wait polls
 //! `capture-pane`; skipped without tmux or curl except under `CI=true`.
 
-use std::process::{Command, Stdio};
-
 mod common;
 
 use common::tmux::Tmux;
 
 /// POST the generic event JSON; returns the HTTP status.
 fn post(port: u16, token: &str, body: &serde_json::Value) -> String {
-    let mut child = Command::new("curl")
-        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
-        .args(["-H", &format!("Authorization: Bearer {token}")])
-        .args([
-            "-H",
-            "Content-Type: application/json",
-            "--data-binary",
-            "@-",
-        ])
-        .arg(format!("http://127.0.0.1:{port}/api/v1/events"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("curl");
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(body.to_string().as_bytes())
-        .expect("write body");
-    let out = child.wait_with_output().expect("curl output");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::redis_pair::post_json(port, token, "/api/v1/events", body)
 }
 
 fn event(title: &str, level: &str, fingerprint: &str, host: &str) -> serde_json::Value {

@@ -25,14 +25,18 @@ pub fn redis(dir: &std::path::Path, port: u16, master: Option<u16>) -> super::Pr
 
 /// POST an Alertmanager webhook (v4) body to nightwatch; returns the HTTP status.
 pub fn post_alertmanager(port: u16, token: &str, body: &serde_json::Value) -> String {
+    post_json(port, token, "/api/v1/alerts/alertmanager", body)
+}
+
+/// POST `body` as JSON to `path` of nightwatch on `port` with curl (bearer `token`); returns the
+/// HTTP status.
+pub fn post_json(port: u16, token: &str, path: &str, body: &serde_json::Value) -> String {
     let mut child = Command::new("curl")
         .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
         .args(["-H", &format!("Authorization: Bearer {token}")])
         .args(["-H", "Content-Type: application/json"])
         .args(["--data-binary", "@-"])
-        .arg(format!(
-            "http://127.0.0.1:{port}/api/v1/alerts/alertmanager"
-        ))
+        .arg(format!("http://127.0.0.1:{port}{path}"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
