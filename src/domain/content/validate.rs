@@ -2,6 +2,7 @@
 //! collected (file, line, reason), and any problem refuses the whole bundle.
 
 mod dr;
+mod model;
 mod plan;
 mod tree;
 
@@ -9,13 +10,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+pub use model::{Bundle, Rule, Task};
 
-use super::{ContentFile, Schedule, Selector};
+use super::{ContentFile, Schedule};
 use crate::domain::dr::{Datacenter, DrModel, DrSystem};
-use crate::domain::event::Level;
 use crate::domain::inspection::{Condition, Thresholds, parse_duration};
-use crate::domain::plan::{Plan, Scenario};
+use crate::domain::plan::Plan;
 use crate::domain::{Component, Layer};
 
 /// One problem: where and why.
@@ -25,45 +25,6 @@ pub struct ContentError {
     pub file: PathBuf,
     pub line: usize,
     pub message: String,
-}
-
-/// A validated rule, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rule {
-    pub name: String,
-    pub description: String,
-    pub probe: serde_json::Value,
-    pub condition: String,
-    pub thresholds: Thresholds,
-    pub level: Level,
-    pub targets: Selector,
-}
-
-/// A validated task, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Task {
-    pub name: String,
-    pub rules: Vec<String>,
-    pub schedule: Schedule,
-    pub concurrency: u32,
-    pub timeout_ms: i64,
-    pub retries: u32,
-    pub notify: Vec<String>,
-    pub enabled: bool,
-}
-
-/// Everything a set of files defines, validated together.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Bundle {
-    pub components: Vec<Component>,
-    pub rules: Vec<Rule>,
-    pub tasks: Vec<Task>,
-    pub plans: Vec<Plan>,
-    pub scenarios: Vec<Scenario>,
-    /// Diagnosis trees.
-    pub trees: Vec<crate::domain::diagnosis::Tree>,
-    /// Datacenters, DR systems and sync links.
-    pub dr: DrModel,
 }
 
 fn line_of(text: &str, span: std::ops::Range<usize>) -> usize {
@@ -437,31 +398,14 @@ pub fn load_bundle_with(
         )
         .collect();
     // Trees recommend plans of these files or stored ones (their parameters are checked).
-    let plan_params = |name: &str| {
-        plans
-            .iter()
-            .find(|p| p.name == name)
-            .map(|p| p.params.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
-            // A plan of these files that did not validate is reported already; its parameters
-            // are unknown (`*`), not absent.
-            .or_else(|| declared.contains(&name).then(|| vec!["*".to_owned()]))
-    };
-    for (path, text, f) in &parsed {
-        for d in &f.tree {
-            let line = line_of(text, d.name.span());
-            if dup("tree", d.name.get_ref(), path, line, &mut errors) {
-                continue;
-            }
-            let mut sink = plan::Sink {
-                path,
-                text,
-                errors: &mut errors,
-            };
-            bundle
-                .trees
-                .extend(tree::tree_of(d, &mut sink, &plan_params, check_probe));
-        }
-    }
+    bundle.trees = tree::trees_of(
+        &parsed,
+        &plans,
+        &declared,
+        &mut dup,
+        &mut errors,
+        check_probe,
+    );
     let tree_names: Vec<&str> = parsed
         .iter()
         .flat_map(|(_, _, f)| f.tree.iter().map(|d| d.name.get_ref().as_str()))
@@ -470,19 +414,6 @@ pub fn load_bundle_with(
     let mut scenarios = Vec::new();
     for (path, text, f) in &parsed {
         for d in &f.scenario {
-            if let Some(t) = &d.tree
-                && !tree_names.contains(&t.get_ref().as_str())
-            {
-                errors.push(ContentError {
-                    file: path.to_path_buf(),
-                    line: line_of(text, t.span()),
-                    message: format!(
-                        "scenario {:?}: tree {:?} is neither in these files nor stored",
-                        d.name.get_ref(),
-                        t.get_ref()
-                    ),
-                });
-            }
             let line = line_of(text, d.name.span());
             if dup("scenario", d.name.get_ref(), path, line, &mut errors) {
                 continue;
@@ -492,24 +423,9 @@ pub fn load_bundle_with(
                 text,
                 errors: &mut errors,
             };
-            let policy = d.self_heal.as_ref().and_then(|p| {
-                let tree = d.tree.as_ref().and_then(|t| {
-                    bundle
-                        .trees
-                        .iter()
-                        .chain(known_trees.iter())
-                        .find(|x| x.name == *t.get_ref())
-                });
-                // A tree of these files that did not validate is reported already.
-                let failed = tree.is_none()
-                    && d.tree
-                        .as_ref()
-                        .is_some_and(|t| tree_names.contains(&t.get_ref().as_str()));
-                if failed {
-                    return None;
-                }
-                tree::self_heal_of(d.name.get_ref(), p, tree, &plans, &mut sink)
-            });
+            let trees: Vec<&crate::domain::diagnosis::Tree> =
+                bundle.trees.iter().chain(known_trees.iter()).collect();
+            let policy = tree::scenario_tree(d, &trees, &tree_names, &plans, &mut sink);
             scenarios.extend(
                 plan::scenario_of(d, &plans, &declared, &mut sink).map(|mut s| {
                     s.self_heal = policy;

@@ -20,10 +20,10 @@ pub(super) struct Refs<'a> {
     pub known: &'a DrModel,
 }
 
-type Parsed<'p> = (&'p PathBuf, &'p String, ContentFile);
+pub(super) type Parsed<'p> = (&'p PathBuf, &'p String, ContentFile);
 
 /// Reports a duplicate name (kind, name, file, line) and says whether it was one.
-type Dup<'d> =
+pub(super) type Dup<'d> =
     dyn FnMut(&'static str, &str, &std::path::Path, usize, &mut Vec<ContentError>) -> bool + 'd;
 
 /// Validate the DR items of every parsed file; valid ones go into `out`.

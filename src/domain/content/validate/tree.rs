@@ -111,6 +111,76 @@ pub(super) fn tree_of(
     (sink.errors.len() == before).then_some(tree)
 }
 
+/// Validate the `[[tree]]`s of every parsed file against the plans of these files (`declared`;
+/// `plans` those that validated) and the stored ones; valid trees are returned.
+pub(super) fn trees_of(
+    parsed: &[super::dr::Parsed<'_>],
+    plans: &[&crate::domain::plan::Plan],
+    declared: &[&str],
+    dup: &mut super::dr::Dup<'_>,
+    errors: &mut Vec<super::ContentError>,
+    check_probe: &dyn Fn(&Value) -> Result<(), String>,
+) -> Vec<Tree> {
+    let plan_params = |name: &str| {
+        plans
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.params.iter().map(|x| x.name.clone()).collect::<Vec<_>>())
+            // A plan of these files that did not validate is reported already; its parameters
+            // are unknown (`*`), not absent.
+            .or_else(|| declared.contains(&name).then(|| vec!["*".to_owned()]))
+    };
+    let mut out = Vec::new();
+    for (path, text, f) in parsed {
+        for d in &f.tree {
+            let line = super::line_of(text, d.name.span());
+            if dup("tree", d.name.get_ref(), path, line, errors) {
+                continue;
+            }
+            let mut sink = Sink { path, text, errors };
+            out.extend(tree_of(d, &mut sink, &plan_params, check_probe));
+        }
+    }
+    out
+}
+
+/// A scenario's `tree` and `[scenario.self_heal]`: the tree must be in these files or stored
+/// (`names`; `trees` are those that validated), and the policy is validated against it. A tree of
+/// these files that did not validate is reported already: its policy is not a second error.
+pub(super) fn scenario_tree(
+    d: &crate::domain::content::docs::ScenarioDoc,
+    trees: &[&Tree],
+    names: &[&str],
+    plans: &[&crate::domain::plan::Plan],
+    sink: &mut Sink<'_>,
+) -> Option<crate::domain::selfheal::Policy> {
+    let scenario = d.name.get_ref();
+    if let Some(t) = &d.tree
+        && !names.contains(&t.get_ref().as_str())
+    {
+        sink.at(
+            t.span(),
+            format!(
+                "scenario {scenario:?}: tree {:?} is neither in these files nor stored",
+                t.get_ref()
+            ),
+        );
+    }
+    let p = d.self_heal.as_ref()?;
+    let tree = d
+        .tree
+        .as_ref()
+        .and_then(|t| trees.iter().copied().find(|x| x.name == *t.get_ref()));
+    let failed = tree.is_none()
+        && d.tree
+            .as_ref()
+            .is_some_and(|t| names.contains(&t.get_ref().as_str()));
+    if failed {
+        return None;
+    }
+    self_heal_of(scenario, p, tree, plans, sink)
+}
+
 /// Validate a scenario's `[scenario.self_heal]`: its tree exists, each healed conclusion is one of
 /// the tree's and recommends a plan, and that plan may run by itself (never G3; G2 only with
 /// `allow_g2`): refused at apply, not discovered when the fault happens.
